@@ -1,0 +1,16 @@
+export { type Candle, CandleSchema, type CandleState, IntervalSchema } from './candle.js';
+export { DEFAULT_DECIMALS, formatDecimal, roundTo } from './decimal.js';
+export { CryptoLambdaError, isCryptoLambdaError } from './errors.js';
+export { bucketStart, INTERVAL_MS, INTERVALS, type Interval, isInterval } from './intervals.js';
+export { type Rejected, RejectedSchema } from './rejected.js';
+export { binanceToCanonical, canonicalToBinance, isCanonicalSymbol } from './symbols.js';
+export {
+  checkTrade,
+  type Invalid,
+  REJECT_REASONS,
+  type RejectReason,
+  type Side,
+  type Trade,
+  TradeSchema,
+} from './trade.js';
+export { type DurationMs, MAX_FUTURE_SKEW_MS, MIN_EVENT_TS, toUnixMs, type UnixMs } from './units.js';

@@ -1,0 +1,27 @@
+/**
+ * Units live in names and types. Every time inside crypto-lambda is an integer number of
+ * milliseconds since the Unix epoch, UTC; venue dumps in seconds or microseconds are converted
+ * at the edge (see `ingest`).
+ */
+
+/** Integer milliseconds since the Unix epoch, UTC. */
+export type UnixMs = number;
+
+/** A duration in milliseconds. Names carry the unit too: `windowMs`, `idleCloseMs`. */
+export type DurationMs = number;
+
+/** Earliest event time accepted anywhere: 2009-01-03, the Bitcoin genesis block. */
+export const MIN_EVENT_TS: UnixMs = Date.UTC(2009, 0, 3);
+
+/** How far into the future (relative to the receiving clock) an event time may lie. */
+export const MAX_FUTURE_SKEW_MS: DurationMs = 24 * 60 * 60 * 1000;
+
+/**
+ * Converts a venue timestamp of unknown unit (s with a fraction, ms, or µs) to ms.
+ * Dumps from data.binance.vision switched from ms to µs on 2025-01-01; the magnitude tells.
+ */
+export function toUnixMs(value: number): UnixMs {
+  if (value >= 1e14) return Math.floor(value / 1000); // µs (ms would be past year 5000)
+  if (value < 1e11) return Math.round(value * 1000); // seconds (ms would be before 1973)
+  return Math.trunc(value);
+}

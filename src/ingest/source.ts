@@ -1,0 +1,45 @@
+import type { Rejected, Trade } from '../domain/index.js';
+
+/**
+ * A source of trades: a file replay, a simulator, a live connector. It parses venue payloads
+ * into domain `Trade`s at the edge; what fails validation comes out as `Rejected` with the
+ * original payload, and the run goes on.
+ */
+export interface Source {
+  /** Unique, shown in status: `replay:XRPETH-aggTrades-2019-10-11.csv.gz`, `simulator`. */
+  readonly name: string;
+  /**
+   * Produces batches until the input ends (a replay) or `signal` aborts. `fromPosition` resumes
+   * after the last batch whose position was acknowledged (see `SourceBatch.position`).
+   */
+  batches(options: SourceRunOptions): AsyncIterable<SourceBatch>;
+  /** What the source is doing now. A replay at the end of its file is `finished`. */
+  state(): SourceState;
+}
+
+export type SourceState = 'idle' | 'running' | 'finished' | 'failed' | 'stopped';
+
+export interface SourceRunOptions {
+  signal: AbortSignal;
+  /** Resume after this position (from an earlier `SourceBatch.position`). */
+  fromPosition?: string;
+}
+
+export interface SourceBatch {
+  trades: Trade[];
+  rejected: Rejected[];
+  /** Records that were valid frames but not trades (a kline frame, a subscription reply). */
+  ignored: number;
+  /**
+   * Opaque resume position after this batch (a replay's line number). Once the batch is in
+   * the log, storing it lets a restarted source skip what it already delivered.
+   */
+  position: string;
+}
+
+export interface SourceStatus {
+  name: string;
+  state: SourceState;
+  trades: number;
+  rejected: number;
+}

@@ -1,0 +1,60 @@
+import type { Candle, Rejected, Trade } from '../domain/index.js';
+import type { TopicConfig } from './event-log.js';
+
+/** Turns a record into bytes and back. */
+export interface Codec<T> {
+  encode(value: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+}
+
+/** A topic and how its records are keyed and encoded. One place drives the log, lake and API. */
+export interface TopicDef<T> {
+  name: string;
+  config: TopicConfig;
+  key(value: T): string;
+  ts(value: T): number;
+  codec: Codec<T>;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function jsonCodec<T>(): Codec<T> {
+  return {
+    encode: (value) => encoder.encode(JSON.stringify(value)),
+    decode: (bytes) => JSON.parse(decoder.decode(bytes)) as T,
+  };
+}
+
+/** The records carried by each topic, keyed by kind. */
+export interface EventMap {
+  trades: Trade;
+  rejected: Rejected;
+  candles: Candle;
+}
+
+const DAY_MS = 86_400_000;
+
+export const TOPICS: { [K in keyof EventMap]: TopicDef<EventMap[K]> } = {
+  trades: {
+    name: 'trades',
+    config: { partitions: 4, retentionMs: 7 * DAY_MS },
+    key: (t) => `${t.venue}:${t.symbol}`,
+    ts: (t) => t.recvTs,
+    codec: jsonCodec<Trade>(),
+  },
+  rejected: {
+    name: 'rejected',
+    config: { partitions: 1, retentionMs: 7 * DAY_MS },
+    key: (r) => r.stage,
+    ts: (r) => r.ts,
+    codec: jsonCodec<Rejected>(),
+  },
+  candles: {
+    name: 'candles',
+    config: { partitions: 4, retentionMs: 30 * DAY_MS },
+    key: (c) => `${c.venue}:${c.symbol}`,
+    ts: (c) => c.closeTime,
+    codec: jsonCodec<Candle>(),
+  },
+};

@@ -1,0 +1,28 @@
+import type { UnixMs } from '../domain/index.js';
+
+/**
+ * A streaming operator, as a plain definition: a name, what it reads and writes, its defaults,
+ * and a factory. Its instance is deterministic: the same inputs in the same order give the same
+ * outputs, which is what makes checkpoint + replay exact.
+ */
+export interface OperatorDef<In, Out, Options, State> {
+  name: string;
+  input: string;
+  output: string;
+  defaults: Options;
+  create(options: Options): OperatorInstance<In, Out, State>;
+}
+
+export interface OperatorInstance<In, Out, State> {
+  /** Processes one input record; calls `emit` for each output it causes. */
+  process(record: In, emit: (out: Out) => void): void;
+  /**
+   * Advances processing time (live mode only): buckets of quiet keys close once the wall
+   * clock passes their end by the operator's idle timeout. Replays never call it.
+   */
+  onWallClock(nowMs: UnixMs, emit: (out: Out) => void): void;
+  /** A JSON-serialisable copy of the whole state, for the checkpoint. */
+  snapshot(): State;
+  /** Replaces the state with a snapshot taken earlier. */
+  restore(state: State): void;
+}
