@@ -1,0 +1,158 @@
+import { join } from 'node:path';
+import type { Trade } from '../domain/index.js';
+import { type EventLog, TOPICS, readJsonFile, writeFileAtomic } from '../log/index.js';
+import { type DedupeWindow, createDedupeWindow } from './dedupe.js';
+import type { Source, SourceBatch } from './source.js';
+
+/**
+ * The log writer: takes a source's batches, drops trades already in the log (by
+ * `(venue, symbol, tradeId)`), appends trades and rejected records, and only then stores the
+ * source's resume position. A crash between the append and the position save makes the source
+ * deliver some trades again on restart; the dedupe window, rebuilt from the log's tail, drops them.
+ */
+export interface IngestWriterOptions {
+  /**
+   * Save the source position at most this often (an fsync each time).
+   * @default 250
+   */
+  positionSaveIntervalMs: number;
+  /**
+   * …and at least every this many trades; the dedupe window rebuilt at start covers
+   * `dedupeTailRecords` per partition, which must exceed it.
+   * @default 50_000
+   */
+  positionSaveEveryTrades: number;
+  /**
+   * Records read back from the end of each trades partition at start to rebuild the dedupe window.
+   * @default 200_000
+   */
+  dedupeTailRecords: number;
+}
+
+export const INGEST_WRITER_DEFAULTS: IngestWriterOptions = {
+  positionSaveIntervalMs: 250,
+  positionSaveEveryTrades: 50_000,
+  dedupeTailRecords: 200_000,
+};
+
+export interface IngestCounters {
+  trades: number;
+  rejected: number;
+  duplicates: number;
+  ignored: number;
+}
+
+export interface IngestWriter {
+  /** Runs the source to its end (or until `signal` aborts), resuming where it left off. */
+  run(source: Source, signal: AbortSignal): Promise<IngestCounters>;
+  /** Counters per source name. */
+  counters(): ReadonlyMap<string, IngestCounters>;
+}
+
+export async function createIngestWriter(
+  log: EventLog,
+  stateDir: string,
+  options: Partial<IngestWriterOptions> = {},
+): Promise<IngestWriter> {
+  const opts: IngestWriterOptions = { ...INGEST_WRITER_DEFAULTS, ...options };
+  const positionsPath = join(stateDir, 'positions.json');
+  const positions = ((await readJsonFile(positionsPath)) ?? {}) as Record<string, string>;
+  await log.createTopic(TOPICS.trades.name, TOPICS.trades.config);
+  await log.createTopic(TOPICS.rejected.name, TOPICS.rejected.config);
+  const dedupe = await rebuildDedupe(log, opts.dedupeTailRecords);
+  const countersBySource = new Map<string, IngestCounters>();
+  let saving: Promise<void> = Promise.resolve();
+
+  const savePosition = (name: string, position: string): Promise<void> => {
+    positions[name] = position;
+    const snapshot = JSON.stringify(positions);
+    saving = saving.then(() => writeFileAtomic(positionsPath, snapshot));
+    return saving;
+  };
+
+  return {
+    counters: () => countersBySource,
+    async run(source, signal) {
+      const counters: IngestCounters = { trades: 0, rejected: 0, duplicates: 0, ignored: 0 };
+      countersBySource.set(source.name, counters);
+      let lastSaveMs = Date.now();
+      let tradesSinceSave = 0;
+      let pending: string | undefined;
+      const fromPosition = positions[source.name];
+      const runOptions = fromPosition === undefined ? { signal } : { signal, fromPosition };
+      for await (const batch of source.batches(runOptions)) {
+        const fresh = await appendBatch(log, batch, dedupe, counters);
+        tradesSinceSave += fresh;
+        pending = batch.position;
+        const nowMs = Date.now();
+        if (
+          nowMs - lastSaveMs >= opts.positionSaveIntervalMs ||
+          tradesSinceSave >= opts.positionSaveEveryTrades
+        ) {
+          await savePosition(source.name, pending);
+          pending = undefined;
+          lastSaveMs = nowMs;
+          tradesSinceSave = 0;
+        }
+      }
+      if (pending !== undefined) await savePosition(source.name, pending);
+      return counters;
+    },
+  };
+}
+
+async function appendBatch(
+  log: EventLog,
+  batch: SourceBatch,
+  dedupe: DedupeWindow,
+  counters: IngestCounters,
+): Promise<number> {
+  const fresh: Trade[] = [];
+  for (const trade of batch.trades) {
+    if (dedupe.seen(TOPICS.trades.key(trade), trade.tradeId)) counters.duplicates++;
+    else fresh.push(trade);
+  }
+  const writes: Promise<unknown>[] = [];
+  if (fresh.length > 0) {
+    const { trades } = TOPICS;
+    writes.push(
+      log.append(
+        trades.name,
+        fresh.map((t) => ({ key: trades.key(t), ts: trades.ts(t), value: trades.codec.encode(t) })),
+      ),
+    );
+  }
+  if (batch.rejected.length > 0) {
+    const { rejected } = TOPICS;
+    writes.push(
+      log.append(
+        rejected.name,
+        batch.rejected.map((r) => ({ key: rejected.key(r), ts: rejected.ts(r), value: rejected.codec.encode(r) })),
+      ),
+    );
+  }
+  await Promise.all(writes);
+  counters.trades += fresh.length;
+  counters.rejected += batch.rejected.length;
+  counters.ignored += batch.ignored;
+  return fresh.length;
+}
+
+async function rebuildDedupe(log: EventLog, tailRecords: number): Promise<DedupeWindow> {
+  const dedupe = createDedupeWindow();
+  const { trades } = TOPICS;
+  for (let partition = 0; partition < trades.config.partitions; partition++) {
+    const { start, end } = await log.offsets(trades.name, partition);
+    let offset = Math.max(start, end - tailRecords);
+    while (offset < end) {
+      const records = await log.read(trades.name, partition, offset, { maxRecords: 5000 });
+      if (records.length === 0) break;
+      for (const record of records) {
+        const trade = trades.codec.decode(record.value);
+        dedupe.seen(trades.key(trade), trade.tradeId);
+      }
+      offset = records[records.length - 1]!.offset + 1;
+    }
+  }
+  return dedupe;
+}
