@@ -1,4 +1,8 @@
 import type { Candle, Interval, Rejected, UnixMs } from '../domain/index.js';
+import type { SymbolInfo, SystemStatus } from './schemas.js';
+
+// Declared as schemas (they are also response bodies); re-exported here with the rest of the port.
+export type { SymbolInfo, SystemStatus };
 
 /** What the server needs from the rest of the process; `main` wires real implementations. */
 export interface ServeDeps {
@@ -6,16 +10,6 @@ export interface ServeDeps {
   live: LiveFeed;
   status(): SystemStatus;
   rejected: RejectedReader;
-}
-
-export interface SymbolInfo {
-  venue: string;
-  symbol: string;
-  /** Intervals with candles. */
-  intervals: Interval[];
-  firstTradeTs: UnixMs | null;
-  lastTradeTs: UnixMs | null;
-  lastPrice: number | null;
 }
 
 export interface CandleQuery {
@@ -51,20 +45,4 @@ export interface LiveFeed {
 export interface RejectedReader {
   /** The newest rejected records, newest first. */
   recent(limit: number): Rejected[];
-}
-
-export interface SystemStatus {
-  sources: { name: string; state: string; trades: number; rejected: number }[];
-  speed: {
-    /** Records in the log not yet processed by the speed layer. */
-    lag: number;
-    tradesProcessed: number;
-    lateDropped: number;
-    revised: number;
-    /** Per (venue, symbol): the largest event time seen minus the out-of-orderness bound. */
-    watermarks: { venue: string; symbol: string; watermarkTs: UnixMs }[];
-  };
-  rejected: { total: number; byReason: Record<string, number> };
-  throughput: { tradesPerSec: number };
-  startedAt: UnixMs;
 }

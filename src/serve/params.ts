@@ -1,0 +1,85 @@
+import type { Interval, UnixMs } from '../domain/index.js';
+import type { SymbolInfo } from './deps.js';
+import { invalidParameter, serveError } from './errors.js';
+
+/** Date only (`2024-01-02`, read as 00:00 UTC) or date-time with a mandatory zone (`Z`, `+01:00`). */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
+
+/**
+ * Parses a time parameter: integer ms since the Unix epoch, or ISO-8601. A date-time without a
+ * zone is refused rather than guessed, since the server's zone is not the caller's.
+ */
+export function parseTimeParam(field: string, raw: string): UnixMs {
+  if (/^\d+$/.test(raw)) {
+    const ms = Number(raw);
+    if (!Number.isSafeInteger(ms)) throw invalidParameter(field, `"${field}" is out of range`);
+    return ms;
+  }
+  if (ISO_8601.test(raw) && isCalendarDate(raw.slice(0, 10))) {
+    const ms = Date.parse(raw);
+    if (Number.isFinite(ms) && ms >= 0) return ms;
+  }
+  throw invalidParameter(
+    field,
+    `"${field}" must be integer ms since the Unix epoch or ISO-8601 with a zone, got "${raw}"`,
+  );
+}
+
+/** True when `YYYY-MM-DD` names a real day; `Date.parse` would roll 2024-02-30 over to March. */
+function isCalendarDate(ymd: string): boolean {
+  const [year, month, day] = ymd.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+export interface SeriesKey {
+  venue: string;
+  symbol: string;
+}
+
+/**
+ * Finds the series a request means. `symbol` is matched case-insensitively and with or without
+ * its dash (`BTCUSDT` finds `BTC-USDT`). Without `venue`, the venues listing the symbol are
+ * candidates: `defaultVenue` wins when among them, else the first in alphabetical order.
+ * Throws `UNKNOWN_VENUE` (field `venue`) or `UNKNOWN_SYMBOL` (field `symbol`).
+ */
+export function resolveSeries(
+  catalogue: readonly SymbolInfo[],
+  request: { venue?: string | undefined; symbol: string },
+  defaultVenue: string,
+): SymbolInfo {
+  const wanted = request.symbol.toUpperCase();
+  const dashless = !wanted.includes('-');
+  const matches = catalogue.filter(
+    (s) => s.symbol === wanted || (dashless && s.symbol.replace('-', '') === wanted),
+  );
+  if (request.venue !== undefined) {
+    const venue = request.venue.toLowerCase();
+    const match = matches.find((s) => s.venue === venue);
+    if (match !== undefined) return match;
+    if (!catalogue.some((s) => s.venue === venue)) {
+      throw serveError('UNKNOWN_VENUE', `no symbols are known on venue "${venue}"`, 'venue');
+    }
+    throw serveError('UNKNOWN_SYMBOL', `unknown symbol "${request.symbol}" on venue "${venue}"`, 'symbol');
+  }
+  const preferred =
+    matches.find((s) => s.venue === defaultVenue) ??
+    [...matches].sort((a, b) => (a.venue < b.venue ? -1 : a.venue > b.venue ? 1 : 0))[0];
+  if (preferred === undefined)
+    throw serveError('UNKNOWN_SYMBOL', `unknown symbol "${request.symbol}"`, 'symbol');
+  return preferred;
+}
+
+/** The speed watermark of a series from a status report, or null before its first trade. */
+export function speedWatermark(
+  watermarks: readonly { venue: string; symbol: string; watermarkTs: UnixMs }[],
+  series: SeriesKey,
+): UnixMs | null {
+  const found = watermarks.find((w) => w.venue === series.venue && w.symbol === series.symbol);
+  return found === undefined ? null : found.watermarkTs;
+}
+
+/** The canonical channel name of a candle series. */
+export function candleChannel(series: SeriesKey & { interval: Interval }): string {
+  return `candles:${series.venue}:${series.symbol}:${series.interval}`;
+}

@@ -1,0 +1,54 @@
+import type { ResourcePlugin } from '../context.js';
+import { invalidParameter } from '../errors.js';
+import { parseTimeParam, resolveSeries, speedWatermark } from '../params.js';
+import { CandlesQuerySchema, CandlesResponseSchema, ErrorResponseSchema } from '../schemas.js';
+
+/**
+ * `GET /api/v1/candles`: candles of one series, oldest first.
+ *
+ * - `symbol` (required): `BTC-USDT`; `BTCUSDT` and lower case are resolved against known symbols.
+ * - `interval` (required): `1m 5m 15m 1h 4h 1d`.
+ * - `venue`: default the venue listing the symbol (`defaultVenue`, `binance`, first when several do).
+ * - `from`, `to`: inclusive bucket open times, integer ms or ISO-8601 with a zone; `from ≤ to`.
+ * - `limit`: 1..10000, default 500; a larger range returns its newest `limit` candles.
+ *
+ * An unknown symbol is 404 `UNKNOWN_SYMBOL` (field `symbol`), an unknown venue 404 `UNKNOWN_VENUE`
+ * (field `venue`); a known series with nothing in range is 200 with an empty list. Every candle
+ * comes from the speed layer until batch views exist, so `watermarks.batch` is null.
+ */
+export const candlesRoutes: ResourcePlugin = async (app, { deps, options }) => {
+  app.get(
+    '/api/v1/candles',
+    {
+      schema: {
+        summary: 'Candles of one series',
+        tags: ['market data'],
+        querystring: CandlesQuerySchema,
+        response: {
+          200: CandlesResponseSchema,
+          400: ErrorResponseSchema,
+          404: ErrorResponseSchema,
+          500: ErrorResponseSchema,
+        },
+      },
+    },
+    async (request) => {
+      const query = request.query;
+      const from = query.from === undefined ? undefined : parseTimeParam('from', query.from);
+      const to = query.to === undefined ? undefined : parseTimeParam('to', query.to);
+      if (from !== undefined && to !== undefined && from > to) {
+        throw invalidParameter('from', `"from" (${from}) must not be after "to" (${to})`);
+      }
+      const info = resolveSeries(deps.candles.symbols(), query, options.defaultVenue);
+      const series = { venue: info.venue, symbol: info.symbol, interval: query.interval };
+      const candles = deps.candles.candles({
+        ...series,
+        limit: query.limit,
+        ...(from === undefined ? {} : { from }),
+        ...(to === undefined ? {} : { to }),
+      });
+      const speed = speedWatermark(deps.status().speed.watermarks, series);
+      return { ...series, candles, watermarks: { speed, batch: null } };
+    },
+  );
+};

@@ -1,0 +1,108 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ServeApp, ServeContext } from '../context.js';
+import type { SystemStatus } from '../deps.js';
+import type { WsStats } from '../ws/hub.js';
+
+/**
+ * `GET /metrics`, Prometheus text format, from a registry owned by this server (never the global
+ * one, so servers in one process do not share series). Installed on the root instance, not as an
+ * encapsulated plugin, so its hook sees every route and every 404. HTTP counts and durations are recorded by
+ * hooks on every route; pipeline gauges are read from `deps.status()` once per scrape.
+ */
+export function installMetrics(app: ServeApp, { deps, options }: ServeContext, wsStats: () => WsStats): void {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const httpLabels = ['method', 'route', 'status_code'] as const;
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests served, by method, route pattern and status.',
+    labelNames: httpLabels,
+    registers,
+  });
+  const durations = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration, by method, route pattern and status.',
+    labelNames: httpLabels,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  });
+  const gauge = (name: string, help: string, labelNames: readonly string[] = []) =>
+    new Gauge({ name: `crypto_lambda_${name}`, help, labelNames, registers });
+  const g = {
+    tradesProcessed: gauge('speed_trades_processed', 'Trades processed by the speed layer since start.'),
+    lag: gauge('speed_lag_records', 'Records in the log not yet processed by the speed layer.'),
+    lateDropped: gauge(
+      'speed_late_dropped',
+      'Trades later than the allowed lateness, left to the batch layer.',
+    ),
+    revised: gauge('speed_revised', 'Candles re-emitted as revised after a late trade.'),
+    watermark: gauge('speed_watermark_ms', 'Speed watermark per series, ms since the Unix epoch.', [
+      'venue',
+      'symbol',
+    ]),
+    rejectedTotal: gauge('rejected', 'Rejected records since start.'),
+    rejectedByReason: gauge('rejected_by_reason', 'Rejected records since start, by reason.', ['reason']),
+    sourceTrades: gauge('source_trades', 'Trades received, by source.', ['source']),
+    sourceRejected: gauge('source_rejected', 'Records rejected, by source.', ['source']),
+    sourceState: gauge('source_state', '1 for the state each source is in.', ['source', 'state']),
+    tradesPerSec: gauge('throughput_trades_per_second', 'Trades per second, recent average.'),
+    startedAt: gauge('started_at_ms', 'When the pipeline started, ms since the Unix epoch.'),
+    wsConnections: gauge('ws_connections', 'Open WebSocket connections.'),
+    wsChannels: gauge('ws_channels', 'WebSocket channels with subscribers.'),
+    wsSerialized: gauge('ws_frames_serialized', 'Update frames serialized (one per update per channel).'),
+    wsSent: gauge('ws_frames_sent', 'Frames written to WebSocket clients.'),
+    wsCoalesced: gauge('ws_frames_coalesced', 'Updates replaced by newer ones while a client was slow.'),
+    wsSlowClosed: gauge('ws_slow_clients_closed', 'WebSocket clients closed as too slow.'),
+  };
+
+  const observeStatus = (status: SystemStatus): void => {
+    g.tradesProcessed.set(status.speed.tradesProcessed);
+    g.lag.set(status.speed.lag);
+    g.lateDropped.set(status.speed.lateDropped);
+    g.revised.set(status.speed.revised);
+    // Labelled gauges are reset so that series which disappeared stop being reported.
+    g.watermark.reset();
+    for (const w of status.speed.watermarks)
+      g.watermark.set({ venue: w.venue, symbol: w.symbol }, w.watermarkTs);
+    g.rejectedTotal.set(status.rejected.total);
+    g.rejectedByReason.reset();
+    for (const [reason, count] of Object.entries(status.rejected.byReason))
+      g.rejectedByReason.set({ reason }, count);
+    for (const labelled of [g.sourceTrades, g.sourceRejected, g.sourceState]) labelled.reset();
+    for (const source of status.sources) {
+      g.sourceTrades.set({ source: source.name }, source.trades);
+      g.sourceRejected.set({ source: source.name }, source.rejected);
+      g.sourceState.set({ source: source.name, state: source.state }, 1);
+    }
+    g.tradesPerSec.set(status.throughput.tradesPerSec);
+    g.startedAt.set(status.startedAt);
+  };
+
+  const observeWs = (stats: WsStats): void => {
+    g.wsConnections.set(stats.connections);
+    g.wsChannels.set(stats.channels);
+    g.wsSerialized.set(stats.framesSerialized);
+    g.wsSent.set(stats.framesSent);
+    g.wsCoalesced.set(stats.coalesced);
+    g.wsSlowClosed.set(stats.slowClosed);
+  };
+
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = {
+      method: request.method,
+      // The route pattern, never the raw URL: unmatched paths must not create new series.
+      route: request.routeOptions.url ?? 'unmatched',
+      status_code: String(reply.statusCode),
+    };
+    requests.inc(labels);
+    durations.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  app.get('/metrics', { schema: { hide: true, summary: 'Prometheus metrics' } }, async (_request, reply) => {
+    observeStatus(deps.status());
+    observeWs(wsStats());
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+}

@@ -1,0 +1,129 @@
+import { type Static, Type } from 'typebox';
+import { CandleSchema, INTERVALS, IntervalSchema, RejectedSchema } from '../domain/index.js';
+
+/**
+ * Wire shapes of the serving layer, declared once as TypeBox schemas: fastify validates
+ * requests and serializes responses with them, and they produce the OpenAPI document.
+ */
+
+/** Integer ms since the Unix epoch, UTC, or null when unknown. */
+const NullableTs = Type.Union([Type.Integer(), Type.Null()]);
+
+export const ErrorResponseSchema = Type.Object(
+  {
+    error: Type.Object({
+      /** A stable code from the serve catalogue (`errors.ts`); branch on it, never on the message. */
+      code: Type.String(),
+      message: Type.String(),
+      /** The request parameter at fault, when there is one. */
+      field: Type.Optional(Type.String()),
+    }),
+  },
+  { description: 'Every error: a stable code, a message and the parameter at fault.' },
+);
+export type ErrorResponse = Static<typeof ErrorResponseSchema>;
+
+export const SymbolInfoSchema = Type.Object({
+  venue: Type.String(),
+  /** Canonical `BASE-QUOTE`. */
+  symbol: Type.String(),
+  /** Intervals with candles. */
+  intervals: Type.Array(IntervalSchema),
+  firstTradeTs: NullableTs,
+  lastTradeTs: NullableTs,
+  lastPrice: Type.Union([Type.Number(), Type.Null()]),
+});
+export type SymbolInfo = Static<typeof SymbolInfoSchema>;
+
+export const SystemStatusSchema = Type.Object({
+  sources: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      state: Type.String(),
+      trades: Type.Integer(),
+      rejected: Type.Integer(),
+    }),
+  ),
+  speed: Type.Object({
+    /** Records in the log not yet processed by the speed layer. */
+    lag: Type.Integer(),
+    tradesProcessed: Type.Integer(),
+    lateDropped: Type.Integer(),
+    revised: Type.Integer(),
+    /** Per (venue, symbol): the largest event time seen minus the out-of-orderness bound. */
+    watermarks: Type.Array(
+      Type.Object({ venue: Type.String(), symbol: Type.String(), watermarkTs: Type.Integer() }),
+    ),
+  }),
+  rejected: Type.Object({ total: Type.Integer(), byReason: Type.Record(Type.String(), Type.Integer()) }),
+  throughput: Type.Object({ tradesPerSec: Type.Number() }),
+  startedAt: Type.Integer(),
+});
+export type SystemStatus = Static<typeof SystemStatusSchema>;
+
+/** A candle as the API lists it: the series (venue, symbol, interval) is stated once, beside the list. */
+export const CandleRowSchema = Type.Omit(CandleSchema, ['venue', 'symbol', 'interval']);
+
+export const CandlesResponseSchema = Type.Object({
+  venue: Type.String(),
+  symbol: Type.String(),
+  interval: IntervalSchema,
+  /** Oldest first. */
+  candles: Type.Array(CandleRowSchema),
+  watermarks: Type.Object({
+    /** The speed layer's watermark for this (venue, symbol), or null before its first trade. */
+    speed: NullableTs,
+    /** The batch watermark; buckets before it come from batch views. Null until a batch view exists. */
+    batch: NullableTs,
+  }),
+});
+
+export const SymbolsResponseSchema = Type.Object({ symbols: Type.Array(SymbolInfoSchema) });
+
+export const RejectedResponseSchema = Type.Object({ rejected: Type.Array(RejectedSchema) });
+
+export const HealthResponseSchema = Type.Object({
+  status: Type.Literal('ok'),
+  /** Server clock, ms since the Unix epoch. */
+  ts: Type.Integer(),
+  uptimeMs: Type.Integer(),
+});
+
+/** Largest `limit` any list endpoint accepts. */
+export const MAX_LIMIT = 10_000;
+
+const SYMBOL_PATTERN = '^[A-Za-z0-9]{1,20}(-[A-Za-z0-9]{1,20})?$';
+const VENUE_PATTERN = '^[A-Za-z0-9_-]{1,32}$';
+const TIME_DESCRIPTION =
+  'Bucket open time, inclusive: integer ms since the Unix epoch, or ISO-8601 with a time zone ' +
+  '(`2024-01-02T03:04:05Z`, `2024-01-02T03:04:05+01:00`) or a UTC date (`2024-01-02`).';
+
+export const CandlesQuerySchema = Type.Object(
+  {
+    venue: Type.Optional(
+      Type.String({
+        pattern: VENUE_PATTERN,
+        description: 'Venue id. Default: the venue that lists the symbol (`binance` first when several do).',
+      }),
+    ),
+    symbol: Type.String({
+      pattern: SYMBOL_PATTERN,
+      description: 'Canonical `BTC-USDT`; `BTCUSDT` and lower case are accepted and resolved.',
+    }),
+    interval: Type.Enum([...INTERVALS], { description: 'Candle interval.' }),
+    from: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: TIME_DESCRIPTION })),
+    to: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: TIME_DESCRIPTION })),
+    limit: Type.Integer({
+      minimum: 1,
+      maximum: MAX_LIMIT,
+      default: 500,
+      description: 'At most this many candles, the newest of the range.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const RejectedQuerySchema = Type.Object(
+  { limit: Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: 100 }) },
+  { additionalProperties: false },
+);

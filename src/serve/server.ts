@@ -1,0 +1,79 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify from 'fastify';
+import type { ServeApp, ServeContext } from './context.js';
+import { dashboardRoutes } from './dashboard/route.js';
+import type { ServeDeps } from './deps.js';
+import { routeNotFound, toHttpError } from './errors.js';
+import { type BuildServerOptions, resolveServeOptions } from './options.js';
+import { candlesRoutes } from './routes/candles.js';
+import { healthRoutes } from './routes/health.js';
+import { installMetrics } from './routes/metrics.js';
+import { symbolsRoutes } from './routes/symbols.js';
+import { systemRoutes } from './routes/system.js';
+import { createHub } from './ws/hub.js';
+import { wsRoutes } from './ws/route.js';
+
+/**
+ * Assembles the HTTP + WebSocket server: `/health`, `/metrics`, `/api/v1/*` (documented at
+ * `/docs`, OpenAPI at `/docs/json`), `/ws` and the dashboard at `/`. The server does not listen;
+ * call `listen` (or `inject` in tests). Options are validated here, once; a bad one throws
+ * `INVALID_OPTIONS`.
+ *
+ * @example
+ * const app = buildServer(deps, { logger: pino() });
+ * await app.listen({ port: 8080, host: '0.0.0.0' });
+ */
+export function buildServer(deps: ServeDeps, options: BuildServerOptions = {}): ServeApp {
+  const resolved = resolveServeOptions(options);
+  const app = Fastify({
+    // Without an instance fastify logs nothing.
+    loggerInstance: resolved.logger,
+    bodyLimit: resolved.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true },
+    // Unknown query parameters are refused (400 naming them) rather than silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  const context: ServeContext = { deps, options: resolved };
+  const hub = createHub(deps, resolved.ws, app.log, resolved.defaultVenue);
+
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = toHttpError(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(status).type('application/json; charset=utf-8').send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const { status, body } = routeNotFound(request.method, request.url);
+    return reply.code(status).send(body);
+  });
+  app.addHook('onClose', async () => hub.close());
+
+  installMetrics(app, context, hub.stats);
+  app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'crypto-lambda API',
+        description:
+          'Candles, symbols and pipeline status. Errors: `{ "error": { "code", "message", "field" } }`.',
+        version: '1',
+      },
+      tags: [
+        { name: 'market data', description: 'Candles and symbols' },
+        { name: 'system', description: 'Health and pipeline status' },
+      ],
+    },
+  });
+  app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.register(fastifyWebsocket, { options: { maxPayload: resolved.ws.maxPayloadBytes } });
+
+  app.register(healthRoutes, context);
+  app.register(symbolsRoutes, context);
+  app.register(candlesRoutes, context);
+  app.register(systemRoutes, context);
+  app.register(wsRoutes, { ...context, hub });
+  if (resolved.dashboard) app.register(dashboardRoutes, context);
+  return app;
+}

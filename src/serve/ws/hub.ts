@@ -1,0 +1,250 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { type Interval, isCryptoLambdaError } from '../../domain/index.js';
+import type { ServeDeps } from '../deps.js';
+import type { FieldError } from '../errors.js';
+import type { WsOptions } from '../options.js';
+import { candleChannel, resolveSeries } from '../params.js';
+import { type ClientMessage, parseChannel, parseClientMessage } from './protocol.js';
+import { createSender, type Sender, type SocketLike } from './sender.js';
+
+/** Counters of the WebSocket layer, read by `/metrics`. */
+export interface WsStats {
+  connections: number;
+  /** Channels with at least one subscriber. */
+  channels: number;
+  /** Update frames serialized: one per update per channel, however many clients. */
+  framesSerialized: number;
+  /** Frames written to sockets. */
+  framesSent: number;
+  /** Waiting updates replaced by newer ones. */
+  coalesced: number;
+  /** Clients closed as too slow. */
+  slowClosed: number;
+}
+
+/** One client connection, as the hub sees it. */
+export interface HubConnection {
+  /** Handles one text frame from the client. */
+  receive(text: string): void;
+  /** The client went away; drops its subscriptions. */
+  close(): void;
+  readonly subscriptions: ReadonlySet<string>;
+}
+
+export interface Hub {
+  connect(socket: SocketLike): HubConnection;
+  stats(): WsStats;
+  /** Drops every subscription and timer (server shutdown). */
+  close(): void;
+}
+
+interface Client {
+  sender: Sender;
+  subscriptions: Set<string>;
+}
+
+interface CandleChannel {
+  subscribers: Set<Client>;
+  unsubscribe: () => void;
+}
+
+type Reply = Record<string, unknown>;
+
+/**
+ * Fans live updates out to WebSocket clients. A channel holds one subscription to the live feed
+ * however many clients share it, and each update is serialized once per channel; every client
+ * gets it through its own backpressure-aware sender (`sender.ts`), so a slow client never slows
+ * the feed.
+ */
+export function createHub(
+  deps: ServeDeps,
+  options: WsOptions,
+  log: FastifyBaseLogger,
+  defaultVenue: string,
+): Hub {
+  const candleChannels = new Map<string, CandleChannel>();
+  const statusSubscribers = new Set<Client>();
+  const clients = new Set<Client>();
+  let statusTimer: NodeJS.Timeout | undefined;
+  const counters = { framesSerialized: 0, framesSent: 0, coalesced: 0, slowClosed: 0 };
+
+  const broadcastStatus = (): void => {
+    let frame: string;
+    try {
+      frame = JSON.stringify({ type: 'update', channel: 'status', status: deps.status() });
+    } catch (error) {
+      log.error({ err: error }, 'status() failed; status update skipped');
+      return;
+    }
+    counters.framesSerialized++;
+    for (const client of statusSubscribers) client.sender.update('status', frame);
+  };
+
+  const openCandleChannel = (
+    name: string,
+    series: { venue: string; symbol: string; interval: Interval },
+  ): CandleChannel => {
+    const subscribers = new Set<Client>();
+    const unsubscribe = deps.live.subscribeCandles(series, (candle) => {
+      // This runs on the pipeline's stack: nothing a client causes may throw into it.
+      try {
+        const frame = JSON.stringify({ type: 'update', channel: name, candle });
+        counters.framesSerialized++;
+        const key = `${name}|${candle.openTime}`;
+        for (const client of subscribers) client.sender.update(key, frame);
+      } catch (error) {
+        log.error({ err: error, channel: name }, 'candle fan-out failed');
+      }
+    });
+    return { subscribers, unsubscribe };
+  };
+
+  const leave = (client: Client, name: string): void => {
+    client.subscriptions.delete(name);
+    if (name === 'status') {
+      statusSubscribers.delete(client);
+      if (statusSubscribers.size === 0 && statusTimer !== undefined) {
+        clearInterval(statusTimer);
+        statusTimer = undefined;
+      }
+      return;
+    }
+    const channel = candleChannels.get(name);
+    if (channel === undefined) return;
+    channel.subscribers.delete(client);
+    if (channel.subscribers.size === 0) {
+      candleChannels.delete(name);
+      channel.unsubscribe();
+    }
+  };
+
+  const subscribe = (
+    client: Client,
+    message: Extract<ClientMessage, { op: 'subscribe' }>,
+    reply: (r: Reply) => void,
+  ) => {
+    const ref = parseChannel(message.channel);
+    if (ref === undefined) {
+      return reply({
+        type: 'error',
+        code: 'INVALID_CHANNEL',
+        message: `unknown channel "${message.channel}"; expected status or candles:<venue>:<symbol>:<interval>`,
+        channel: message.channel,
+      });
+    }
+    if (ref.kind === 'status') {
+      if (!client.subscriptions.has('status') && client.subscriptions.size >= options.maxSubscriptions) {
+        return tooMany(reply, 'status');
+      }
+      reply({ type: 'snapshot', channel: 'status', status: deps.status() });
+      client.subscriptions.add('status');
+      statusSubscribers.add(client);
+      if (statusTimer === undefined) {
+        statusTimer = setInterval(broadcastStatus, options.statusIntervalMs);
+        statusTimer.unref();
+      }
+      return;
+    }
+    const info = resolveSeries(deps.candles.symbols(), ref, defaultVenue);
+    const series = { venue: info.venue, symbol: info.symbol, interval: ref.interval };
+    const name = candleChannel(series);
+    if (!client.subscriptions.has(name) && client.subscriptions.size >= options.maxSubscriptions) {
+      return tooMany(reply, name);
+    }
+    const candles = deps.candles.candles({ ...series, limit: message.limit ?? options.snapshotLimit });
+    // Snapshot first, then join: both in this tick, so no update falls between them.
+    reply({ type: 'snapshot', channel: name, candles });
+    let channel = candleChannels.get(name);
+    if (channel === undefined) {
+      channel = openCandleChannel(name, series);
+      candleChannels.set(name, channel);
+    }
+    channel.subscribers.add(client);
+    client.subscriptions.add(name);
+  };
+
+  const tooMany = (reply: (r: Reply) => void, channel: string): void =>
+    reply({
+      type: 'error',
+      code: 'TOO_MANY_SUBSCRIPTIONS',
+      message: `at most ${options.maxSubscriptions} subscriptions per connection`,
+      channel,
+    });
+
+  const unsubscribe = (client: Client, channel: string, reply: (r: Reply) => void): void => {
+    const ref = parseChannel(channel);
+    let name = channel;
+    if (ref?.kind === 'candles') {
+      try {
+        const info = resolveSeries(deps.candles.symbols(), ref, defaultVenue);
+        name = candleChannel({ venue: info.venue, symbol: info.symbol, interval: ref.interval });
+      } catch {
+        // Unknown series: nothing can be subscribed under it, so there is nothing to leave.
+      }
+    }
+    leave(client, name);
+    reply({ type: 'unsubscribed', channel: name });
+  };
+
+  const handle = (client: Client, text: string): void => {
+    const parsed = parseClientMessage(text);
+    const id = parsed.id;
+    const reply = (r: Reply): void =>
+      client.sender.control(JSON.stringify(id === undefined ? r : { ...r, id }));
+    if ('error' in parsed) {
+      reply({ type: 'error', ...parsed.error });
+      return;
+    }
+    try {
+      if (parsed.op === 'ping') reply({ type: 'pong', ts: Date.now() });
+      else if (parsed.op === 'unsubscribe') unsubscribe(client, parsed.channel, reply);
+      else subscribe(client, parsed, reply);
+    } catch (error) {
+      if (isCryptoLambdaError(error, 'UNKNOWN_SYMBOL') || isCryptoLambdaError(error, 'UNKNOWN_VENUE')) {
+        const field = (error as FieldError).field;
+        const channel = 'channel' in parsed ? parsed.channel : undefined;
+        reply({ type: 'error', code: error.code, message: error.message, field, channel });
+        return;
+      }
+      log.error({ err: error }, 'WebSocket message failed');
+      reply({ type: 'error', code: 'INTERNAL_ERROR', message: 'internal server error' });
+    }
+  };
+
+  return {
+    connect(socket) {
+      const close = (): void => {
+        for (const name of [...client.subscriptions]) leave(client, name);
+        client.sender.dispose();
+        clients.delete(client);
+      };
+      const client: Client = {
+        sender: createSender(socket, options, {
+          onCoalesced: () => counters.coalesced++,
+          onSent: () => counters.framesSent++,
+          onSlowClose: (reason) => {
+            counters.slowClosed++;
+            log.warn({ reason }, 'closed slow WebSocket client');
+            // Deferred: this may run inside a live-feed callback, which must not see its listeners change.
+            queueMicrotask(close);
+          },
+        }),
+        subscriptions: new Set(),
+      };
+      clients.add(client);
+      return { receive: (text) => handle(client, text), close, subscriptions: client.subscriptions };
+    },
+    stats: () => ({
+      connections: clients.size,
+      channels: candleChannels.size + (statusTimer ? 1 : 0),
+      ...counters,
+    }),
+    close() {
+      for (const client of [...clients]) {
+        for (const name of [...client.subscriptions]) leave(client, name);
+        client.sender.dispose();
+      }
+      clients.clear();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  applyCandle,
+  type BarSource,
+  candleChannelName,
+  candlesUrl,
+  DOWN_COLOR,
+  formatDuration,
+  parseServerMessage,
+  pickInterval,
+  pricePrecision,
+  reconnectDelayMs,
+  setBars,
+  statusView,
+  symbolChoices,
+  toChartBar,
+  toVolumeBar,
+  UP_COLOR,
+  wsUrl,
+} from '../../../src/serve/dashboard/model.js';
+import { emptyStatus, T0 } from '../fake-deps.js';
+
+const bar = (minute: number, close = 10, open = 10): BarSource => ({
+  openTime: T0 + minute * 60_000,
+  open,
+  high: Math.max(open, close),
+  low: Math.min(open, close),
+  close,
+  volume: minute,
+});
+
+describe('dashboard model', () => {
+  it('converts candles to chart points in UTC seconds, coloring volume by direction', () => {
+    assert.deepEqual(toChartBar(bar(1, 12)), {
+      time: T0 / 1000 + 60,
+      open: 10,
+      high: 12,
+      low: 10,
+      close: 12,
+    });
+    assert.equal(toVolumeBar(bar(2, 12)).color, `${UP_COLOR}80`);
+    assert.equal(toVolumeBar(bar(2, 8)).color, `${DOWN_COLOR}80`);
+    assert.equal(toVolumeBar(bar(2, 8)).value, 2);
+  });
+
+  it('sorts, deduplicates and caps bars', () => {
+    const bars = setBars([bar(3), bar(1), bar(2), bar(1, 99)], 2);
+    assert.deepEqual(
+      bars.map((b) => [b.openTime, b.close]),
+      [
+        [T0 + 120_000, 10],
+        [T0 + 180_000, 10],
+      ],
+    );
+    assert.equal(setBars([bar(1), bar(1, 99)])[0]?.close, 99, 'the later of two duplicates wins');
+  });
+
+  it('tells the view how to apply an update', () => {
+    const bars = setBars([bar(1), bar(2), bar(3)]);
+    assert.deepEqual(applyCandle(bars, bar(3, 11)), { kind: 'update', bar: bar(3, 11) });
+    assert.deepEqual(applyCandle(bars, bar(4, 12)), { kind: 'update', bar: bar(4, 12) });
+    assert.deepEqual(applyCandle(bars, bar(2, 13)), { kind: 'reset' }, 'a revised older bar redraws');
+    assert.deepEqual(applyCandle(bars, bar(0, 14)), { kind: 'none' }, 'older than everything kept');
+    assert.deepEqual(
+      bars.map((b) => b.close),
+      [10, 13, 11, 12],
+    );
+    const capped = setBars([bar(1), bar(2)]);
+    applyCandle(capped, bar(3), 2);
+    assert.deepEqual(
+      capped.map((b) => b.openTime),
+      [T0 + 120_000, T0 + 180_000],
+    );
+    const empty: BarSource[] = [];
+    assert.equal(applyCandle(empty, bar(1)).kind, 'update');
+    assert.equal(empty.length, 1);
+  });
+
+  it('picks a price precision that shows every price, 2 to 8 decimals', () => {
+    assert.equal(pricePrecision([]), 2);
+    assert.equal(pricePrecision([bar(1, 42_000.5)]), 2);
+    assert.equal(pricePrecision([bar(1, 0.00141342)]), 8);
+    assert.equal(pricePrecision([bar(1, 1.2345)]), 4);
+    assert.equal(pricePrecision([bar(1, 1e-12)]), 2, 'below the house precision rounds to zero');
+  });
+
+  it('builds symbol choices, intervals, URLs and channel names', () => {
+    const choices = symbolChoices([{ venue: 'binance', symbol: 'BTC-USDT', intervals: ['5m', '1h'] }]);
+    assert.deepEqual(choices, [
+      {
+        value: 'binance:BTC-USDT',
+        label: 'BTC-USDT · binance',
+        venue: 'binance',
+        symbol: 'BTC-USDT',
+        intervals: ['5m', '1h'],
+      },
+    ]);
+    assert.equal(pickInterval(['5m', '1h'], '1h'), '1h');
+    assert.equal(pickInterval(['5m', '1m'], '4h'), '1m');
+    assert.equal(pickInterval(['5m', '1h'], undefined), '5m');
+    assert.equal(pickInterval([], undefined), '1m');
+    assert.equal(
+      candlesUrl('binance', 'BTC-USDT', '1m', 1000),
+      '/api/v1/candles?venue=binance&symbol=BTC-USDT&interval=1m&limit=1000',
+    );
+    assert.equal(candleChannelName('binance', 'BTC-USDT', '1m'), 'candles:binance:BTC-USDT:1m');
+    assert.equal(wsUrl('https:', 'example.com'), 'wss://example.com/ws');
+    assert.equal(wsUrl('http:', 'localhost:8080'), 'ws://localhost:8080/ws');
+    assert.deepEqual([0, 1, 2, 10].map(reconnectDelayMs), [500, 1_000, 2_000, 30_000]);
+  });
+
+  it('summarizes the pipeline status for the panel', () => {
+    const view = statusView(emptyStatus(), T0 + 3_725_000);
+    assert.deepEqual(view.figures, [
+      ['trades/s', '13'],
+      ['processed', '997'],
+      ['lag (records)', '7'],
+      ['late dropped', '1'],
+      ['rejected', '3'],
+      ['uptime', '1h 2m'],
+    ]);
+    assert.deepEqual(view.sources, [
+      { name: 'binance-ws', state: 'running', ok: true, trades: '1,000', rejected: '3' },
+    ]);
+    assert.deepEqual(view.rejectedByReason, [
+      ['invalid_price', '2'],
+      ['bad_json', '1'],
+    ]);
+    assert.deepEqual([0, 59_999, 61_000, 90_000_000].map(formatDuration), ['0s', '59s', '1m 1s', '1d 1h']);
+  });
+
+  it('parses server frames and ignores unknown ones', () => {
+    assert.deepEqual(parseServerMessage('{"type":"pong","ts":1}'), { type: 'pong', ts: 1 });
+    assert.equal(parseServerMessage('{"type":"snapshot","channel":"status","status":{}}')?.type, 'snapshot');
+    assert.equal(parseServerMessage('{"type":"weird"}'), undefined);
+    assert.equal(parseServerMessage('nope'), undefined);
+    assert.equal(parseServerMessage('null'), undefined);
+  });
+});

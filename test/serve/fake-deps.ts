@@ -1,0 +1,146 @@
+import type { Candle, Interval, Rejected } from '../../src/domain/index.js';
+import type { CandleQuery, ServeDeps, SymbolInfo, SystemStatus } from '../../src/serve/index.js';
+
+/** An in-memory `ServeDeps` for tests: candles pushed in are readable and fanned out to live listeners. */
+export interface FakeDeps {
+  deps: ServeDeps;
+  /** Stores a candle (replacing one with the same series and open time) and notifies listeners. */
+  push(candle: Candle): void;
+  status: SystemStatus;
+  rejected: Rejected[];
+  /** Queries received by `candles()`. */
+  queries: CandleQuery[];
+  /** Live-feed listeners currently subscribed. */
+  liveListeners(): number;
+}
+
+const seriesKey = (s: { venue: string; symbol: string; interval: string }): string =>
+  `${s.venue}|${s.symbol}|${s.interval}`;
+
+export const T0 = Date.UTC(2024, 0, 2, 0, 0, 0);
+
+export function candle(overrides: Partial<Candle> = {}): Candle {
+  const openTime = overrides.openTime ?? T0;
+  return {
+    venue: 'binance',
+    symbol: 'BTC-USDT',
+    interval: '1m',
+    openTime,
+    closeTime: openTime + 59_999,
+    open: 42_000.5,
+    high: 42_100.25,
+    low: 41_900,
+    close: 42_050.125,
+    volume: 12.5,
+    quoteVolume: 525_000.75,
+    trades: 321,
+    takerBuyVolume: 6.25,
+    takerBuyQuoteVolume: 262_500.5,
+    state: 'closed',
+    source: 'speed',
+    ...overrides,
+  };
+}
+
+/** `count` consecutive candles of one series starting at `T0`. */
+export function series(count: number, overrides: Partial<Candle> = {}, intervalMs = 60_000): Candle[] {
+  return Array.from({ length: count }, (_, i) =>
+    candle({
+      ...overrides,
+      openTime: T0 + i * intervalMs,
+      closeTime: T0 + (i + 1) * intervalMs - 1,
+      close: 100 + i,
+    }),
+  );
+}
+
+export function emptyStatus(): SystemStatus {
+  return {
+    sources: [{ name: 'binance-ws', state: 'running', trades: 1_000, rejected: 3 }],
+    speed: {
+      lag: 7,
+      tradesProcessed: 997,
+      lateDropped: 1,
+      revised: 2,
+      watermarks: [{ venue: 'binance', symbol: 'BTC-USDT', watermarkTs: T0 + 5 * 60_000 }],
+    },
+    rejected: { total: 3, byReason: { invalid_price: 2, bad_json: 1 } },
+    throughput: { tradesPerSec: 12.5 },
+    startedAt: T0,
+  };
+}
+
+export function createFakeDeps(initial: readonly Candle[] = []): FakeDeps {
+  const store = new Map<string, Map<number, Candle>>();
+  const listeners = new Map<string, Set<(candle: Candle) => void>>();
+  const queries: CandleQuery[] = [];
+  const put = (c: Candle): void => {
+    const key = seriesKey(c);
+    const bucket = store.get(key) ?? new Map<number, Candle>();
+    store.set(key, bucket);
+    bucket.set(c.openTime, c);
+  };
+  for (const c of initial) put(c);
+
+  const fake: FakeDeps = {
+    status: emptyStatus(),
+    rejected: [],
+    queries,
+    push(c) {
+      put(c);
+      for (const listener of listeners.get(seriesKey(c)) ?? []) listener(c);
+    },
+    liveListeners: () => [...listeners.values()].reduce((n, set) => n + set.size, 0),
+    deps: {
+      candles: {
+        symbols() {
+          const bySymbol = new Map<string, SymbolInfo>();
+          for (const bucket of store.values()) {
+            const sorted = [...bucket.values()].sort((a, b) => a.openTime - b.openTime);
+            const first = sorted[0];
+            const last = sorted[sorted.length - 1];
+            if (first === undefined || last === undefined) continue;
+            const key = `${first.venue}|${first.symbol}`;
+            const info = bySymbol.get(key) ?? {
+              venue: first.venue,
+              symbol: first.symbol,
+              intervals: [] as Interval[],
+              firstTradeTs: first.openTime,
+              lastTradeTs: last.closeTime,
+              lastPrice: last.close,
+            };
+            info.intervals.push(first.interval);
+            bySymbol.set(key, info);
+          }
+          return [...bySymbol.values()];
+        },
+        candles(query) {
+          queries.push(query);
+          const bucket = store.get(seriesKey(query));
+          const rows = [...(bucket?.values() ?? [])]
+            .filter(
+              (c) =>
+                (query.from === undefined || c.openTime >= query.from) &&
+                (query.to === undefined || c.openTime <= query.to),
+            )
+            .sort((a, b) => a.openTime - b.openTime);
+          return rows.slice(Math.max(0, rows.length - query.limit));
+        },
+      },
+      live: {
+        subscribeCandles(s, listener) {
+          const key = seriesKey(s);
+          const set = listeners.get(key) ?? new Set<(candle: Candle) => void>();
+          listeners.set(key, set);
+          // A fresh wrapper per subscription, so two subscriptions with one listener stay distinct.
+          const wrapper = (c: Candle): void => listener(c);
+          set.add(wrapper);
+          return () => set.delete(wrapper);
+        },
+      },
+      status: () => fake.status,
+      rejected: { recent: (limit) => fake.rejected.slice(0, limit) },
+    },
+  };
+  return fake;
+}

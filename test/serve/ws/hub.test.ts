@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { FastifyBaseLogger } from 'fastify';
+import { DEFAULT_WS_OPTIONS, type WsOptions } from '../../../src/serve/index.js';
+import { createHub } from '../../../src/serve/ws/hub.js';
+import { candle, createFakeDeps, series, T0 } from '../fake-deps.js';
+
+const silent = { warn() {}, error() {}, debug() {} } as unknown as FastifyBaseLogger;
+
+function fakeSocket() {
+  return {
+    bufferedAmount: 0,
+    readyState: 1,
+    frames: [] as Record<string, unknown>[],
+    raw: [] as string[],
+    closed: undefined as { code: number; reason: string } | undefined,
+    send(data: string) {
+      this.raw.push(data);
+      this.frames.push(JSON.parse(data));
+    },
+    close(code: number, reason: string) {
+      this.closed = { code, reason };
+      this.readyState = 2;
+    },
+  };
+}
+
+function setup(ws: Partial<WsOptions> = {}) {
+  const fake = createFakeDeps([...series(5), ...series(2, { venue: 'bybit' })]);
+  const hub = createHub(fake.deps, { ...DEFAULT_WS_OPTIONS, ...ws }, silent, 'binance');
+  return { fake, hub };
+}
+
+const CHANNEL = 'candles:binance:BTC-USDT:1m';
+
+describe('createHub', () => {
+  it('answers a subscription with a snapshot, then every update in order', () => {
+    const { fake, hub } = setup();
+    const socket = fakeSocket();
+    const connection = hub.connect(socket);
+    connection.receive(JSON.stringify({ op: 'subscribe', channel: CHANNEL, limit: 2, id: 1 }));
+    assert.equal(socket.frames.length, 1);
+    const snapshot = socket.frames[0] as {
+      type: string;
+      channel: string;
+      id: number;
+      candles: { openTime: number }[];
+    };
+    assert.equal(snapshot.type, 'snapshot');
+    assert.equal(snapshot.channel, CHANNEL);
+    assert.equal(snapshot.id, 1);
+    assert.deepEqual(
+      snapshot.candles.map((c) => c.openTime),
+      [T0 + 3 * 60_000, T0 + 4 * 60_000],
+    );
+    fake.push(candle({ openTime: T0 + 4 * 60_000, close: 1, state: 'open' }));
+    fake.push(candle({ openTime: T0 + 5 * 60_000, close: 2, state: 'open' }));
+    fake.push(candle({ venue: 'bybit', openTime: T0 + 5 * 60_000 }));
+    assert.deepEqual(
+      socket.frames.slice(1).map((f) => [f['type'], f['channel'], (f['candle'] as { close: number }).close]),
+      [
+        ['update', CHANNEL, 1],
+        ['update', CHANNEL, 2],
+      ],
+    );
+    hub.close();
+  });
+
+  it('shares one feed subscription and one serialization per update among clients', () => {
+    const { fake, hub } = setup();
+    const sockets = [fakeSocket(), fakeSocket(), fakeSocket()];
+    const connections = sockets.map((s) => hub.connect(s));
+    // The short form and the dashless symbol resolve to the same canonical channel.
+    connections[0]?.receive(JSON.stringify({ op: 'subscribe', channel: CHANNEL }));
+    connections[1]?.receive(JSON.stringify({ op: 'subscribe', channel: 'candles:BTCUSDT:1m' }));
+    connections[2]?.receive(JSON.stringify({ op: 'subscribe', channel: CHANNEL }));
+    connections[2]?.receive(JSON.stringify({ op: 'subscribe', channel: CHANNEL }));
+    assert.equal(fake.liveListeners(), 1);
+    assert.equal(sockets[1]?.frames[0]?.['channel'], CHANNEL);
+    const before = hub.stats().framesSerialized;
+    fake.push(candle({ openTime: T0 + 9 * 60_000 }));
+    assert.equal(hub.stats().framesSerialized - before, 1);
+    const updates = sockets.map((s) => s.raw.filter((r) => r.includes('"type":"update"')));
+    assert.deepEqual(
+      updates.map((u) => u.length),
+      [1, 1, 1],
+      'subscribing twice does not duplicate updates',
+    );
+    assert.equal(updates[0]?.[0], updates[1]?.[0]);
+
+    connections[0]?.close();
+    connections[1]?.receive(JSON.stringify({ op: 'unsubscribe', channel: CHANNEL }));
+    assert.deepEqual(sockets[1]?.frames.at(-1), { type: 'unsubscribed', channel: CHANNEL });
+    assert.equal(fake.liveListeners(), 1);
+    connections[2]?.receive(JSON.stringify({ op: 'unsubscribe', channel: 'candles:BTC-USDT:1m' }));
+    assert.equal(fake.liveListeners(), 0, 'the last subscriber leaving releases the feed');
+    assert.equal(hub.stats().channels, 0);
+    hub.close();
+  });
+
+  it('answers bad messages with errors and keeps serving the connection', () => {
+    const { hub } = setup({ maxSubscriptions: 2 });
+    const socket = fakeSocket();
+    const connection = hub.connect(socket);
+    const send = (message: unknown) =>
+      connection.receive(typeof message === 'string' ? message : JSON.stringify(message));
+    send('{oops');
+    send({ op: 'jump' });
+    send({ op: 'subscribe', channel: 'candles:binance:BTC-USDT:7m' });
+    send({ op: 'subscribe', channel: 'candles:binance:DOGE-USDT:1m' });
+    send({ op: 'subscribe', channel: 'candles:kraken:BTC-USDT:1m' });
+    send({ op: 'subscribe', channel: CHANNEL });
+    send({ op: 'subscribe', channel: 'candles:bybit:BTC-USDT:1m' });
+    send({ op: 'subscribe', channel: 'status' });
+    send({ op: 'ping', id: 'p' });
+    assert.deepEqual(
+      socket.frames.map((f) => f['code'] ?? f['type']),
+      [
+        'BAD_MESSAGE',
+        'UNKNOWN_OP',
+        'INVALID_CHANNEL',
+        'UNKNOWN_SYMBOL',
+        'UNKNOWN_VENUE',
+        'snapshot',
+        'snapshot',
+        'TOO_MANY_SUBSCRIPTIONS',
+        'pong',
+      ],
+    );
+    for (const frame of socket.frames.filter((f) => f['type'] === 'error')) {
+      assert.equal(typeof frame['message'], 'string');
+    }
+    assert.equal(socket.frames.at(-1)?.['id'], 'p');
+    assert.equal(socket.closed, undefined);
+    hub.close();
+  });
+
+  it('pushes the status channel periodically, serialized once for all subscribers', async () => {
+    const { fake, hub } = setup({ statusIntervalMs: 5 });
+    const sockets = [fakeSocket(), fakeSocket()];
+    for (const socket of sockets) hub.connect(socket).receive('{"op":"subscribe","channel":"status"}');
+    assert.deepEqual(sockets[0]?.frames[0], { type: 'snapshot', channel: 'status', status: fake.status });
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    for (const socket of sockets) {
+      const updates = socket.frames.filter((f) => f['type'] === 'update');
+      assert.ok(updates.length >= 2, `${updates.length} status updates`);
+      assert.deepEqual(updates[0], { type: 'update', channel: 'status', status: fake.status });
+    }
+    hub.close();
+    const count = sockets[0]?.frames.length;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(sockets[0]?.frames.length, count, 'no status after close');
+  });
+
+  it('closes a slow client without slowing the others, and releases its subscriptions', async () => {
+    const { fake, hub } = setup({ coalesceAboveBytes: 100, closeAboveBytes: 1_000 });
+    const fast = fakeSocket();
+    const slow = fakeSocket();
+    hub.connect(fast).receive(JSON.stringify({ op: 'subscribe', channel: CHANNEL, limit: 1 }));
+    hub.connect(slow).receive(JSON.stringify({ op: 'subscribe', channel: CHANNEL, limit: 1 }));
+    slow.bufferedAmount = 500;
+    for (let i = 0; i < 20; i++) fake.push(candle({ openTime: T0 + (10 + i) * 60_000 }));
+    assert.equal(fast.frames.length, 21, 'the fast client got every update');
+    assert.equal(slow.closed?.code, 1008);
+    assert.equal(hub.stats().slowClosed, 1);
+    await Promise.resolve();
+    assert.equal(hub.stats().connections, 1);
+    assert.equal(fake.liveListeners(), 1);
+    hub.close();
+  });
+});
