@@ -1,7 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { INTERVALS } from './intervals.js';
 
-export const IntervalSchema = Type.Union(INTERVALS.map((i) => Type.Literal(i)));
+export const IntervalSchema = Type.Enum(INTERVALS);
 
 /**
  * An OHLCV candle (ARCHITECTURE.md §4). `openTime` is the bucket start; `closeTime` is

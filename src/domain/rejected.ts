@@ -6,7 +6,7 @@ export const RejectedSchema = Type.Object(
   {
     /** The stage that rejected it, e.g. `ingest:binance-csv`. */
     stage: Type.String(),
-    reason: Type.Union(REJECT_REASONS.map((r) => Type.Literal(r))),
+    reason: Type.Enum(REJECT_REASONS),
     detail: Type.String(),
     /** The original payload, as received (a line of a file, a frame). */
     payload: Type.String(),

@@ -95,7 +95,8 @@ export async function createSpeedRunner<State>(
   const saveCheckpoint = async (): Promise<void> => {
     await flush();
     const candleEnds: number[] = [];
-    for (let p = 0; p < candles.config.partitions; p++) candleEnds.push((await log.offsets(candles.name, p)).end);
+    for (let p = 0; p < candles.config.partitions; p++)
+      candleEnds.push((await log.offsets(candles.name, p)).end);
     const data: SpeedCheckpoint<State> = {
       version: 1,
       tradeOffsets: offsets.slice(),
@@ -108,7 +109,8 @@ export async function createSpeedRunner<State>(
 
   const lag = async (): Promise<number> => {
     let total = 0;
-    for (let p = 0; p < offsets.length; p++) total += (await log.offsets(trades.name, p)).end - (offsets[p] ?? 0);
+    for (let p = 0; p < offsets.length; p++)
+      total += (await log.offsets(trades.name, p)).end - (offsets[p] ?? 0);
     return total;
   };
   const waiters: (() => void)[] = [];
@@ -153,7 +155,10 @@ async function waitForAny(log: EventLog, offsets: readonly number[], timeoutMs: 
   await Promise.race(offsets.map((offset, p) => log.waitFor(TOPICS.trades.name, p, offset, timeoutMs)));
 }
 
-async function countCandlesAfter(log: EventLog, ends: readonly number[] | undefined): Promise<Map<string, number>> {
+async function countCandlesAfter(
+  log: EventLog,
+  ends: readonly number[] | undefined,
+): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   if (ends === undefined) return counts;
   const { candles } = TOPICS;

@@ -1,0 +1,159 @@
+import type { Candle, CandleState, Interval, Trade } from '../../domain/index.js';
+import type { BucketState } from './snapshot.js';
+import { compareTradeKeys } from './trade-order.js';
+
+/** The mutable bucket the operator updates in place; `dirty` means "changed since last emitted". */
+export interface Bucket extends BucketState {
+  dirty: boolean;
+}
+
+export function emptyBucket(openTime: number, fill: number): Bucket {
+  return {
+    openTime,
+    open: fill,
+    high: fill,
+    low: fill,
+    close: fill,
+    openTs: 0,
+    openId: '',
+    closeTs: 0,
+    closeId: '',
+    volume: 0,
+    volumeC: 0,
+    quoteVolume: 0,
+    quoteVolumeC: 0,
+    takerBuyVolume: 0,
+    takerBuyVolumeC: 0,
+    takerBuyQuoteVolume: 0,
+    takerBuyQuoteVolumeC: 0,
+    trades: 0,
+    closed: false,
+    emitted: false,
+    dirty: false,
+  };
+}
+
+/** Sets an empty bucket's prices to the previous close. Returns whether anything changed. */
+export function fillEmpty(bucket: Bucket, price: number): boolean {
+  if (bucket.close === price) return false;
+  bucket.open = price;
+  bucket.high = price;
+  bucket.low = price;
+  bucket.close = price;
+  return true;
+}
+
+/**
+ * Adds a trade to a bucket whatever the arrival order. Returns whether the close changed, i.e.
+ * whether following empty buckets must take the new close.
+ */
+export function applyTrade(b: Bucket, trade: Trade): boolean {
+  const { price, qty, ts, tradeId } = trade;
+  let closeChanged = false;
+  if (b.trades === 0) {
+    closeChanged = b.close !== price;
+    b.open = price;
+    b.high = price;
+    b.low = price;
+    b.close = price;
+    b.openTs = ts;
+    b.openId = tradeId;
+    b.closeTs = ts;
+    b.closeId = tradeId;
+  } else {
+    if (price > b.high) b.high = price;
+    if (price < b.low) b.low = price;
+    if (compareTradeKeys(ts, tradeId, b.openTs, b.openId) < 0) {
+      b.open = price;
+      b.openTs = ts;
+      b.openId = tradeId;
+    }
+    if (compareTradeKeys(ts, tradeId, b.closeTs, b.closeId) > 0) {
+      closeChanged = b.close !== price;
+      b.close = price;
+      b.closeTs = ts;
+      b.closeId = tradeId;
+    }
+  }
+  // Neumaier summation, unrolled per field: the hot path must not allocate or call through
+  // property names.
+  const quote = price * qty;
+  let s = b.volume;
+  let t = s + qty;
+  b.volumeC += Math.abs(s) >= qty ? s - t + qty : qty - t + s;
+  b.volume = t;
+  s = b.quoteVolume;
+  t = s + quote;
+  b.quoteVolumeC += Math.abs(s) >= quote ? s - t + quote : quote - t + s;
+  b.quoteVolume = t;
+  if (trade.side === 'buy') {
+    s = b.takerBuyVolume;
+    t = s + qty;
+    b.takerBuyVolumeC += Math.abs(s) >= qty ? s - t + qty : qty - t + s;
+    b.takerBuyVolume = t;
+    s = b.takerBuyQuoteVolume;
+    t = s + quote;
+    b.takerBuyQuoteVolumeC += Math.abs(s) >= quote ? s - t + quote : quote - t + s;
+    b.takerBuyQuoteVolume = t;
+  }
+  b.trades += trade.count;
+  return closeChanged;
+}
+
+/** A fresh, immutable-by-convention candle: listeners may keep it. */
+export function toCandle(
+  venue: string,
+  symbol: string,
+  interval: Interval,
+  intervalMs: number,
+  b: BucketState,
+  state: CandleState,
+): Candle {
+  return {
+    venue,
+    symbol,
+    interval,
+    openTime: b.openTime,
+    closeTime: b.openTime + intervalMs - 1,
+    open: b.open,
+    high: b.high,
+    low: b.low,
+    close: b.close,
+    volume: b.volume + b.volumeC,
+    quoteVolume: b.quoteVolume + b.quoteVolumeC,
+    trades: b.trades,
+    takerBuyVolume: b.takerBuyVolume + b.takerBuyVolumeC,
+    takerBuyQuoteVolume: b.takerBuyQuoteVolume + b.takerBuyQuoteVolumeC,
+    state,
+    source: 'speed',
+  };
+}
+
+export function bucketToState(b: Bucket): BucketState {
+  return {
+    openTime: b.openTime,
+    open: b.open,
+    high: b.high,
+    low: b.low,
+    close: b.close,
+    openTs: b.openTs,
+    openId: b.openId,
+    closeTs: b.closeTs,
+    closeId: b.closeId,
+    volume: b.volume,
+    volumeC: b.volumeC,
+    quoteVolume: b.quoteVolume,
+    quoteVolumeC: b.quoteVolumeC,
+    takerBuyVolume: b.takerBuyVolume,
+    takerBuyVolumeC: b.takerBuyVolumeC,
+    takerBuyQuoteVolume: b.takerBuyQuoteVolume,
+    takerBuyQuoteVolumeC: b.takerBuyQuoteVolumeC,
+    trades: b.trades,
+    closed: b.closed,
+    emitted: b.emitted,
+  };
+}
+
+export function bucketFromState(state: BucketState): Bucket {
+  return { ...bucketToState({ ...state, dirty: false }), dirty: false };
+}

@@ -1,0 +1,208 @@
+import type { Candle, Interval, Trade, UnixMs } from '../../domain/index.js';
+import { CryptoLambdaError, INTERVAL_MS } from '../../domain/index.js';
+import { SPEED_ERRORS } from '../errors.js';
+import type { OperatorDef, OperatorInstance } from '../operator.js';
+import { bucketFromState, bucketToState } from './bucket.js';
+import { type Lane, type LaneContext, laneAdvance, laneTrade } from './lane.js';
+import { CANDLE_OPERATOR_DEFAULTS, type CandleOperatorOptions, resolveCandleOptions } from './options.js';
+import { type CandleCounters, type CandleOperatorState, checkOperatorState } from './snapshot.js';
+
+/** The event-time watermark of one (venue, symbol). */
+export interface SeriesWatermark {
+  venue: string;
+  symbol: string;
+  /** The largest event time seen minus `maxOutOfOrdernessMs`. */
+  watermarkTs: UnixMs;
+}
+
+/** The candle operator's instance: the generic operator plus end of input and observability. */
+export interface CandleOperatorInstance extends OperatorInstance<Trade, Candle, CandleOperatorState> {
+  /**
+   * Live mode: closes, for every series, the buckets whose end + `maxOutOfOrdernessMs` +
+   * `idleCloseMs` ≤ `nowMs`, creating the empty buckets of quiet symbols up to then (and the
+   * bucket then open, emitted once as `open`). The clock it sets also bounds lateness: a bucket
+   * whose end + `allowedLatenessMs` is behind it is dropped from state. Call it only while
+   * caught up with the log: on a backlog it would close and drop buckets the backlog still fills.
+   */
+  onWallClock(nowMs: UnixMs, emit: (candle: Candle) => void): void;
+  /**
+   * End of input (a file, a replay): closes every bucket whose end ≤ `untilTs` in every
+   * series, creating empty buckets up to there, as if every watermark had reached `untilTs`.
+   * Like the wall clock, it also bounds lateness from then on.
+   */
+  flush(untilTs: UnixMs, emit: (candle: Candle) => void): void;
+  /** Counters since the first snapshot-chained start (they travel in snapshots). */
+  counters(): CandleCounters;
+  /** Event-time watermarks per (venue, symbol), in first-seen order. */
+  watermarks(): SeriesWatermark[];
+}
+
+interface Series {
+  readonly venue: string;
+  readonly symbol: string;
+  maxTs: number;
+  readonly lanes: Lane[];
+}
+
+function newLanes(intervals: readonly Interval[]): Lane[] {
+  return intervals.map((interval) => ({
+    interval,
+    intervalMs: INTERVAL_MS[interval],
+    buckets: [],
+    firstOpen: 0,
+  }));
+}
+
+function firstOpenOf(lane: Lane): number {
+  const index = lane.buckets.findIndex((b) => !b.closed);
+  return index < 0 ? lane.buckets.length : index;
+}
+
+/** The lane invariants the operator relies on: aligned, contiguous, closed buckets first. */
+function checkLane(lane: Lane, where: string): void {
+  const ms = lane.intervalMs;
+  const firstOpen = firstOpenOf(lane);
+  lane.buckets.forEach((b, i) => {
+    const first = lane.buckets[0]?.openTime ?? 0;
+    if (b.openTime % ms !== 0 || b.openTime !== first + i * ms || b.closed !== i < firstOpen) {
+      throw new CryptoLambdaError(
+        SPEED_ERRORS.badSnapshot,
+        `${where}: buckets are not contiguous and aligned`,
+      );
+    }
+  });
+}
+
+/** Builds a candle operator instance; options are merged over `CANDLE_OPERATOR_DEFAULTS`. */
+export function createCandleOperator(options: Partial<CandleOperatorOptions> = {}): CandleOperatorInstance {
+  const { intervals, maxOutOfOrdernessMs, allowedLatenessMs, idleCloseMs } = resolveCandleOptions(options);
+  let series: Series[] = [];
+  let byVenue = new Map<string, Map<string, Series>>();
+  let clockFloorTs = Number.NEGATIVE_INFINITY;
+  let counters: CandleCounters = { tradesProcessed: 0, lateDropped: 0, revised: 0 };
+  let lastSeries: Series | undefined;
+  const noop = (): void => {};
+  // One mutable context reused by every lane call: the hot path allocates only emitted candles.
+  const ctx: LaneContext = { venue: '', symbol: '', allowedLatenessMs, counters, emit: noop };
+
+  function index(s: Series): void {
+    let bySymbol = byVenue.get(s.venue);
+    if (bySymbol === undefined) {
+      bySymbol = new Map();
+      byVenue.set(s.venue, bySymbol);
+    }
+    bySymbol.set(s.symbol, s);
+    series.push(s);
+  }
+
+  function seriesOf(trade: Trade): Series {
+    if (lastSeries !== undefined && lastSeries.symbol === trade.symbol && lastSeries.venue === trade.venue) {
+      return lastSeries;
+    }
+    let s = byVenue.get(trade.venue)?.get(trade.symbol);
+    if (s === undefined) {
+      s = { venue: trade.venue, symbol: trade.symbol, maxTs: trade.ts, lanes: newLanes(intervals) };
+      index(s);
+    }
+    lastSeries = s;
+    return s;
+  }
+
+  function bind(s: Series, emit: (candle: Candle) => void): LaneContext {
+    ctx.venue = s.venue;
+    ctx.symbol = s.symbol;
+    ctx.emit = emit;
+    return ctx;
+  }
+
+  function advanceAll(clockTs: number, emit: (candle: Candle) => void): void {
+    if (clockTs > clockFloorTs) clockFloorTs = clockTs;
+    for (const s of series) {
+      const c = bind(s, emit);
+      const seriesClock = Math.max(s.maxTs - maxOutOfOrdernessMs, clockFloorTs);
+      for (const lane of s.lanes) laneAdvance(lane, seriesClock, c);
+    }
+    ctx.emit = noop;
+  }
+
+  return {
+    process(trade, emit) {
+      counters.tradesProcessed++;
+      const s = seriesOf(trade);
+      if (trade.ts > s.maxTs) s.maxTs = trade.ts;
+      const eventClock = s.maxTs - maxOutOfOrdernessMs;
+      const clockTs = Math.max(eventClock, clockFloorTs);
+      const c = bind(s, emit);
+      let dropped = false;
+      const { lanes } = s;
+      for (let i = 0; i < lanes.length; i++) {
+        if (!laneTrade(lanes[i] as Lane, trade, clockTs, c)) dropped = true;
+      }
+      if (dropped) counters.lateDropped++;
+      ctx.emit = noop;
+    },
+
+    onWallClock(nowMs, emit) {
+      advanceAll(nowMs - maxOutOfOrdernessMs - idleCloseMs, emit);
+    },
+
+    flush(untilTs, emit) {
+      advanceAll(untilTs, emit);
+    },
+
+    counters: () => ({ ...counters }),
+
+    watermarks: () =>
+      series.map((s) => ({ venue: s.venue, symbol: s.symbol, watermarkTs: s.maxTs - maxOutOfOrdernessMs })),
+
+    snapshot() {
+      return {
+        version: 1,
+        clockFloorTs: Number.isFinite(clockFloorTs) ? clockFloorTs : null,
+        counters: { ...counters },
+        series: series.map((s) => ({
+          venue: s.venue,
+          symbol: s.symbol,
+          maxTs: s.maxTs,
+          lanes: s.lanes.map((lane) => ({
+            interval: lane.interval,
+            buckets: lane.buckets.map(bucketToState),
+          })),
+        })),
+      };
+    },
+
+    restore(state) {
+      const checked = checkOperatorState(state);
+      series = [];
+      byVenue = new Map();
+      lastSeries = undefined;
+      clockFloorTs = checked.clockFloorTs ?? Number.NEGATIVE_INFINITY;
+      counters = { ...checked.counters };
+      ctx.counters = counters;
+      for (const saved of checked.series) {
+        // Lanes match by interval: an interval added since the snapshot starts with the next trade.
+        const lanes = newLanes(intervals);
+        for (const lane of lanes) {
+          const savedLane = saved.lanes.find((l) => l.interval === lane.interval);
+          if (savedLane === undefined) continue;
+          lane.buckets = savedLane.buckets.map(bucketFromState);
+          lane.firstOpen = firstOpenOf(lane);
+          checkLane(lane, `${saved.venue}:${saved.symbol}:${lane.interval}`);
+        }
+        index({ venue: saved.venue, symbol: saved.symbol, maxTs: saved.maxTs, lanes });
+      }
+    },
+  };
+}
+
+/** The candle operator as a plain definition (ARCHITECTURE.md §4, §5; STYLE.md 8). */
+export const CANDLE_OPERATOR: OperatorDef<Trade, Candle, CandleOperatorOptions, CandleOperatorState> & {
+  create(options: CandleOperatorOptions): CandleOperatorInstance;
+} = {
+  name: 'candles',
+  input: 'trades',
+  output: 'candles',
+  defaults: CANDLE_OPERATOR_DEFAULTS,
+  create: (options) => createCandleOperator(options),
+};

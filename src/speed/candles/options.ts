@@ -1,0 +1,72 @@
+import { CryptoLambdaError, type DurationMs, type Interval, isInterval } from '../../domain/index.js';
+import { SPEED_ERRORS } from '../errors.js';
+
+/** Options of the candle operator (ARCHITECTURE.md §4, §5). */
+export interface CandleOperatorOptions {
+  /**
+   * Intervals to build, each independently; any subset of the domain `INTERVALS`, no repeats.
+   * @default ['1m', '5m', '15m', '1h', '4h', '1d']
+   */
+  intervals: readonly Interval[];
+  /**
+   * The watermark of a (venue, symbol) is the largest event time seen minus this bound; a bucket
+   * closes once the watermark reaches its end (`openTime + intervalMs`).
+   * @default 1000
+   */
+  maxOutOfOrdernessMs: DurationMs;
+  /**
+   * A trade whose bucket is already closed is still applied (and the bucket re-emitted as
+   * `revised`) while `bucket end + allowedLatenessMs > watermark`; once the watermark reaches
+   * `bucket end + allowedLatenessMs` the bucket leaves the operator's state and later trades for
+   * it are counted in `lateDropped` (the batch layer sees them).
+   * @default 60000
+   */
+  allowedLatenessMs: DurationMs;
+  /**
+   * Live mode only (`onWallClock`): a bucket also closes once the wall clock reaches
+   * `end + maxOutOfOrdernessMs + idleCloseMs`, so a quiet symbol's candle closes about 3 s after
+   * its end with the defaults. Small enough to look on time on a chart, large enough that
+   * trades delayed by a slow network (up to `maxOutOfOrdernessMs + idleCloseMs`) still land
+   * before the close instead of revising it.
+   * @default 2000
+   */
+  idleCloseMs: DurationMs;
+}
+
+/** The defaults, one object typed as the full options type. */
+export const CANDLE_OPERATOR_DEFAULTS: CandleOperatorOptions = {
+  intervals: ['1m', '5m', '15m', '1h', '4h', '1d'],
+  maxOutOfOrdernessMs: 1000,
+  allowedLatenessMs: 60_000,
+  idleCloseMs: 2000,
+};
+
+function checkDuration(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new CryptoLambdaError(
+      SPEED_ERRORS.badOptions,
+      `${name} must be a non-negative integer of ms, got ${String(value)}`,
+    );
+  }
+}
+
+/** Merges options over the defaults and checks them. */
+export function resolveCandleOptions(options: Partial<CandleOperatorOptions> = {}): CandleOperatorOptions {
+  const resolved: CandleOperatorOptions = { ...CANDLE_OPERATOR_DEFAULTS, ...options };
+  const { intervals } = resolved;
+  if (!Array.isArray(intervals) || intervals.length === 0) {
+    throw new CryptoLambdaError(SPEED_ERRORS.badOptions, 'intervals must list at least one interval');
+  }
+  for (const interval of intervals) {
+    if (!isInterval(interval)) {
+      throw new CryptoLambdaError(SPEED_ERRORS.badOptions, `unknown interval ${JSON.stringify(interval)}`);
+    }
+  }
+  if (new Set(intervals).size !== intervals.length) {
+    throw new CryptoLambdaError(SPEED_ERRORS.badOptions, `intervals repeat: ${intervals.join(',')}`);
+  }
+  checkDuration('maxOutOfOrdernessMs', resolved.maxOutOfOrdernessMs);
+  checkDuration('allowedLatenessMs', resolved.allowedLatenessMs);
+  checkDuration('idleCloseMs', resolved.idleCloseMs);
+  return { ...resolved, intervals: [...intervals] };
+}

@@ -1,0 +1,35 @@
+/** The speed layer: streaming operators over the log, their live views and checkpoints. */
+
+export {
+  type FinalCandleStream,
+  type FinalCandlesOptions,
+  finalCandles,
+} from './candles/final.js';
+export {
+  CANDLE_OPERATOR,
+  type CandleOperatorInstance,
+  createCandleOperator,
+  type SeriesWatermark,
+} from './candles/operator.js';
+export { CANDLE_OPERATOR_DEFAULTS, type CandleOperatorOptions } from './candles/options.js';
+export {
+  type BucketState,
+  type CandleCounters,
+  type CandleOperatorState,
+  CandleOperatorStateSchema,
+  checkOperatorState,
+  type LaneState,
+  type SeriesState,
+} from './candles/snapshot.js';
+export { compareTradeIds } from './candles/trade-order.js';
+export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+export { SPEED_ERRORS, type SpeedErrorCode } from './errors.js';
+export type { OperatorDef, OperatorInstance } from './operator.js';
+export {
+  createSpeedView,
+  SPEED_VIEW_DEFAULTS,
+  type SpeedCandleQuery,
+  type SpeedSymbolInfo,
+  type SpeedView,
+  type SpeedViewOptions,
+} from './view.js';
