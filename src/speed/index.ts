@@ -26,6 +26,14 @@ export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 export { SPEED_ERRORS, type SpeedErrorCode } from './errors.js';
 export type { OperatorDef, OperatorInstance } from './operator.js';
 export {
+  createSpeedRunner,
+  SPEED_RUNNER_DEFAULTS,
+  type SpeedCheckpoint,
+  type SpeedRunner,
+  type SpeedRunnerDeps,
+  type SpeedRunnerOptions,
+} from './runner.js';
+export {
   createSpeedView,
   SPEED_VIEW_DEFAULTS,
   type SpeedCandleQuery,

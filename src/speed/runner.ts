@@ -56,6 +56,8 @@ export interface SpeedRunnerDeps<State> {
   checkpointPath: string;
   /** Every candle the operator emits, `open` updates included (the live view). */
   onCandle(candle: Candle): void;
+  /** Every trade, before the operator sees it. */
+  onTrade?(trade: Trade): void;
 }
 
 export async function createSpeedRunner<State>(
@@ -126,7 +128,11 @@ export async function createSpeedRunner<State>(
         let read = 0;
         for (let p = 0; p < offsets.length; p++) {
           const records = await log.read(trades.name, p, offsets[p] ?? 0, { maxRecords: opts.readBatch });
-          for (const record of records) operator.process(trades.codec.decode(record.value), emit);
+          for (const record of records) {
+            const trade = trades.codec.decode(record.value);
+            deps.onTrade?.(trade);
+            operator.process(trade, emit);
+          }
           if (records.length > 0) offsets[p] = records[records.length - 1]!.offset + 1;
           read += records.length;
         }

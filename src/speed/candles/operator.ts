@@ -41,6 +41,8 @@ interface Series {
   readonly venue: string;
   readonly symbol: string;
   maxTs: number;
+  /** The closing clock set by `onWallClock` / `flush` for this series; -Infinity until then. */
+  floorTs: number;
   readonly lanes: Lane[];
 }
 
@@ -75,10 +77,10 @@ function checkLane(lane: Lane, where: string): void {
 
 /** Builds a candle operator instance; options are merged over `CANDLE_OPERATOR_DEFAULTS`. */
 export function createCandleOperator(options: Partial<CandleOperatorOptions> = {}): CandleOperatorInstance {
-  const { intervals, maxOutOfOrdernessMs, allowedLatenessMs, idleCloseMs } = resolveCandleOptions(options);
+  const { intervals, maxOutOfOrdernessMs, allowedLatenessMs, idleCloseMs, liveHorizonMs } =
+    resolveCandleOptions(options);
   let series: Series[] = [];
   let byVenue = new Map<string, Map<string, Series>>();
-  let clockFloorTs = Number.NEGATIVE_INFINITY;
   let counters: CandleCounters = { tradesProcessed: 0, lateDropped: 0, revised: 0 };
   let lastSeries: Series | undefined;
   const noop = (): void => {};
@@ -101,7 +103,13 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
     }
     let s = byVenue.get(trade.venue)?.get(trade.symbol);
     if (s === undefined) {
-      s = { venue: trade.venue, symbol: trade.symbol, maxTs: trade.ts, lanes: newLanes(intervals) };
+      s = {
+        venue: trade.venue,
+        symbol: trade.symbol,
+        maxTs: trade.ts,
+        floorTs: Number.NEGATIVE_INFINITY,
+        lanes: newLanes(intervals),
+      };
       index(s);
     }
     lastSeries = s;
@@ -115,11 +123,13 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
     return ctx;
   }
 
-  function advanceAll(clockTs: number, emit: (candle: Candle) => void): void {
-    if (clockTs > clockFloorTs) clockFloorTs = clockTs;
+  /** Advances the closing clock of every series whose newest trade is at or after `sinceTs`. */
+  function advanceAll(clockTs: number, sinceTs: number, emit: (candle: Candle) => void): void {
     for (const s of series) {
+      if (s.maxTs < sinceTs) continue;
+      if (clockTs > s.floorTs) s.floorTs = clockTs;
       const c = bind(s, emit);
-      const seriesClock = Math.max(s.maxTs - maxOutOfOrdernessMs, clockFloorTs);
+      const seriesClock = Math.max(s.maxTs - maxOutOfOrdernessMs, s.floorTs);
       for (const lane of s.lanes) laneAdvance(lane, seriesClock, c);
     }
     ctx.emit = noop;
@@ -131,7 +141,7 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
       const s = seriesOf(trade);
       if (trade.ts > s.maxTs) s.maxTs = trade.ts;
       const eventClock = s.maxTs - maxOutOfOrdernessMs;
-      const clockTs = Math.max(eventClock, clockFloorTs);
+      const clockTs = Math.max(eventClock, s.floorTs);
       const c = bind(s, emit);
       let dropped = false;
       const { lanes } = s;
@@ -143,11 +153,13 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
     },
 
     onWallClock(nowMs, emit) {
-      advanceAll(nowMs - maxOutOfOrdernessMs - idleCloseMs, emit);
+      // Only series trading near the wall clock are live; a replay of old data (whose event
+      // time is far behind) keeps closing on event time alone, even beside a live source.
+      advanceAll(nowMs - maxOutOfOrdernessMs - idleCloseMs, nowMs - liveHorizonMs, emit);
     },
 
     flush(untilTs, emit) {
-      advanceAll(untilTs, emit);
+      advanceAll(untilTs, Number.NEGATIVE_INFINITY, emit);
     },
 
     counters: () => ({ ...counters }),
@@ -158,12 +170,12 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
     snapshot() {
       return {
         version: 1,
-        clockFloorTs: Number.isFinite(clockFloorTs) ? clockFloorTs : null,
         counters: { ...counters },
         series: series.map((s) => ({
           venue: s.venue,
           symbol: s.symbol,
           maxTs: s.maxTs,
+          floorTs: Number.isFinite(s.floorTs) ? s.floorTs : null,
           lanes: s.lanes.map((lane) => ({
             interval: lane.interval,
             buckets: lane.buckets.map(bucketToState),
@@ -177,7 +189,6 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
       series = [];
       byVenue = new Map();
       lastSeries = undefined;
-      clockFloorTs = checked.clockFloorTs ?? Number.NEGATIVE_INFINITY;
       counters = { ...checked.counters };
       ctx.counters = counters;
       for (const saved of checked.series) {
@@ -190,7 +201,8 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
           lane.firstOpen = firstOpenOf(lane);
           checkLane(lane, `${saved.venue}:${saved.symbol}:${lane.interval}`);
         }
-        index({ venue: saved.venue, symbol: saved.symbol, maxTs: saved.maxTs, lanes });
+        const floorTs = saved.floorTs ?? Number.NEGATIVE_INFINITY;
+        index({ venue: saved.venue, symbol: saved.symbol, maxTs: saved.maxTs, floorTs, lanes });
       }
     },
   };

@@ -31,6 +31,14 @@ export interface CandleOperatorOptions {
    * @default 2000
    */
   idleCloseMs: DurationMs;
+  /**
+   * Live mode only: `onWallClock` closes buckets of a series only while its newest trade is
+   * at most this old by the wall clock. A replay of old data beside a live source therefore
+   * keeps closing on event time alone; a live symbol quiet for longer than this stops getting
+   * idle-closed empty candles until its next trade, which fills the gap as usual.
+   * @default 3_600_000
+   */
+  liveHorizonMs: DurationMs;
 }
 
 /** The defaults, one object typed as the full options type. */
@@ -39,6 +47,7 @@ export const CANDLE_OPERATOR_DEFAULTS: CandleOperatorOptions = {
   maxOutOfOrdernessMs: 1000,
   allowedLatenessMs: 60_000,
   idleCloseMs: 2000,
+  liveHorizonMs: 3_600_000,
 };
 
 function checkDuration(name: string, value: unknown): void {
@@ -68,5 +77,6 @@ export function resolveCandleOptions(options: Partial<CandleOperatorOptions> = {
   checkDuration('maxOutOfOrdernessMs', resolved.maxOutOfOrdernessMs);
   checkDuration('allowedLatenessMs', resolved.allowedLatenessMs);
   checkDuration('idleCloseMs', resolved.idleCloseMs);
+  checkDuration('liveHorizonMs', resolved.liveHorizonMs);
   return { ...resolved, intervals: [...intervals] };
 }

@@ -52,6 +52,8 @@ export const SeriesStateSchema = Type.Object(
     symbol: Type.String(),
     /** The largest event time seen; the watermark is `maxTs - maxOutOfOrdernessMs`. */
     maxTs: Type.Integer(),
+    /** The closing clock set by `onWallClock` / `flush`; null until either reached this series. */
+    floorTs: Type.Union([Type.Integer(), Type.Null()]),
     lanes: Type.Array(LaneStateSchema),
   },
   { additionalProperties: false },
@@ -75,8 +77,6 @@ export type CandleCounters = Static<typeof CandleCountersSchema>;
 export const CandleOperatorStateSchema = Type.Object(
   {
     version: Type.Literal(1),
-    /** The closing clock set by `onWallClock` / `flush`; null until either is called. */
-    clockFloorTs: Type.Union([Type.Integer(), Type.Null()]),
     counters: CandleCountersSchema,
     /** In creation order, which fixes the order of `onWallClock` outputs. */
     series: Type.Array(SeriesStateSchema),

@@ -311,6 +311,32 @@ describe('candle operator: wall clock (live mode)', () => {
     assert.equal(out.length, 0);
   });
 
+  it('leaves a series far behind the wall clock (a replay of old data) to event time', () => {
+    const op = createCandleOperator({ intervals: ['1m'] });
+    const { out, emit } = collector();
+    const { liveHorizonMs } = CANDLE_OPERATOR_DEFAULTS;
+    const nowMs = m(0) + 7 * 365 * 24 * 60 * MINUTE;
+    op.process(trade({ symbol: 'XRP-ETH', ts: m(0, 10), price: 5 }), emit);
+    op.process(trade({ symbol: 'BTC-USDT', ts: nowMs - 10 * MINUTE, price: 9 }), emit);
+    out.length = 0;
+    op.onWallClock(nowMs, emit);
+    // The live series closes on the wall clock; the old one gets nothing.
+    assert.ok(out.length > 0);
+    assert.ok(out.every((c) => c.symbol === 'BTC-USDT'));
+    // The replay goes on: its next minute's trade still lands in an open bucket.
+    out.length = 0;
+    op.process(trade({ symbol: 'XRP-ETH', ts: m(0, 20_000), price: 6 }), emit);
+    assert.deepEqual(
+      out.map((c) => [c.openTime, c.state, c.close]),
+      [[m(0), 'open', 6]],
+    );
+    assert.equal(op.counters().lateDropped, 0);
+    // A live series quiet for longer than the horizon stops being idle-closed.
+    out.length = 0;
+    op.onWallClock(nowMs - 10 * MINUTE + liveHorizonMs + MINUTE, emit);
+    assert.equal(out.length, 0);
+  });
+
   it('revises an idle-closed bucket when its trade arrives late, within lateness', () => {
     const op = createCandleOperator({ intervals: ['1m'] });
     const { out, emit } = collector();
