@@ -42,6 +42,8 @@ export async function readJsonFile(path: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (cause) {
-    throw new CryptoLambdaError('LOG_CORRUPT', `${path} is not valid JSON; delete it to start over`, { cause });
+    throw new CryptoLambdaError('LOG_CORRUPT', `${path} is not valid JSON; delete it to start over`, {
+      cause,
+    });
   }
 }

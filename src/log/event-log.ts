@@ -88,4 +88,11 @@ export const LOG_ERRORS = {
   corrupt: 'LOG_CORRUPT',
   closed: 'LOG_CLOSED',
   io: 'LOG_IO',
+  /** Another live process holds the log directory's lock file. */
+  locked: 'LOG_LOCKED',
+  /** A malformed argument: topic name, partition count, offset, record field. */
+  invalidArgument: 'LOG_INVALID_ARGUMENT',
 } as const;
+
+/** One of the codes in `LOG_ERRORS`. */
+export type LogErrorCode = (typeof LOG_ERRORS)[keyof typeof LOG_ERRORS];

@@ -1,0 +1,110 @@
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CryptoLambdaError } from '../../../domain/index.js';
+import { LOG_ERRORS } from '../../event-log.js';
+import { ensureDir, isTmpFile, replaceFile } from './fs-util.js';
+
+const SUFFIX = '.json';
+const MAX_FILE_NAME_BYTES = 200;
+
+/** topic → partition → next offset to read. */
+type GroupOffsets = Map<string, Map<number, number>>;
+
+interface GroupFile {
+  group: string;
+  offsets: Record<string, Record<string, number>>;
+}
+
+/**
+ * Committed consumer offsets: one JSON file per group, replaced atomically on every commit.
+ * Commits of one group that arrive while its file is being written share the next write.
+ */
+export class ConsumerOffsets {
+  private readonly dir: string;
+  private readonly groups = new Map<string, GroupOffsets>();
+  private readonly writing = new Map<string, Promise<void>>();
+  private readonly queued = new Map<string, Promise<void>>();
+
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  static async open(dir: string): Promise<ConsumerOffsets> {
+    await ensureDir(dir);
+    const store = new ConsumerOffsets(dir);
+    for (const name of await readdir(dir)) {
+      const path = join(dir, name);
+      if (isTmpFile(name)) await rm(path, { force: true });
+      else if (name.endsWith(SUFFIX)) store.load(path, await readFile(path, 'utf8'));
+    }
+    return store;
+  }
+
+  get(group: string, topic: string, partition: number): number | undefined {
+    return this.groups.get(group)?.get(topic)?.get(partition);
+  }
+
+  commit(group: string, topic: string, partition: number, offset: number): Promise<void> {
+    const fileName = groupFileName(group);
+    let offsets = this.groups.get(group);
+    if (offsets === undefined) {
+      offsets = new Map();
+      this.groups.set(group, offsets);
+    }
+    let partitions = offsets.get(topic);
+    if (partitions === undefined) {
+      partitions = new Map();
+      offsets.set(topic, partitions);
+    }
+    partitions.set(partition, offset);
+    const queued = this.queued.get(group);
+    if (queued !== undefined) return queued;
+    const write = (this.writing.get(group) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => {
+        this.queued.delete(group);
+        return replaceFile(join(this.dir, fileName), serialize(group, offsets));
+      });
+    this.queued.set(group, write);
+    this.writing.set(group, write);
+    return write;
+  }
+
+  private load(path: string, text: string): void {
+    let file: GroupFile;
+    try {
+      file = JSON.parse(text) as GroupFile;
+    } catch (error) {
+      throw new CryptoLambdaError(LOG_ERRORS.corrupt, `${path} is not valid JSON`, { cause: error });
+    }
+    const offsets: GroupOffsets = new Map();
+    for (const [topic, partitions] of Object.entries(file.offsets)) {
+      offsets.set(topic, new Map(Object.entries(partitions).map(([p, offset]) => [Number(p), offset])));
+    }
+    this.groups.set(file.group, offsets);
+  }
+}
+
+function serialize(group: string, offsets: GroupOffsets): string {
+  const file: GroupFile = { group, offsets: {} };
+  for (const [topic, partitions] of offsets) {
+    file.offsets[topic] = Object.fromEntries([...partitions].map(([p, offset]) => [String(p), offset]));
+  }
+  return `${JSON.stringify(file)}\n`;
+}
+
+/** A file name for any group name: `[A-Za-z0-9_-]` as is, other UTF-8 bytes as `%XX`. */
+function groupFileName(group: string): string {
+  let name = '';
+  for (const byte of Buffer.from(group, 'utf8')) {
+    const char = String.fromCharCode(byte);
+    name += /[A-Za-z0-9_-]/.test(char) ? char : `%${byte.toString(16).padStart(2, '0')}`;
+  }
+  if (group.length === 0 || name.length > MAX_FILE_NAME_BYTES) {
+    throw new CryptoLambdaError(
+      LOG_ERRORS.invalidArgument,
+      `bad consumer group name ${JSON.stringify(group)}`,
+    );
+  }
+  return `${name}${SUFFIX}`;
+}

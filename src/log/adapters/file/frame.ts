@@ -1,0 +1,160 @@
+import { crc32 } from 'node:zlib';
+import { CryptoLambdaError } from '../../../domain/index.js';
+import type { AppendRecord, StoredRecord } from '../../event-log.js';
+import { LOG_ERRORS } from '../../event-log.js';
+
+/*
+ * A segment file is a sequence of record-batch frames, each written by one `write`:
+ *
+ *   header (32 bytes, little endian)
+ *     0  magic        u32  'CLB1'
+ *     4  payloadBytes u32  bytes after the header
+ *     8  crc          u32  CRC-32 of bytes 12 .. end of payload
+ *    12  baseOffset   u32 low + u32 high (offsets stay below 2^53)
+ *    20  count        u32  records in the batch (> 0)
+ *    24  maxTs        f64  largest record ts, for time retention
+ *   payload: `count` records, each
+ *     keyBytes u32, valueBytes u32, ts f64, key (UTF-8), value
+ */
+
+export const FRAME_MAGIC = 0x31424c43;
+export const HEADER_BYTES = 32;
+export const RECORD_OVERHEAD_BYTES = 16;
+const CRC_START = 12;
+const MAX_FRAME_BYTES = 0xffff_ffff;
+
+export interface FrameHeader {
+  payloadBytes: number;
+  crc: number;
+  baseOffset: number;
+  count: number;
+  maxTs: number;
+}
+
+export interface EncodedFrame {
+  bytes: Buffer;
+  count: number;
+  maxTs: number;
+  /** The records as a reader gets them (values are views into `bytes`), when asked for. */
+  records: StoredRecord[] | undefined;
+}
+
+/** Encodes the records of several appends, in order, as one frame. */
+export function encodeFrame(
+  baseOffset: number,
+  partition: number,
+  groups: readonly (readonly AppendRecord[])[],
+  withRecords: boolean,
+): EncodedFrame {
+  let size = HEADER_BYTES;
+  let count = 0;
+  for (const group of groups) {
+    for (const record of group) {
+      size += RECORD_OVERHEAD_BYTES + Buffer.byteLength(record.key, 'utf8') + record.value.byteLength;
+    }
+    count += group.length;
+  }
+  if (size > MAX_FRAME_BYTES) {
+    throw new CryptoLambdaError(
+      LOG_ERRORS.invalidArgument,
+      `a batch of ${size} bytes exceeds the 4 GiB frame limit`,
+    );
+  }
+  const bytes = Buffer.allocUnsafe(size);
+  const records: StoredRecord[] | undefined = withRecords ? new Array<StoredRecord>(count) : undefined;
+  let pos = HEADER_BYTES;
+  let offset = baseOffset;
+  let maxTs = Number.NEGATIVE_INFINITY;
+  for (const group of groups) {
+    for (const record of group) {
+      const keyBytes = bytes.write(record.key, pos + RECORD_OVERHEAD_BYTES, 'utf8');
+      const valueBytes = record.value.byteLength;
+      bytes.writeUInt32LE(keyBytes, pos);
+      bytes.writeUInt32LE(valueBytes, pos + 4);
+      bytes.writeDoubleLE(record.ts, pos + 8);
+      const valuePos = pos + RECORD_OVERHEAD_BYTES + keyBytes;
+      bytes.set(record.value, valuePos);
+      if (record.ts > maxTs) maxTs = record.ts;
+      if (records !== undefined) {
+        const value = new Uint8Array(bytes.buffer, bytes.byteOffset + valuePos, valueBytes);
+        records[offset - baseOffset] = { partition, offset, key: record.key, value, ts: record.ts };
+      }
+      offset++;
+      pos = valuePos + valueBytes;
+    }
+  }
+  bytes.writeUInt32LE(FRAME_MAGIC, 0);
+  bytes.writeUInt32LE(size - HEADER_BYTES, 4);
+  writeOffset(bytes, 12, baseOffset);
+  bytes.writeUInt32LE(count, 20);
+  bytes.writeDoubleLE(maxTs, 24);
+  bytes.writeUInt32LE(crc32(bytes.subarray(CRC_START)), 8);
+  return { bytes, count, maxTs, records };
+}
+
+/** Reads the header at `pos`; `undefined` when the magic does not match. */
+export function readHeader(buf: Buffer, pos: number): FrameHeader | undefined {
+  if (buf.readUInt32LE(pos) !== FRAME_MAGIC) return undefined;
+  return {
+    payloadBytes: buf.readUInt32LE(pos + 4),
+    crc: buf.readUInt32LE(pos + 8),
+    baseOffset: buf.readUInt32LE(pos + 12) + buf.readUInt32LE(pos + 16) * 0x1_0000_0000,
+    count: buf.readUInt32LE(pos + 20),
+    maxTs: buf.readDoubleLE(pos + 24),
+  };
+}
+
+/** Whether the frame at `pos` (whole in `buf`) has the CRC its header claims. */
+export function frameCrcMatches(buf: Buffer, pos: number, header: FrameHeader): boolean {
+  const end = pos + HEADER_BYTES + header.payloadBytes;
+  return crc32(buf.subarray(pos + CRC_START, end)) === header.crc;
+}
+
+/**
+ * Appends to `out` the records of the frame at `pos` (whole in `buf`) whose offsets are in
+ * `[fromOffset, toOffset)`. Values are views into `buf`.
+ */
+export function decodeFrame(
+  buf: Buffer,
+  pos: number,
+  header: FrameHeader,
+  partition: number,
+  fromOffset: number,
+  toOffset: number,
+  out: StoredRecord[],
+): void {
+  const end = pos + HEADER_BYTES + header.payloadBytes;
+  const lastOffset = Math.min(toOffset, header.baseOffset + header.count);
+  let p = pos + HEADER_BYTES;
+  for (let offset = header.baseOffset; offset < lastOffset; offset++) {
+    if (p + RECORD_OVERHEAD_BYTES > end) throw corruptFrame(header);
+    const keyBytes = buf.readUInt32LE(p);
+    const valueBytes = buf.readUInt32LE(p + 4);
+    const keyPos = p + RECORD_OVERHEAD_BYTES;
+    const valuePos = keyPos + keyBytes;
+    const next = valuePos + valueBytes;
+    if (next > end) throw corruptFrame(header);
+    if (offset >= fromOffset) {
+      out.push({
+        partition,
+        offset,
+        key: buf.toString('utf8', keyPos, valuePos),
+        value: new Uint8Array(buf.buffer, buf.byteOffset + valuePos, valueBytes),
+        ts: buf.readDoubleLE(p + 8),
+      });
+    }
+    p = next;
+  }
+}
+
+function writeOffset(buf: Buffer, pos: number, offset: number): void {
+  buf.writeUInt32LE(offset % 0x1_0000_0000, pos);
+  buf.writeUInt32LE(Math.floor(offset / 0x1_0000_0000), pos + 4);
+}
+
+function corruptFrame(header: FrameHeader): CryptoLambdaError {
+  return new CryptoLambdaError(
+    LOG_ERRORS.corrupt,
+    `the batch at offset ${header.baseOffset} has a record running past its end`,
+  );
+}

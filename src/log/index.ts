@@ -1,0 +1,29 @@
+export {
+  type FileEventLog,
+  type OpenFileLogOptions,
+  openFileLog,
+} from './adapters/file/file-log.js';
+export { FILE_LOG_DEFAULTS, type FileLogOptions, type FsyncMode } from './adapters/file/options.js';
+export type { RecoveryNote } from './adapters/file/partition.js';
+export { fnv1a32, partitionForKey } from './adapters/file/partitioner.js';
+export { readJsonFile, writeFileAtomic } from './atomic-file.js';
+export {
+  type AppendAck,
+  type AppendRecord,
+  type EventLog,
+  LOG_ERRORS,
+  type LogErrorCode,
+  type PartitionOffsets,
+  type ReadOptions,
+  type StoredRecord,
+  type TopicConfig,
+} from './event-log.js';
+export { type Codec, type EventMap, jsonCodec, TOPICS, type TopicDef } from './topics.js';
+export {
+  appendEvents,
+  type DecodedRecord,
+  decodeRecords,
+  decodeStoredRecords,
+  ensureTopics,
+  toAppendRecords,
+} from './typed.js';
