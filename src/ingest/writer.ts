@@ -1,12 +1,13 @@
 import { join } from 'node:path';
-import type { Trade } from '../domain/index.js';
-import { type EventLog, TOPICS, readJsonFile, writeFileAtomic } from '../log/index.js';
-import { type DedupeWindow, createDedupeWindow } from './dedupe.js';
+import type { Rejected, Trade } from '../domain/index.js';
+import { type EventLog, readJsonFile, TOPICS, type TopicDef, writeFileAtomic } from '../log/index.js';
+import { createDedupeWindow, type DedupeWindow } from './dedupe.js';
 import type { Source, SourceBatch } from './source.js';
 
 /**
  * The log writer: takes a source's batches, drops trades already in the log (by
- * `(venue, symbol, tradeId)`), appends trades and rejected records, and only then stores the
+ * `(venue, symbol, tradeId)`) and rejected records already there (by their origin, a file and
+ * line), appends the rest, and only then stores the
  * source's resume position. A crash between the append and the position save makes the source
  * deliver some trades again on restart; the dedupe window, rebuilt from the log's tail, drops them.
  */
@@ -112,6 +113,7 @@ async function appendBatch(
     if (dedupe.seen(TOPICS.trades.key(trade), trade.tradeId)) counters.duplicates++;
     else fresh.push(trade);
   }
+  const rejectedFresh = batch.rejected.filter((r) => !dedupe.seen(rejectedKey(r), r.origin));
   const writes: Promise<unknown>[] = [];
   if (fresh.length > 0) {
     const { trades } = TOPICS;
@@ -122,37 +124,53 @@ async function appendBatch(
       ),
     );
   }
-  if (batch.rejected.length > 0) {
+  if (rejectedFresh.length > 0) {
     const { rejected } = TOPICS;
     writes.push(
       log.append(
         rejected.name,
-        batch.rejected.map((r) => ({ key: rejected.key(r), ts: rejected.ts(r), value: rejected.codec.encode(r) })),
+        rejectedFresh.map((r) => ({
+          key: rejected.key(r),
+          ts: rejected.ts(r),
+          value: rejected.codec.encode(r),
+        })),
       ),
     );
   }
   await Promise.all(writes);
   counters.trades += fresh.length;
-  counters.rejected += batch.rejected.length;
+  counters.rejected += rejectedFresh.length;
   counters.ignored += batch.ignored;
   return fresh.length;
 }
 
+/** Rejected records are deduplicated by where they came from (a file and line, a connection). */
+function rejectedKey(r: Rejected): string {
+  return `rejected:${r.stage}`;
+}
+
 async function rebuildDedupe(log: EventLog, tailRecords: number): Promise<DedupeWindow> {
   const dedupe = createDedupeWindow();
-  const { trades } = TOPICS;
-  for (let partition = 0; partition < trades.config.partitions; partition++) {
-    const { start, end } = await log.offsets(trades.name, partition);
+  await readTail(log, TOPICS.trades, tailRecords, (t) => dedupe.seen(TOPICS.trades.key(t), t.tradeId));
+  await readTail(log, TOPICS.rejected, tailRecords, (r) => dedupe.seen(rejectedKey(r), r.origin));
+  return dedupe;
+}
+
+/** Calls `visit` with the last `tailRecords` values of each partition of a topic. */
+async function readTail<T>(
+  log: EventLog,
+  topic: TopicDef<T>,
+  tailRecords: number,
+  visit: (value: T) => void,
+) {
+  for (let partition = 0; partition < topic.config.partitions; partition++) {
+    const { start, end } = await log.offsets(topic.name, partition);
     let offset = Math.max(start, end - tailRecords);
     while (offset < end) {
-      const records = await log.read(trades.name, partition, offset, { maxRecords: 5000 });
+      const records = await log.read(topic.name, partition, offset, { maxRecords: 5000 });
       if (records.length === 0) break;
-      for (const record of records) {
-        const trade = trades.codec.decode(record.value);
-        dedupe.seen(trades.key(trade), trade.tradeId);
-      }
+      for (const record of records) visit(topic.codec.decode(record.value));
       offset = records[records.length - 1]!.offset + 1;
     }
   }
-  return dedupe;
 }

@@ -1,0 +1,33 @@
+export { BINANCE_CSV_STAGE, isCsvHeader, parseAggTradeCsvLine, parseTradeCsvLine } from './binance/csv.js';
+export { type ParseResult, parseBool, parseDecimal } from './binance/fields.js';
+export type {
+  CsvAggTradeRow,
+  CsvTradeRow,
+  RecordedFrame,
+  WsAggTrade,
+  WsCombinedFrame,
+  WsReply,
+  WsTrade,
+} from './binance/wire.js';
+export { BINANCE_VENUE, BINANCE_WS_STAGE, parseBinanceFrame } from './binance/ws.js';
+export { createDedupeWindow, type DedupeWindow } from './dedupe.js';
+export { INGEST_ERRORS, type IngestErrorCode } from './errors.js';
+export { detectFormat, REPLAY_FORMATS, type ReplayFormat, symbolFromFileName } from './replay/detect.js';
+export {
+  inspectReplay,
+  REPLAY_DEFAULTS,
+  type ReplayInfo,
+  type ReplayOptions,
+  type ResolvedReplayOptions,
+} from './replay/options.js';
+export { openReplay } from './replay/replay.js';
+export { DEFAULT_SIM_SYMBOLS, type SimSymbol } from './simulator/market.js';
+export { createSimulator, SIMULATOR_DEFAULTS, type SimulatorOptions } from './simulator/simulator.js';
+export type { Source, SourceBatch, SourceRunOptions, SourceState, SourceStatus } from './source.js';
+export {
+  createIngestWriter,
+  INGEST_WRITER_DEFAULTS,
+  type IngestCounters,
+  type IngestWriter,
+  type IngestWriterOptions,
+} from './writer.js';

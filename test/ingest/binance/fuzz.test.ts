@@ -1,0 +1,291 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { Compile } from 'typebox/compile';
+import { checkTrade, REJECT_REASONS, RejectedSchema } from '../../../src/domain/index.js';
+import { type ParseResult, parseBinanceFrame } from '../../../src/ingest/index.js';
+import { fixtureLines, WS_CAPTURE_GZ, WS_JSONL } from '../fixtures.js';
+
+const NOW = Date.UTC(2021, 3, 18);
+const FRAMES = 120_000;
+const rejectedValidator = Compile(RejectedSchema);
+
+/** mulberry32, so a failing case can be replayed from its index. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Json = Record<string, unknown>;
+
+const jsonl = fixtureLines(WS_JSONL);
+const capture = fixtureLines(WS_CAPTURE_GZ);
+const recorded = jsonl.map(
+  (l) => JSON.parse(l) as { received_at: number; raw: { stream: string; data: Json } },
+);
+const aggRecords = recorded.filter((r) => r.raw.data['e'] === 'aggTrade');
+/** Every aggTrade in every envelope: each must give a valid trade, untouched. */
+const goodFrames = aggRecords.flatMap((r) => [
+  JSON.stringify(r),
+  JSON.stringify(r.raw),
+  JSON.stringify(r.raw.data),
+  `${r.received_at}: ${JSON.stringify(r.raw)}`,
+]);
+/** All real lines, trades or not: the material the mutations start from. */
+const seedLines = [...jsonl, ...capture.filter((l) => l.trim() !== ''), ...goodFrames];
+
+const ODD_VALUES: unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  1e308,
+  -1e308,
+  '',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '-2.5',
+  '0',
+  '0.00000000',
+  '1e400',
+  '0x1F',
+  ' 1.0',
+  'abc',
+  [],
+  {},
+  [1, 2],
+  { p: '1' },
+  '\u0000',
+  '😀',
+];
+const TIMES = [
+  0,
+  -1,
+  1,
+  1e3,
+  1618677373,
+  1618677373.5,
+  1618677373912,
+  1618677373912000,
+  1e17,
+  1e20,
+  9e15,
+  NOW + 1e9,
+];
+const SYMBOLS = [
+  '',
+  'XXX',
+  'BTCUSDT',
+  'btcusdt',
+  'BTC-USDT',
+  'ZZZZZZZZZZZZZZZZZZZZZZZZZZZQQQ',
+  'USDT',
+  '€€€USDT',
+  '   ',
+];
+const EVENTS = [
+  'kline',
+  'trade',
+  'aggTrade',
+  'AGGTRADE',
+  'depthUpdate',
+  '',
+  'aggTrad',
+  'executionReport',
+  'xyz',
+];
+
+function pick<T>(r: () => number, items: readonly T[]): T {
+  return items[Math.floor(r() * items.length)] as T;
+}
+
+/** The innermost frame object of a parsed line, whatever its envelope. */
+function innermost(value: Json): Json {
+  const raw = value['raw'];
+  const inner = typeof raw === 'object' && raw !== null ? (raw as Json) : value;
+  const data = inner['data'];
+  return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Json) : inner;
+}
+
+function mutateObject(r: () => number, line: string): string {
+  const prefix = /^\d+(\.\d+)?: /.exec(line)?.[0] ?? '';
+  let value: unknown;
+  try {
+    value = JSON.parse(line.slice(prefix.length));
+  } catch {
+    return `${line}}`;
+  }
+  if (typeof value !== 'object' || value === null) return line;
+  const frame = innermost(value as Json);
+  const keys = Object.keys(frame);
+  const key = keys.length > 0 ? pick(r, keys) : 'p';
+  switch (Math.floor(r() * 9)) {
+    case 0:
+      delete frame[key];
+      break;
+    case 1:
+      frame[key] = pick(r, ODD_VALUES);
+      break;
+    case 2:
+      frame[pick(r, ['p', 'q'])] = pick(r, [
+        'NaN',
+        'Infinity',
+        '-1',
+        '0',
+        '',
+        '-0.0',
+        '1e9',
+        '0.000000001',
+        'x',
+      ]);
+      break;
+    case 3:
+      frame[pick(r, ['T', 'E'])] = pick(r, TIMES);
+      break;
+    case 4:
+      frame['s'] = pick(r, SYMBOLS);
+      break;
+    case 5:
+      frame[`x${Math.floor(r() * 1000)}`] = pick(r, ODD_VALUES);
+      break;
+    case 6:
+      frame['e'] = pick(r, EVENTS);
+      break;
+    case 7:
+      frame[pick(r, ['a', 'f', 'l', 't'])] = pick(r, [-1, 1.5, 2 ** 60, '7', 0, null]);
+      break;
+    default:
+      (value as Json)['received_at'] = pick(r, [...TIMES, 'x', null]);
+  }
+  return prefix + JSON.stringify(value);
+}
+
+function mutateText(r: () => number, line: string): string {
+  const at = Math.floor(r() * (line.length + 1));
+  switch (Math.floor(r() * 8)) {
+    case 0: {
+      const code = Math.floor(r() * 0x80) | (r() < 0.1 ? 0x2600 : 0);
+      return line.slice(0, at) + String.fromCharCode(code) + line.slice(at + 1);
+    }
+    case 1:
+      return line.slice(0, at);
+    case 2:
+      return line.slice(0, at) + line.slice(at + 1 + Math.floor(r() * 20));
+    case 3:
+      return line.slice(0, at) + line.slice(Math.floor(r() * line.length));
+    case 4:
+      return pick(r, [
+        '',
+        ' ',
+        '\t',
+        '\r',
+        '{}',
+        '[]',
+        'null',
+        '"s"',
+        '{"e":null}',
+        '1618677374.1: ',
+        ': {}',
+      ]);
+    case 5: {
+      let garbage = '';
+      for (let i = Math.floor(r() * 80); i > 0; i--)
+        garbage += String.fromCharCode(32 + Math.floor(r() * 95));
+      return garbage;
+    }
+    case 6: {
+      const depth = 1 + Math.floor(r() * 5000);
+      return r() < 0.5
+        ? '['.repeat(depth) + ']'.repeat(depth)
+        : `${'{"stream":"x","data":'.repeat(depth)}{}${'}'.repeat(depth)}`;
+    }
+    default:
+      return `${line.slice(0, at)}"${line.slice(at)}`;
+  }
+}
+
+function assertWellFormed(result: ParseResult, line: string, origin: string): void {
+  switch (result.kind) {
+    case 'trade':
+      assert.equal(Object.keys(result).length, 2);
+      assert.equal(checkTrade(result.trade, NOW), undefined, line);
+      assert.equal(result.trade.venue, 'binance');
+      break;
+    case 'rejected':
+      assert.equal(Object.keys(result).length, 2);
+      assert.ok(REJECT_REASONS.includes(result.rejected.reason), line);
+      assert.equal(result.rejected.payload, line);
+      assert.equal(result.rejected.origin, origin);
+      assert.ok(rejectedValidator.Check(result.rejected), line);
+      break;
+    case 'ignored':
+      assert.equal(Object.keys(result).length, 1);
+      break;
+    default:
+      assert.fail(`unknown result for ${line}`);
+  }
+}
+
+describe('parseBinanceFrame fuzz', () => {
+  it(`never throws on ${FRAMES} mutated and good frames, and every good frame gives a trade`, () => {
+    const r = rng(20210417);
+    const kinds = { trade: 0, rejected: 0, ignored: 0 };
+    const reasons = new Map<string, number>();
+    let goodFed = 0;
+    let goodTrades = 0;
+    for (let i = 0; i < FRAMES; i++) {
+      const roll = r();
+      const good = roll < 0.2;
+      const base = good ? pick(r, goodFrames) : pick(r, seedLines);
+      const line = good ? base : roll < 0.6 ? mutateObject(r, base) : mutateText(r, base);
+      const origin = `fuzz:${i}`;
+      let result: ParseResult;
+      try {
+        result = parseBinanceFrame(line, undefined, origin, NOW);
+      } catch (error) {
+        assert.fail(`frame ${i} threw ${String(error)}: ${line.slice(0, 200)}`);
+      }
+      assertWellFormed(result, line, origin);
+      kinds[result.kind]++;
+      if (result.kind === 'rejected')
+        reasons.set(result.rejected.reason, (reasons.get(result.rejected.reason) ?? 0) + 1);
+      if (good) {
+        goodFed++;
+        if (result.kind === 'trade') goodTrades++;
+      }
+    }
+    assert.equal(kinds.trade + kinds.rejected + kinds.ignored, FRAMES);
+    assert.ok(goodFed > FRAMES / 10);
+    assert.equal(goodTrades, goodFed);
+    // The mutations reach every reason a frame can earn.
+    for (const reason of REJECT_REASONS) {
+      if (reason === 'bad_csv' || reason === 'duplicate') continue;
+      assert.ok((reasons.get(reason) ?? 0) > 0, `no frame was rejected as ${reason}`);
+    }
+  });
+
+  it('never throws on arbitrary strings and JSON values', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify({ e: 'aggTrade', ...Object(v) })),
+        ),
+        (line) => {
+          assertWellFormed(parseBinanceFrame(line, undefined, 'fc', NOW), line, 'fc');
+        },
+      ),
+      { numRuns: 5_000 },
+    );
+  });
+});
