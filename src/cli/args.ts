@@ -41,7 +41,10 @@ export function parsePositiveOption(name: string, value: string | undefined): nu
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!(Number.isFinite(n) && n > 0)) {
-    throw new CryptoLambdaError(CLI_ERRORS.badOption, `--${name} must be a positive number, got ${JSON.stringify(value)}`);
+    throw new CryptoLambdaError(
+      CLI_ERRORS.badOption,
+      `--${name} must be a positive number, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }

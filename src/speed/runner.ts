@@ -74,7 +74,12 @@ export async function createSpeedRunner<State>(
   const offsets: number[] = checkpoint?.tradeOffsets.slice() ?? new Array(trades.config.partitions).fill(0);
   let processed = checkpoint?.tradesProcessed ?? 0;
   if (checkpoint !== undefined) operator.restore(checkpoint.operator);
-  const toSkip = await countCandlesAfter(log, checkpoint?.candleEnds);
+  // Without a checkpoint, every candle already in the topic came from runs that started from
+  // scratch, as this one does: all of them are repeats.
+  const toSkip = await countCandlesAfter(
+    log,
+    checkpoint?.candleEnds ?? new Array<number>(candles.config.partitions).fill(0),
+  );
 
   let pending: Candle[] = [];
   const emit = (candle: Candle): void => {

@@ -1,0 +1,139 @@
+import { basename } from 'node:path';
+import {
+  binanceToCanonical,
+  CryptoLambdaError,
+  INTERVAL_MS,
+  INTERVALS,
+  type Interval,
+  isInterval,
+  type Trade,
+  type UnixMs,
+} from '../../domain/index.js';
+import { inspectReplay, openReplay } from '../../ingest/index.js';
+import { finalCandles } from '../../speed/index.js';
+import { CLI_ERRORS, parseCommandArgs, parseTimeOption, requireOption } from '../args.js';
+import { KLINE_CSV_HEADER, klineCsvRow } from '../kline-csv.js';
+import type { Output } from '../output.js';
+
+export const CANDLES_HELP = `Usage: crypto-lambda candles --input <file> --interval <i> [options]
+
+Reads a file of trades and writes its final candles to stdout as CSV with Binance's kline
+columns (${KLINE_CSV_HEADER}).
+Empty buckets are candles, as Binance emits them: from the first trade's bucket up to --to.
+
+Options:
+  --input <file>     Binance aggTrades/trades CSV dump (plain or .gz, ms or µs times) or
+                     recorded WebSocket frames, one per line; the format is detected
+  --interval <i>     ${INTERVALS.join(', ')}
+  --symbol <s>       BTCUSDT or BTC-USDT: the symbol of a CSV dump whose file name does not say,
+                     or the one symbol to take from a file of frames holding several
+  --from <t>         first bucket to print (ms since the epoch or an ISO date/time, UTC)
+  --to <t>           last bucket to print: buckets opening at or before it. Default: the end
+                     of the UTC day (or month) of a data.binance.vision dump
+                     (BTCUSDT-aggTrades-2025-01-01.csv), otherwise the last trade's bucket
+  --no-header        leave out the header row
+  -h, --help         this help
+
+Example:
+  crypto-lambda candles --input XRPETH-aggTrades-2019-10-11.csv.gz --interval 1m > klines.csv`;
+
+const DUMP_NAME = /^[A-Za-z0-9]+-(?:aggTrades|trades)-(\d{4})-(\d{2})(?:-(\d{2}))?\.csv(?:\.gz)?$/;
+
+/** The exclusive end of the period a data.binance.vision daily or monthly dump covers. */
+export function dumpPeriodEnd(path: string): UnixMs | undefined {
+  const match = DUMP_NAME.exec(basename(path));
+  if (match === null) return undefined;
+  const [, year, month, day] = match;
+  if (day !== undefined) return Date.UTC(Number(year), Number(month) - 1, Number(day) + 1);
+  return Date.UTC(Number(year), Number(month), 1);
+}
+
+export async function candlesCommand(args: string[], out: Output): Promise<number> {
+  const { values } = parseCommandArgs('candles', args, {
+    input: { type: 'string' },
+    interval: { type: 'string' },
+    symbol: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'no-header': { type: 'boolean' },
+  });
+  if (values.help) {
+    out.stdout(`${CANDLES_HELP}\n`);
+    return 0;
+  }
+  const input = requireOption('candles', 'input', values.input);
+  const intervalText = requireOption('candles', 'interval', values.interval);
+  if (!isInterval(intervalText)) {
+    throw new CryptoLambdaError(
+      CLI_ERRORS.badOption,
+      `--interval ${JSON.stringify(intervalText)} is not one of ${INTERVALS.join(', ')}`,
+    );
+  }
+  const interval: Interval = intervalText;
+  const fromTs = parseTimeOption('from', values.from);
+  const toOption = parseTimeOption('to', values.to);
+  const symbolFilter = values.symbol === undefined ? undefined : canonical(values.symbol);
+
+  const info = await inspectReplay(input, values.symbol === undefined ? {} : { symbol: values.symbol });
+  const intervalMs = INTERVAL_MS[interval];
+  const toTs =
+    toOption !== undefined
+      ? Math.floor(toOption / intervalMs) * intervalMs + intervalMs
+      : dumpPeriodEnd(input);
+
+  const source = openReplay(input, values.symbol === undefined ? {} : { symbol: values.symbol });
+  const controller = new AbortController();
+  const rejectedByReason = new Map<string, number>();
+  const symbols = new Set<string>();
+  let tradeCount = 0;
+  async function* trades(): AsyncIterable<Trade[]> {
+    for await (const batch of source.batches({ signal: controller.signal })) {
+      for (const r of batch.rejected)
+        rejectedByReason.set(r.reason, (rejectedByReason.get(r.reason) ?? 0) + 1);
+      const kept =
+        symbolFilter === undefined ? batch.trades : batch.trades.filter((t) => t.symbol === symbolFilter);
+      for (const t of kept) symbols.add(t.symbol);
+      if (symbolFilter === undefined && symbols.size > 1) {
+        throw new CryptoLambdaError(
+          CLI_ERRORS.usage,
+          `${input} holds trades of several symbols (${[...symbols].join(', ')}); pass --symbol to pick one`,
+        );
+      }
+      tradeCount += kept.length;
+      yield kept;
+    }
+  }
+
+  const stream = finalCandles(trades(), toTs === undefined ? { interval } : { interval, toTs });
+  const rows: string[] = values['no-header'] ? [] : [KLINE_CSV_HEADER];
+  let written = 0;
+  for await (const candle of stream) {
+    if (fromTs !== undefined && candle.openTime < fromTs) continue;
+    rows.push(klineCsvRow(candle));
+    written++;
+    if (rows.length >= 1000) await out.stdoutAsync(`${rows.splice(0).join('\n')}\n`);
+  }
+  if (rows.length > 0) await out.stdoutAsync(`${rows.join('\n')}\n`);
+
+  const rejected = [...rejectedByReason.values()].reduce((a, b) => a + b, 0);
+  const reasons = [...rejectedByReason].map(([reason, n]) => `${reason}: ${n}`).join(', ');
+  out.stderr(
+    `${written} ${interval} candles from ${tradeCount} trades of ${info.format} file ${basename(input)}` +
+      (rejected > 0 ? `; ${rejected} records rejected (${reasons})` : '') +
+      '\n',
+  );
+  return 0;
+}
+
+function canonical(symbol: string): string {
+  const upper = symbol.toUpperCase();
+  if (upper.includes('-')) return upper;
+  const mapped = binanceToCanonical(upper);
+  if (mapped === undefined) {
+    throw new CryptoLambdaError(
+      CLI_ERRORS.badOption,
+      `--symbol ${JSON.stringify(symbol)} is not a known symbol; write it as BASE-QUOTE, e.g. BTC-USDT`,
+    );
+  }
+  return mapped;
+}

@@ -1,0 +1,62 @@
+import { openReplay } from '../../ingest/index.js';
+import { parseCommandArgs, parsePositiveOption, requireOption } from '../args.js';
+import type { Output } from '../output.js';
+import { openPipeline } from '../pipeline.js';
+import { startProgress } from '../progress.js';
+
+export const REPLAY_HELP = `Usage: crypto-lambda replay --input <file> [options]
+
+Replays a file of trades through the durable log and the speed layer, then exits once the
+speed layer has processed every trade. Closed candles land in the log's candles topic and the
+speed view under --data-dir. Killed at any moment (even with SIGKILL) and started again with
+the same arguments, it resumes where it stopped and ends with exactly the same candles.
+
+Options:
+  --input <file>        Binance aggTrades/trades CSV dump or recorded WebSocket frames
+  --symbol <s>          symbol of a CSV dump whose file name does not say (BTCUSDT)
+  --replay-rate <n>     trades per second (default: as fast as possible)
+  --data-dir <dir>      where the log and checkpoints live (default: $DATA_DIR or ./data)
+  -h, --help            this help`;
+
+export interface ReplayEnv {
+  dataDir: string;
+}
+
+export async function replayCommand(args: string[], env: ReplayEnv, out: Output): Promise<number> {
+  const { values } = parseCommandArgs('replay', args, {
+    input: { type: 'string' },
+    symbol: { type: 'string' },
+    'replay-rate': { type: 'string' },
+    'data-dir': { type: 'string' },
+  });
+  if (values.help) {
+    out.stdout(`${REPLAY_HELP}\n`);
+    return 0;
+  }
+  const input = requireOption('replay', 'input', values.input);
+  const replayRate = parsePositiveOption('replay-rate', values['replay-rate']);
+  const source = openReplay(input, {
+    ...(values.symbol === undefined ? {} : { symbol: values.symbol }),
+    ...(replayRate === undefined ? {} : { replayRate }),
+  });
+  const pipeline = await openPipeline({ dataDir: values['data-dir'] ?? env.dataDir, live: false });
+  const progress = startProgress(out, () => {
+    const s = pipeline.status();
+    const src = s.sources[0];
+    return `replay ${src?.state ?? 'starting'}: ${src?.trades ?? 0} trades in the log, ${s.speed.tradesProcessed} through the speed layer (lag ${s.speed.lag}), ${src?.rejected ?? 0} rejected`;
+  });
+  try {
+    await pipeline.runSource(source);
+    await pipeline.runner.caughtUp();
+  } finally {
+    progress.stop();
+    await pipeline.close();
+  }
+  const counters = pipeline.writer.counters().get(source.name);
+  out.stderr(
+    `replay finished: ${counters?.trades ?? 0} new trades, ${counters?.duplicates ?? 0} duplicates dropped, ` +
+      `${counters?.rejected ?? 0} rejected, ${counters?.ignored ?? 0} non-trade frames ignored; ` +
+      `${pipeline.runner.tradesProcessed()} trades in the speed layer\n`,
+  );
+  return 0;
+}

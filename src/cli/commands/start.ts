@@ -1,0 +1,130 @@
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { CryptoLambdaError } from '../../domain/index.js';
+import { createSimulator, inspectReplay, openReplay, type Source } from '../../ingest/index.js';
+import { buildServer } from '../../serve/index.js';
+import { CLI_ERRORS, parseCommandArgs, parsePositiveOption } from '../args.js';
+import type { Output } from '../output.js';
+import { openPipeline } from '../pipeline.js';
+
+/** The real sample shipped in the package, replayed by default beside the simulator. */
+export const SAMPLE_FILE = fileURLToPath(
+  new URL('../../../../samples/XRPETH-aggTrades-2019-10-11.csv.gz', import.meta.url),
+);
+/** Trades per second of the default sample replay: the 2019 day plays in about five minutes. */
+export const SAMPLE_REPLAY_RATE = 20;
+
+export const START_HELP = `Usage: crypto-lambda start [options]
+
+Runs everything in one process: sources → durable log → speed layer → HTTP/WebSocket API and
+dashboard. With no --source it runs the market simulator plus a replay of a real Binance
+sample shipped in the package (XRP/ETH, 2019-10-11) at ${SAMPLE_REPLAY_RATE} trades/s.
+
+Options:
+  --source <s>        replay:<file> (Binance CSV dump or recorded WebSocket frames) or
+                      simulator; repeat for several sources
+  --replay-rate <n>   trades per second for replays (default: as fast as possible)
+  --sim-rate <n>      trades per second of the simulator (default: 50)
+  --data-dir <dir>    where the log and checkpoints live (default: $DATA_DIR or ./data)
+  --port <n>          HTTP port (default: $PORT or 3000)
+  --host <h>          address to listen on (default: $HOST or 127.0.0.1; 0.0.0.0 for all)
+  -h, --help          this help
+
+Examples:
+  crypto-lambda start
+  crypto-lambda start --source replay:BTCUSDT-aggTrades-2025-01-01.csv.gz --replay-rate 2000
+  crypto-lambda start --source simulator --port 8080`;
+
+export interface StartEnv {
+  dataDir: string;
+  port: number;
+  host: string;
+  logLevel: string;
+}
+
+export async function startCommand(args: string[], env: StartEnv, out: Output): Promise<number> {
+  const { values } = parseCommandArgs('start', args, {
+    source: { type: 'string', multiple: true },
+    'replay-rate': { type: 'string' },
+    'sim-rate': { type: 'string' },
+    'data-dir': { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+  });
+  if (values.help) {
+    out.stdout(`${START_HELP}\n`);
+    return 0;
+  }
+  const replayRate = parsePositiveOption('replay-rate', values['replay-rate']);
+  const simRate = parsePositiveOption('sim-rate', values['sim-rate']);
+  const port = values.port === undefined ? env.port : parsePort(values.port);
+  const sources = await buildSources(values.source ?? [], replayRate, simRate, out);
+
+  const logger = pino({ level: env.logLevel });
+  const pipeline = await openPipeline({ dataDir: values['data-dir'] ?? env.dataDir, live: true });
+  for (const note of pipeline.log.recovery) logger.warn({ recovery: note }, 'log recovered after a crash');
+  const app = buildServer(pipeline.deps, { logger });
+  const address = await app.listen({ port, host: values.host ?? env.host });
+  out.stderr(`crypto-lambda is running: dashboard and API at ${address.replace('127.0.0.1', 'localhost')}\n`);
+  out.stderr(
+    `sources: ${sources.map((s) => s.name).join(', ')}; data in ${values['data-dir'] ?? env.dataDir}\n`,
+  );
+
+  const runs = sources.map((source) =>
+    pipeline.runSource(source).catch((error: unknown) => {
+      logger.error({ err: error, source: source.name }, 'source failed');
+    }),
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  out.stderr('stopping: closing the server, checkpointing the speed layer…\n');
+  await app.close();
+  await pipeline.close();
+  await Promise.allSettled(runs);
+  return 0;
+}
+
+async function buildSources(
+  specs: string[],
+  replayRate: number | undefined,
+  simRate: number | undefined,
+  out: Output,
+): Promise<Source[]> {
+  const simulator = (): Source => createSimulator(simRate === undefined ? {} : { tradesPerSec: simRate });
+  if (specs.length === 0) {
+    out.stderr(
+      `no --source given: running the market simulator and a replay of the shipped Binance sample ` +
+        `(XRP/ETH, 2019-10-11) at ${SAMPLE_REPLAY_RATE} trades/s\n`,
+    );
+    return [simulator(), openReplay(SAMPLE_FILE, { replayRate: replayRate ?? SAMPLE_REPLAY_RATE })];
+  }
+  const sources: Source[] = [];
+  for (const spec of specs) {
+    if (spec === 'simulator') sources.push(simulator());
+    else if (spec.startsWith('replay:')) {
+      const path = spec.slice('replay:'.length);
+      await inspectReplay(path);
+      sources.push(openReplay(path, replayRate === undefined ? {} : { replayRate }));
+    } else {
+      throw new CryptoLambdaError(
+        CLI_ERRORS.badOption,
+        `--source ${JSON.stringify(spec)} is not a source: use replay:<file> or simulator`,
+      );
+    }
+  }
+  return sources;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new CryptoLambdaError(
+      CLI_ERRORS.badOption,
+      `--port must be an integer from 0 to 65535, got ${JSON.stringify(text)}`,
+    );
+  }
+  return port;
+}

@@ -1,0 +1,162 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Candle, Trade } from '../domain/index.js';
+import { createIngestWriter, type IngestWriter, type Source } from '../ingest/index.js';
+import { type EventLog, type FileEventLog, openFileLog, TOPICS } from '../log/index.js';
+import type { ServeDeps, SystemStatus } from '../serve/index.js';
+import {
+  type CandleOperatorInstance,
+  type CandleOperatorOptions,
+  createCandleOperator,
+  createSpeedRunner,
+  createSpeedView,
+  type SpeedRunner,
+  type SpeedView,
+} from '../speed/index.js';
+import { type CandleFeed, createCandleFeed } from './live-feed.js';
+import { createRejectedTail, type RejectedTail } from './rejected-tail.js';
+
+/**
+ * One process's pipeline: the embedded log under `<dataDir>/log`, the log writer for sources,
+ * the speed layer (candle operator + checkpointed runner), its view and live feed, and the
+ * status the API reports. `start` and `replay` both run this; they differ in sources and mode.
+ */
+export interface PipelineOptions {
+  dataDir: string;
+  /** Live mode closes quiet buckets on the wall clock; replays run on event time alone. */
+  live: boolean;
+  candles?: Partial<CandleOperatorOptions>;
+  /** @default 1000 */
+  checkpointIntervalMs?: number;
+}
+
+export interface Pipeline {
+  readonly log: FileEventLog;
+  readonly view: SpeedView;
+  readonly operator: CandleOperatorInstance;
+  readonly runner: SpeedRunner;
+  readonly writer: IngestWriter;
+  readonly deps: ServeDeps;
+  /** Runs a source to its end through the log writer; its state shows in `status()`. */
+  runSource(source: Source): Promise<void>;
+  status(): SystemStatus;
+  /** Stops sources and the speed layer, writes a last checkpoint, closes the log. */
+  close(): Promise<void>;
+}
+
+export async function openPipeline(options: PipelineOptions): Promise<Pipeline> {
+  await mkdir(join(options.dataDir, 'speed'), { recursive: true });
+  await mkdir(join(options.dataDir, 'ingest'), { recursive: true });
+  const log = await openFileLog({ dir: join(options.dataDir, 'log') });
+  const controller = new AbortController();
+  const startedAt = Date.now();
+  const view = createSpeedView();
+  const feed: CandleFeed = createCandleFeed();
+  await rebuildView(log, view);
+
+  const operator = createCandleOperator(options.candles ?? {});
+  const runner = await createSpeedRunner(
+    {
+      log,
+      operator,
+      checkpointPath: join(options.dataDir, 'speed', 'checkpoint.json'),
+      onCandle(candle) {
+        view.upsert(candle);
+        feed.publish(candle);
+      },
+      onTrade: (trade: Trade) => view.recordTrade(trade),
+    },
+    { live: options.live, checkpointIntervalMs: options.checkpointIntervalMs ?? 1000 },
+  );
+  const writer = await createIngestWriter(log, join(options.dataDir, 'ingest'));
+  const rejectedTail: RejectedTail = createRejectedTail(log);
+  const sources: Source[] = [];
+  const throughput = createRate(() => runner.tradesProcessed());
+  let lag = 0;
+  const refresh = setInterval(() => {
+    throughput.tick();
+    runner.lag().then(
+      (value) => {
+        lag = value;
+      },
+      () => undefined,
+    );
+  }, 500);
+  refresh.unref();
+
+  const running = [runner.run(controller.signal), rejectedTail.run(controller.signal)];
+
+  const status = (): SystemStatus => {
+    const counters = writer.counters();
+    const operatorCounters = operator.counters();
+    return {
+      sources: sources.map((s) => {
+        const c = counters.get(s.name);
+        return { name: s.name, state: s.state(), trades: c?.trades ?? 0, rejected: c?.rejected ?? 0 };
+      }),
+      speed: {
+        lag,
+        tradesProcessed: runner.tradesProcessed(),
+        lateDropped: operatorCounters.lateDropped,
+        revised: operatorCounters.revised,
+        watermarks: operator.watermarks(),
+      },
+      rejected: rejectedTail.counts(),
+      throughput: { tradesPerSec: throughput.perSec() },
+      startedAt,
+    };
+  };
+
+  return {
+    log,
+    view,
+    operator,
+    runner,
+    writer,
+    status,
+    deps: { candles: view, live: feed, rejected: rejectedTail, status },
+    async runSource(source) {
+      sources.push(source);
+      await writer.run(source, controller.signal);
+    },
+    async close() {
+      clearInterval(refresh);
+      controller.abort();
+      await Promise.allSettled(running);
+      await log.close();
+    },
+  };
+}
+
+/** Loads the closed and revised candles the speed layer wrote before into the view. */
+async function rebuildView(log: EventLog, view: SpeedView): Promise<void> {
+  const { candles } = TOPICS;
+  await log.createTopic(candles.name, candles.config);
+  for (let p = 0; p < candles.config.partitions; p++) {
+    let offset = (await log.offsets(candles.name, p)).start;
+    for (;;) {
+      const records = await log.read(candles.name, p, offset, { maxRecords: 5000 });
+      if (records.length === 0) break;
+      for (const record of records) view.upsert(candles.codec.decode(record.value) as Candle);
+      offset = records[records.length - 1]!.offset + 1;
+    }
+  }
+}
+
+/** A per-second rate of a growing counter, smoothed over the last few ticks. */
+function createRate(read: () => number): { tick(): void; perSec(): number } {
+  let lastCount = read();
+  let lastMs = Date.now();
+  let rate = 0;
+  return {
+    tick() {
+      const nowMs = Date.now();
+      const count = read();
+      const instant = ((count - lastCount) * 1000) / Math.max(1, nowMs - lastMs);
+      rate = rate === 0 ? instant : rate * 0.5 + instant * 0.5;
+      lastCount = count;
+      lastMs = nowMs;
+    },
+    perSec: () => Math.round(rate),
+  };
+}

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { FIXTURES, parseCsv, runCli } from '../helpers.js';
+
+const DAY = `${FIXTURES}binance/xrpeth-2019-10-11/`;
+const AGG_TRADES = `${DAY}XRPETH-aggTrades-2019-10-11.csv.gz`;
+
+/** Binance's own klines are the oracle: every bucket, empty ones included, equal on OHLCV. */
+for (const interval of ['1m', '5m'] as const) {
+  describe(`crypto-lambda candles --interval ${interval} on the real XRPETH day`, () => {
+    it("reproduces every one of Binance's klines exactly", async () => {
+      const result = await runCli(['candles', '--input', AGG_TRADES, '--interval', interval]);
+      assert.equal(result.code, 0, result.stderr);
+      const ours = parseCsv(result.stdout);
+      const binance = parseCsv(readFileSync(`${DAY}XRPETH-${interval}-2019-10-11.csv`, 'utf8'));
+      assert.equal(ours.length, binance.length);
+      assert.equal(ours.length, interval === '1m' ? 1440 : 288);
+      let empty = 0;
+      for (let i = 0; i < binance.length; i++) {
+        const a = ours[i]!;
+        const b = binance[i]!;
+        for (const field of ['open_time', 'open', 'high', 'low', 'close', 'volume']) {
+          assert.equal(Number(a[field]), Number(b[field]), `${field} of the kline at ${b['open_time']}`);
+        }
+        if (Number(b['volume']) === 0) {
+          empty++;
+          assert.equal(a['count'], '0');
+        }
+      }
+      assert.ok(empty > 0, 'the day has empty buckets, and they must be candles too');
+    });
+  });
+}
+
+describe('crypto-lambda candles', () => {
+  it('writes Binance kline columns as plain decimals, never exponent notation', async () => {
+    const result = await runCli(['candles', '--input', AGG_TRADES, '--interval', '1h']);
+    assert.equal(result.code, 0, result.stderr);
+    const [header, ...rows] = result.stdout.trim().split('\n');
+    assert.equal(
+      header,
+      'open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_base,taker_buy_quote',
+    );
+    assert.equal(rows.length, 24, 'a daily dump ends at the end of its UTC day');
+    for (const row of rows) {
+      assert.doesNotMatch(row, /e[+-]?\d/i);
+      const cells = row.split(',');
+      assert.equal(Number(cells[6]) - Number(cells[0]), 3_600_000 - 1, 'close_time = open_time + 1h - 1');
+    }
+    // Trade counts add up to the aggTrades' raw trade count: Σ(last - first + 1).
+    const rawTrades = gunzipSync(readFileSync(AGG_TRADES))
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .reduce((sum, line) => {
+        const cells = line.split(',');
+        return sum + Number(cells[4]) - Number(cells[3]) + 1;
+      }, 0);
+    assert.ok(rawTrades > 5929, 'some aggTrades stand for several raw trades');
+    assert.equal(
+      rows.reduce((sum, row) => sum + Number(row.split(',')[8]), 0),
+      rawTrades,
+    );
+  });
+
+  it('honours --from and --to (inclusive bucket open times, ISO or ms)', async () => {
+    const result = await runCli([
+      'candles',
+      '--input',
+      AGG_TRADES,
+      '--interval',
+      '15m',
+      '--from',
+      '2019-10-11T01:00:00Z',
+      '--to',
+      String(Date.UTC(2019, 9, 11, 2, 0)),
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const rows = parseCsv(result.stdout);
+    assert.deepEqual(
+      rows.map((r) => Number(r['open_time'])),
+      [0, 1, 2, 3, 4].map((q) => Date.UTC(2019, 9, 11, 1, q * 15)),
+    );
+  });
+
+  it('answers a bad interval with exit code 2 and a message that says what to do', async () => {
+    const result = await runCli(['candles', '--input', AGG_TRADES, '--interval', '2m']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /--interval "2m" is not one of 1m, 5m, 15m, 1h, 4h, 1d/);
+    const missing = await runCli(['candles', '--interval', '1m']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /needs --input/);
+  });
+
+  it('says where the file is missing', async () => {
+    const result = await runCli(['candles', '--input', '/nonexistent/x.csv', '--interval', '1m']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /INGEST_FILE_NOT_FOUND/);
+  });
+
+  it('prints help', async () => {
+    const result = await runCli(['candles', '--help']);
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /Usage: crypto-lambda candles --input <file> --interval <i>/);
+  });
+});

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Candle, Trade } from '../../src/domain/index.js';
+import { type EventLog, openFileLog, TOPICS } from '../../src/log/index.js';
+import { BIN, runCli } from '../cli/helpers.js';
+import { messyFrames, prng, simulatedTrades } from './synthetic.js';
+
+const TRADES = 40_000;
+const REPLAY_RATE = '25000';
+
+async function readTopic<T>(
+  log: EventLog,
+  topic: { name: string; config: { partitions: number }; codec: { decode(b: Uint8Array): T } },
+): Promise<T[][]> {
+  const partitions: T[][] = [];
+  for (let p = 0; p < topic.config.partitions; p++) {
+    const values: T[] = [];
+    let offset = 0;
+    for (;;) {
+      const records = await log.read(topic.name, p, offset, { maxRecords: 5000 });
+      if (records.length === 0) break;
+      for (const r of records) values.push(topic.codec.decode(r.value));
+      offset = records[records.length - 1]!.offset + 1;
+    }
+    partitions.push(values);
+  }
+  return partitions;
+}
+
+interface Outcome {
+  candlesBySymbol: Map<string, string[]>;
+  tradeIds: string[];
+  rejected: number;
+}
+
+async function outcome(dataDir: string): Promise<Outcome> {
+  const log = await openFileLog({ dir: join(dataDir, 'log') });
+  try {
+    const candlesBySymbol = new Map<string, string[]>();
+    for (const partition of await readTopic<Candle>(log, TOPICS.candles)) {
+      for (const c of partition) {
+        const key = `${c.venue}:${c.symbol}`;
+        const list = candlesBySymbol.get(key) ?? [];
+        list.push(JSON.stringify(c));
+        candlesBySymbol.set(key, list);
+      }
+    }
+    const tradeIds = (await readTopic<Trade>(log, TOPICS.trades))
+      .flat()
+      .map((t) => `${t.symbol}:${t.tradeId}`);
+    const rejected = (await readTopic(log, TOPICS.rejected)).flat().length;
+    return { candlesBySymbol, tradeIds, rejected };
+  } finally {
+    await log.close();
+  }
+}
+
+/** Starts a replay and SIGKILLs it after `killAfterMs`; resolves with how it ended. */
+function replayKilledAfter(input: string, dataDir: string, killAfterMs: number): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [BIN, 'replay', '--input', input, '--data-dir', dataDir, '--replay-rate', REPLAY_RATE],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+describe('replay killed with SIGKILL at random points and restarted', () => {
+  let dir: string;
+  let input: string;
+  let reference: Outcome;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cl-crash-'));
+    input = join(dir, 'frames.jsonl');
+    const trades = await simulatedTrades(TRADES, 7);
+    await writeFile(input, `${messyFrames(trades, 11).join('\n')}\n`);
+    const run = await runCli(['replay', '--input', input, '--data-dir', join(dir, 'reference')]);
+    assert.equal(run.code, 0, run.stderr);
+    reference = await outcome(join(dir, 'reference'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('ends with exactly the candles, trades and rejections of a run that never stopped', async (t) => {
+    const dataDir = join(dir, 'crashed');
+    const random = prng(Number(process.env['CRASH_SEED'] ?? Date.now() % 1_000_000));
+    let kills = 0;
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const code = await replayKilledAfter(input, dataDir, 150 + Math.floor(random() * 900));
+      if (code === 0) break;
+      kills++;
+    }
+    assert.ok(kills >= 2, `the replay was killed ${kills} times; too few to test anything`);
+    t.diagnostic(`killed ${kills} times before a run finished`);
+    const crashed = await outcome(dataDir);
+
+    // No trade lost or duplicated in the log.
+    assert.equal(new Set(crashed.tradeIds).size, crashed.tradeIds.length, 'duplicate trades in the log');
+    assert.deepEqual([...crashed.tradeIds].sort(), [...reference.tradeIds].sort());
+    // Candles: per symbol, the very same sequence of closed and revised candles, none repeated.
+    assert.deepEqual(
+      [...crashed.candlesBySymbol.keys()].sort(),
+      [...reference.candlesBySymbol.keys()].sort(),
+    );
+    for (const [symbol, candles] of reference.candlesBySymbol) {
+      assert.deepEqual(crashed.candlesBySymbol.get(symbol), candles, `candles of ${symbol}`);
+    }
+    assert.ok(reference.rejected > 0, 'the input has malformed frames');
+    assert.equal(crashed.rejected, reference.rejected, 'every rejected record once');
+  });
+});
