@@ -54,7 +54,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
   const feed: CandleFeed = createCandleFeed();
   await rebuildView(log, view);
 
-  const operator = createCandleOperator(options.candles ?? {});
+  const operator = createCandleOperator({ openUpdates: 'on-drain', ...options.candles });
   const runner = await createSpeedRunner(
     {
       log,
@@ -68,7 +68,9 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     },
     { live: options.live, checkpointIntervalMs: options.checkpointIntervalMs ?? 1000 },
   );
-  const writer = await createIngestWriter(log, join(options.dataDir, 'ingest'));
+  const writer = await createIngestWriter(log, join(options.dataDir, 'ingest'), {}, (trades, acks) =>
+    runner.offer(trades, acks),
+  );
   const rejectedTail: RejectedTail = createRejectedTail(log);
   const sources: Source[] = [];
   const throughput = createRate(() => runner.tradesProcessed());

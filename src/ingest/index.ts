@@ -9,6 +9,7 @@ export type {
   WsReply,
   WsTrade,
 } from './binance/wire.js';
+export { toAggTradeFrame } from './binance/encode.js';
 export { BINANCE_VENUE, BINANCE_WS_STAGE, parseBinanceFrame } from './binance/ws.js';
 export { createDedupeWindow, type DedupeWindow } from './dedupe.js';
 export { INGEST_ERRORS, type IngestErrorCode } from './errors.js';
@@ -25,6 +26,7 @@ export { DEFAULT_SIM_SYMBOLS, type SimSymbol } from './simulator/market.js';
 export { createSimulator, SIMULATOR_DEFAULTS, type SimulatorOptions } from './simulator/simulator.js';
 export type { Source, SourceBatch, SourceRunOptions, SourceState, SourceStatus } from './source.js';
 export {
+  type AppendedListener,
   createIngestWriter,
   INGEST_WRITER_DEFAULTS,
   type IngestCounters,

@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import type { Rejected, Trade } from '../domain/index.js';
-import { type EventLog, readJsonFile, TOPICS, type TopicDef, writeFileAtomic } from '../log/index.js';
+import {
+  type AppendAck,
+  type EventLog,
+  readJsonFile,
+  TOPICS,
+  type TopicDef,
+  writeFileAtomic,
+} from '../log/index.js';
 import { createDedupeWindow, type DedupeWindow } from './dedupe.js';
 import type { Source, SourceBatch } from './source.js';
 
@@ -50,10 +57,18 @@ export interface IngestWriter {
   counters(): ReadonlyMap<string, IngestCounters>;
 }
 
+/** Called once a batch's trades are in the log, with the offset each got. */
+export type AppendedListener = (trades: readonly Trade[], acks: readonly AppendAck[]) => void;
+
+/**
+ * @param onAppended lets a consumer in this process (the speed layer) take the trades as they
+ *   land in the log instead of reading them back: write-ahead, then apply.
+ */
 export async function createIngestWriter(
   log: EventLog,
   stateDir: string,
   options: Partial<IngestWriterOptions> = {},
+  onAppended?: AppendedListener,
 ): Promise<IngestWriter> {
   const opts: IngestWriterOptions = { ...INGEST_WRITER_DEFAULTS, ...options };
   const positionsPath = join(stateDir, 'positions.json');
@@ -62,12 +77,19 @@ export async function createIngestWriter(
   await log.createTopic(TOPICS.rejected.name, TOPICS.rejected.config);
   const dedupe = await rebuildDedupe(log, opts.dedupeTailRecords);
   const countersBySource = new Map<string, IngestCounters>();
+  // Saves run one after another in the background (each is an fsync): the pipeline does not
+  // wait for them, and a failed one fails the run at its next batch.
   let saving: Promise<void> = Promise.resolve();
+  let saveError: unknown;
 
   const savePosition = (name: string, position: string): Promise<void> => {
     positions[name] = position;
     const snapshot = JSON.stringify(positions);
-    saving = saving.then(() => writeFileAtomic(positionsPath, snapshot));
+    saving = saving.then(() =>
+      writeFileAtomic(positionsPath, snapshot).catch((error: unknown) => {
+        saveError ??= error;
+      }),
+    );
     return saving;
   };
 
@@ -81,22 +103,35 @@ export async function createIngestWriter(
       let pending: string | undefined;
       const fromPosition = positions[source.name];
       const runOptions = fromPosition === undefined ? { signal } : { signal, fromPosition };
+      // One batch's append is in flight while the source parses the next: the log's I/O and
+      // the parsing overlap. Positions are saved in order, each after its batch is in the log.
+      let previous: Promise<void> = Promise.resolve();
       for await (const batch of source.batches(runOptions)) {
-        const fresh = await appendBatch(log, batch, dedupe, counters);
-        tradesSinceSave += fresh;
-        pending = batch.position;
-        const nowMs = Date.now();
-        if (
-          nowMs - lastSaveMs >= opts.positionSaveIntervalMs ||
-          tradesSinceSave >= opts.positionSaveEveryTrades
-        ) {
-          await savePosition(source.name, pending);
-          pending = undefined;
-          lastSaveMs = nowMs;
-          tradesSinceSave = 0;
-        }
+        const appended = appendBatch(log, batch, dedupe, counters, onAppended);
+        const step = Promise.all([previous, appended]).then(([, fresh]) => {
+          if (saveError !== undefined) throw saveError;
+          tradesSinceSave += fresh;
+          pending = batch.position;
+          const nowMs = Date.now();
+          if (
+            nowMs - lastSaveMs >= opts.positionSaveIntervalMs ||
+            tradesSinceSave >= opts.positionSaveEveryTrades
+          ) {
+            void savePosition(source.name, pending);
+            pending = undefined;
+            lastSaveMs = nowMs;
+            tradesSinceSave = 0;
+          }
+        });
+        // Handled here so a failed append is not an unhandled rejection until awaited below.
+        step.catch(() => undefined);
+        await previous;
+        previous = step;
       }
+      await previous;
       if (pending !== undefined) await savePosition(source.name, pending);
+      await saving;
+      if (saveError !== undefined) throw saveError;
       return counters;
     },
   };
@@ -107,6 +142,7 @@ async function appendBatch(
   batch: SourceBatch,
   dedupe: DedupeWindow,
   counters: IngestCounters,
+  onAppended: AppendedListener | undefined,
 ): Promise<number> {
   const fresh: Trade[] = [];
   for (const trade of batch.trades) {
@@ -117,12 +153,8 @@ async function appendBatch(
   const writes: Promise<unknown>[] = [];
   if (fresh.length > 0) {
     const { trades } = TOPICS;
-    writes.push(
-      log.append(
-        trades.name,
-        fresh.map((t) => ({ key: trades.key(t), ts: trades.ts(t), value: trades.codec.encode(t) })),
-      ),
-    );
+    const records = fresh.map((t) => ({ key: trades.key(t), ts: trades.ts(t), value: trades.codec.encode(t) }));
+    writes.push(log.append(trades.name, records).then((acks) => onAppended?.(fresh, acks)));
   }
   if (rejectedFresh.length > 0) {
     const { rejected } = TOPICS;

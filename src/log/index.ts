@@ -18,6 +18,7 @@ export {
   type StoredRecord,
   type TopicConfig,
 } from './event-log.js';
+export { tradeBinaryCodec } from './trade-codec.js';
 export { type Codec, type EventMap, jsonCodec, TOPICS, type TopicDef } from './topics.js';
 export {
   appendEvents,

@@ -1,5 +1,6 @@
 import type { Candle, Rejected, Trade } from '../domain/index.js';
 import type { TopicConfig } from './event-log.js';
+import { tradeBinaryCodec } from './trade-codec.js';
 
 /** Turns a record into bytes and back. */
 export interface Codec<T> {
@@ -41,7 +42,7 @@ export const TOPICS: { [K in keyof EventMap]: TopicDef<EventMap[K]> } = {
     config: { partitions: 4, retentionMs: 7 * DAY_MS },
     key: (t) => `${t.venue}:${t.symbol}`,
     ts: (t) => t.recvTs,
-    codec: jsonCodec<Trade>(),
+    codec: tradeBinaryCodec,
   },
   rejected: {
     name: 'rejected',

@@ -21,6 +21,8 @@ export interface OperatorInstance<In, Out, State> {
    * clock passes their end by the operator's idle timeout. Replays never call it.
    */
   onWallClock(nowMs: UnixMs, emit: (out: Out) => void): void;
+  /** Emits updates the operator held back to emit once per batch (optional). */
+  drainOpen?(emit: (out: Out) => void): void;
   /** A JSON-serialisable copy of the whole state, for the checkpoint. */
   snapshot(): State;
   /** Replaces the state with a snapshot taken earlier. */

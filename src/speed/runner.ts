@@ -1,12 +1,20 @@
 import type { Candle, DurationMs, Trade } from '../domain/index.js';
-import { type EventLog, TOPICS } from '../log/index.js';
+import { type AppendAck, type EventLog, TOPICS } from '../log/index.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { createInbox } from './inbox.js';
 import type { OperatorInstance } from './operator.js';
 
 /**
- * Runs the candle operator over the `trades` topic: reads every partition from the offsets of
- * the last checkpoint, feeds the operator, appends closed and revised candles to the `candles`
- * topic, and checkpoints the operator's state with the offsets it consumed in one atomic write.
+ * Runs the candle operator over the `trades` topic: consumes every partition from the offsets
+ * of the last checkpoint, feeds the operator, appends closed and revised candles to the
+ * `candles` topic, and checkpoints the operator's state with the offsets it consumed in one
+ * atomic write.
+ *
+ * Input: trades appended by a writer in this process can be handed over with `offer` as soon as
+ * the log acknowledges them (write-ahead, then apply), which saves reading and decoding them
+ * back. The offsets decide: an offered trade is applied only when it is the next offset of its
+ * partition; anything else (a backlog after a restart, a gap, another process's appends) is
+ * read from the log. Either way the operator sees each partition's records once, in order.
  *
  * Exactly-once output after a crash: the checkpoint also records the `candles` topic's end
  * offsets. Candles appended after it by the crashed run are counted per (venue, symbol) on
@@ -23,6 +31,8 @@ export interface SpeedRunnerOptions {
   live: boolean;
   /** How often live mode ticks the wall clock. @default 250 */
   wallClockTickMs: DurationMs;
+  /** Offered trades held per partition at most; past it, offers are dropped and read from the log. @default 100_000 */
+  inboxLimit: number;
 }
 
 export const SPEED_RUNNER_DEFAULTS: SpeedRunnerOptions = {
@@ -30,6 +40,7 @@ export const SPEED_RUNNER_DEFAULTS: SpeedRunnerOptions = {
   readBatch: 5000,
   live: false,
   wallClockTickMs: 250,
+  inboxLimit: 100_000,
 };
 
 export interface SpeedCheckpoint<State> {
@@ -43,6 +54,8 @@ export interface SpeedCheckpoint<State> {
 export interface SpeedRunner {
   /** Consumes until `signal` aborts; resolves after a final checkpoint. */
   run(signal: AbortSignal): Promise<void>;
+  /** Hands over trades this process appended, with their acks (see the interface's TSDoc). */
+  offer(trades: readonly Trade[], acks: readonly AppendAck[]): void;
   /** Records in the trades topic not yet processed. */
   lag(): Promise<number>;
   tradesProcessed(): number;
@@ -65,7 +78,7 @@ export async function createSpeedRunner<State>(
   options: Partial<SpeedRunnerOptions> = {},
 ): Promise<SpeedRunner> {
   const opts: SpeedRunnerOptions = { ...SPEED_RUNNER_DEFAULTS, ...options };
-  const { log, operator } = deps;
+  const { log, operator, onTrade } = deps;
   const { trades, candles } = TOPICS;
   await log.createTopic(trades.name, trades.config);
   await log.createTopic(candles.name, candles.config);
@@ -80,6 +93,7 @@ export async function createSpeedRunner<State>(
     log,
     checkpoint?.candleEnds ?? new Array<number>(candles.config.partitions).fill(0),
   );
+  const inbox = createInbox(trades.config.partitions, opts.inboxLimit);
 
   let pending: Candle[] = [];
   const emit = (candle: Candle): void => {
@@ -89,6 +103,10 @@ export async function createSpeedRunner<State>(
     const skip = toSkip.get(key);
     if (skip !== undefined && skip > 0) toSkip.set(key, skip - 1);
     else pending.push(candle);
+  };
+  const apply = (trade: Trade): void => {
+    onTrade?.(trade);
+    operator.process(trade, emit);
   };
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
@@ -102,8 +120,7 @@ export async function createSpeedRunner<State>(
   const saveCheckpoint = async (): Promise<void> => {
     await flush();
     const candleEnds: number[] = [];
-    for (let p = 0; p < candles.config.partitions; p++)
-      candleEnds.push((await log.offsets(candles.name, p)).end);
+    for (let p = 0; p < candles.config.partitions; p++) candleEnds.push((await log.offsets(candles.name, p)).end);
     const data: SpeedCheckpoint<State> = {
       version: 1,
       tradeOffsets: offsets.slice(),
@@ -114,34 +131,47 @@ export async function createSpeedRunner<State>(
     await writeCheckpoint(deps.checkpointPath, data);
   };
 
+  /** Applies one partition's next records: offered ones while contiguous, else from the log. */
+  const step = async (p: number): Promise<number> => {
+    const next = offsets[p] ?? 0;
+    const fromInbox = inbox.take(p, next, apply);
+    if (fromInbox > 0) {
+      offsets[p] = next + fromInbox;
+      return fromInbox;
+    }
+    // Read up to the first offered offset (the gap), or a batch when nothing is offered.
+    const gapEnd = inbox.firstOffset(p);
+    const maxRecords = gapEnd === undefined ? opts.readBatch : Math.min(opts.readBatch, gapEnd - next);
+    const records = await log.read(trades.name, p, next, { maxRecords });
+    for (const record of records) apply(trades.codec.decode(record.value));
+    if (records.length > 0) offsets[p] = records[records.length - 1]!.offset + 1;
+    return records.length;
+  };
+
   const lag = async (): Promise<number> => {
     let total = 0;
-    for (let p = 0; p < offsets.length; p++)
-      total += (await log.offsets(trades.name, p)).end - (offsets[p] ?? 0);
+    for (let p = 0; p < offsets.length; p++) total += (await log.offsets(trades.name, p)).end - (offsets[p] ?? 0);
     return total;
   };
   const waiters: (() => void)[] = [];
 
   return {
     lag,
+    offer: (offered, acks) => inbox.offer(offered, acks),
     tradesProcessed: () => processed,
-    caughtUp: () => new Promise<void>((resolve) => waiters.push(resolve)),
+    caughtUp: () =>
+      new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        inbox.wake();
+      }),
     async run(signal) {
       let lastCheckpointMs = Date.now();
       let lastTickMs = 0;
       while (!signal.aborted) {
-        let read = 0;
-        for (let p = 0; p < offsets.length; p++) {
-          const records = await log.read(trades.name, p, offsets[p] ?? 0, { maxRecords: opts.readBatch });
-          for (const record of records) {
-            const trade = trades.codec.decode(record.value);
-            deps.onTrade?.(trade);
-            operator.process(trade, emit);
-          }
-          if (records.length > 0) offsets[p] = records[records.length - 1]!.offset + 1;
-          read += records.length;
-        }
-        processed += read;
+        let applied = 0;
+        for (let p = 0; p < offsets.length; p++) applied += await step(p);
+        processed += applied;
+        operator.drainOpen?.(emit);
         const nowMs = Date.now();
         if (opts.live && nowMs - lastTickMs >= opts.wallClockTickMs) {
           operator.onWallClock(nowMs, emit);
@@ -152,9 +182,13 @@ export async function createSpeedRunner<State>(
           await saveCheckpoint();
           lastCheckpointMs = nowMs;
         }
-        if (read === 0) {
+        if (applied === 0) {
           if (waiters.length > 0 && (await lag()) === 0) for (const resolve of waiters.splice(0)) resolve();
-          await waitForAny(log, offsets, opts.live ? opts.wallClockTickMs : 200);
+          const timeoutMs = opts.live ? opts.wallClockTickMs : 200;
+          await Promise.race([inbox.whenOffered(timeoutMs), waitForAny(log, offsets, timeoutMs)]);
+          // The log wakes us as soon as an append lands; let this process's writer offer what it
+          // appended (its ack callbacks run in this turn) before falling back to reading it back.
+          await new Promise<void>((resolve) => setImmediate(resolve));
         }
       }
       await saveCheckpoint();
@@ -166,12 +200,8 @@ async function waitForAny(log: EventLog, offsets: readonly number[], timeoutMs: 
   await Promise.race(offsets.map((offset, p) => log.waitFor(TOPICS.trades.name, p, offset, timeoutMs)));
 }
 
-async function countCandlesAfter(
-  log: EventLog,
-  ends: readonly number[] | undefined,
-): Promise<Map<string, number>> {
+async function countCandlesAfter(log: EventLog, ends: readonly number[]): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  if (ends === undefined) return counts;
   const { candles } = TOPICS;
   for (let p = 0; p < ends.length; p++) {
     let offset = ends[p] ?? 0;

@@ -1,5 +1,5 @@
-import { canonicalToBinance, formatDecimal, type Trade } from '../../src/domain/index.js';
-import { createSimulator } from '../../src/ingest/index.js';
+import type { Trade } from '../../src/domain/index.js';
+import { createSimulator, toAggTradeFrame } from '../../src/ingest/index.js';
 
 /** Simulated trades, deterministic for a seed: the simulator in non-realtime mode. */
 export async function simulatedTrades(
@@ -21,26 +21,9 @@ export async function simulatedTrades(
   return trades;
 }
 
-/** A trade as Binance sends it on a combined stream: `{"stream":"btcusdt@aggTrade","data":{…}}`. */
+/** A trade as a Binance combined-stream aggTrade frame, its event time 3 ms before receipt. */
 export function aggTradeFrame(trade: Trade): string {
-  const s = canonicalToBinance(trade.symbol);
-  const id = Number(trade.tradeId);
-  return JSON.stringify({
-    stream: `${s.toLowerCase()}@aggTrade`,
-    data: {
-      e: 'aggTrade',
-      E: trade.ts + 3,
-      s,
-      a: id,
-      p: formatDecimal(trade.price),
-      q: formatDecimal(trade.qty),
-      f: id * 2,
-      l: id * 2 + trade.count - 1,
-      T: trade.ts,
-      m: trade.side === 'sell',
-      M: true,
-    },
-  });
+  return toAggTradeFrame({ ...trade, recvTs: trade.ts + 3 });
 }
 
 /** A small seeded PRNG (mulberry32), so inputs are the same on every run. */

@@ -5,6 +5,8 @@ import { compareTradeKeys } from './trade-order.js';
 /** The mutable bucket the operator updates in place; `dirty` means "changed since last emitted". */
 export interface Bucket extends BucketState {
   dirty: boolean;
+  /** Its `open` update waits for `drainOpen` (openUpdates: 'on-drain'); not part of snapshots. */
+  openPending?: boolean;
 }
 
 export function emptyBucket(openTime: number, fill: number): Bucket {

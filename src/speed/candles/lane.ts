@@ -21,6 +21,8 @@ export interface LaneContext {
   allowedLatenessMs: number;
   counters: CandleCounters;
   emit: (candle: Candle) => void;
+  /** The newest bucket took a trade: emit its `open` update now, or mark it for `drainOpen`. */
+  openUpdate: (lane: Lane, bucket: Bucket) => void;
 }
 
 /**
@@ -44,7 +46,7 @@ export function laneTrade(lane: Lane, trade: Trade, clockTs: number, ctx: LaneCo
     // follows), no walk; only the drop of buckets the clock moved past lateness.
     applyTrade(last, trade);
     last.emitted = true;
-    ctx.emit(toCandle(ctx.venue, ctx.symbol, lane.interval, ms, last, 'open'));
+    ctx.openUpdate(lane, last);
     if ((buckets[0] as Bucket).openTime + ms + ctx.allowedLatenessMs <= clockTs)
       settle(lane, lane.firstOpen, clockTs, ctx);
     return true;

@@ -2,7 +2,7 @@ import type { Candle, Interval, Trade, UnixMs } from '../../domain/index.js';
 import { CryptoLambdaError, INTERVAL_MS } from '../../domain/index.js';
 import { SPEED_ERRORS } from '../errors.js';
 import type { OperatorDef, OperatorInstance } from '../operator.js';
-import { bucketFromState, bucketToState } from './bucket.js';
+import { type Bucket, bucketFromState, bucketToState, toCandle } from './bucket.js';
 import { type Lane, type LaneContext, laneAdvance, laneTrade } from './lane.js';
 import { CANDLE_OPERATOR_DEFAULTS, type CandleOperatorOptions, resolveCandleOptions } from './options.js';
 import { type CandleCounters, type CandleOperatorState, checkOperatorState } from './snapshot.js';
@@ -25,6 +25,8 @@ export interface CandleOperatorInstance extends OperatorInstance<Trade, Candle, 
    * caught up with the log: on a backlog it would close and drop buckets the backlog still fills.
    */
   onWallClock(nowMs: UnixMs, emit: (candle: Candle) => void): void;
+  /** With `openUpdates: 'on-drain'`: emits the latest `open` state of every bucket that took trades since the last drain. */
+  drainOpen(emit: (candle: Candle) => void): void;
   /**
    * End of input (a file, a replay): closes every bucket whose end ≤ `untilTs` in every
    * series, creating empty buckets up to there, as if every watermark had reached `untilTs`.
@@ -77,15 +79,31 @@ function checkLane(lane: Lane, where: string): void {
 
 /** Builds a candle operator instance; options are merged over `CANDLE_OPERATOR_DEFAULTS`. */
 export function createCandleOperator(options: Partial<CandleOperatorOptions> = {}): CandleOperatorInstance {
-  const { intervals, maxOutOfOrdernessMs, allowedLatenessMs, idleCloseMs, liveHorizonMs } =
+  const { intervals, maxOutOfOrdernessMs, allowedLatenessMs, idleCloseMs, liveHorizonMs, openUpdates } =
     resolveCandleOptions(options);
+  let pendingOpen: { s: Series; lane: Lane; bucket: Bucket }[] = [];
   let series: Series[] = [];
   let byVenue = new Map<string, Map<string, Series>>();
   let counters: CandleCounters = { tradesProcessed: 0, lateDropped: 0, revised: 0 };
   let lastSeries: Series | undefined;
   const noop = (): void => {};
   // One mutable context reused by every lane call: the hot path allocates only emitted candles.
-  const ctx: LaneContext = { venue: '', symbol: '', allowedLatenessMs, counters, emit: noop };
+  const ctx: LaneContext = {
+    venue: '',
+    symbol: '',
+    allowedLatenessMs,
+    counters,
+    emit: noop,
+    openUpdate:
+      openUpdates === 'each-trade'
+        ? (lane, bucket) => ctx.emit(toCandle(ctx.venue, ctx.symbol, lane.interval, lane.intervalMs, bucket, 'open'))
+        : (lane, bucket) => {
+            if (bucket.openPending === true) return;
+            bucket.openPending = true;
+            pendingOpen.push({ s: currentSeries as Series, lane, bucket });
+          },
+  };
+  let currentSeries: Series | undefined;
 
   function index(s: Series): void {
     let bySymbol = byVenue.get(s.venue);
@@ -117,6 +135,7 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
   }
 
   function bind(s: Series, emit: (candle: Candle) => void): LaneContext {
+    currentSeries = s;
     ctx.venue = s.venue;
     ctx.symbol = s.symbol;
     ctx.emit = emit;
@@ -150,6 +169,16 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
       }
       if (dropped) counters.lateDropped++;
       ctx.emit = noop;
+    },
+
+    drainOpen(emit) {
+      const pending = pendingOpen;
+      pendingOpen = [];
+      for (const { s, lane, bucket } of pending) {
+        bucket.openPending = false;
+        // A bucket closed since then went out with its final state when it closed.
+        if (!bucket.closed) emit(toCandle(s.venue, s.symbol, lane.interval, lane.intervalMs, bucket, 'open'));
+      }
     },
 
     onWallClock(nowMs, emit) {

@@ -39,6 +39,15 @@ export interface CandleOperatorOptions {
    * @default 3_600_000
    */
   liveHorizonMs: DurationMs;
+  /**
+   * When the `open` update of a bucket that took a trade is emitted: `each-trade` emits one per
+   * trade and interval; `on-drain` marks the bucket and emits its latest state once, at the next
+   * `drainOpen` (the runner drains after every batch it applies). Closed and revised candles are
+   * emitted at once either way. `on-drain` spares a candle object per trade and interval on the
+   * hot path; live views still see every bucket's latest state within one batch.
+   * @default 'each-trade'
+   */
+  openUpdates: 'each-trade' | 'on-drain';
 }
 
 /** The defaults, one object typed as the full options type. */
@@ -48,6 +57,7 @@ export const CANDLE_OPERATOR_DEFAULTS: CandleOperatorOptions = {
   allowedLatenessMs: 60_000,
   idleCloseMs: 2000,
   liveHorizonMs: 3_600_000,
+  openUpdates: 'each-trade',
 };
 
 function checkDuration(name: string, value: unknown): void {
@@ -78,5 +88,11 @@ export function resolveCandleOptions(options: Partial<CandleOperatorOptions> = {
   checkDuration('allowedLatenessMs', resolved.allowedLatenessMs);
   checkDuration('idleCloseMs', resolved.idleCloseMs);
   checkDuration('liveHorizonMs', resolved.liveHorizonMs);
+  if (resolved.openUpdates !== 'each-trade' && resolved.openUpdates !== 'on-drain') {
+    throw new CryptoLambdaError(
+      SPEED_ERRORS.badOptions,
+      `openUpdates must be 'each-trade' or 'on-drain', got ${String(resolved.openUpdates)}`,
+    );
+  }
   return { ...resolved, intervals: [...intervals] };
 }

@@ -141,6 +141,42 @@ describe('candle operator properties', () => {
     );
   });
 
+  it("openUpdates 'on-drain' gives the closed/revised candles of 'each-trade' and, after each drain, its latest open state", () => {
+    fc.assert(
+      fc.property(tradesArb, fc.infiniteStream(fc.boolean()), (trades, drains) => {
+        const sorted = [...trades].sort(bySortKey);
+        const eager = createCandleOperator({});
+        const lazy = createCandleOperator({ openUpdates: 'on-drain' });
+        const eagerOut: Candle[] = [];
+        const lazyOut: Candle[] = [];
+        const eagerEmit = (c: Candle): void => {
+          eagerOut.push(c);
+        };
+        const lazyEmit = (c: Candle): void => {
+          lazyOut.push(c);
+        };
+        const settled = (out: readonly Candle[]): Candle[] => out.filter((c) => c.state !== 'open');
+        const drainIt = drains[Symbol.iterator]();
+        for (const t of sorted) {
+          eager.process(t, eagerEmit);
+          lazy.process(t, lazyEmit);
+          if (drainIt.next().value === true) {
+            lazy.drainOpen(lazyEmit);
+            assert.deepEqual(settled(lazyOut), settled(eagerOut));
+            // Every series' view (latest emission per bucket) is the same at a drain.
+            assert.deepEqual([...latest(lazyOut)].sort(), [...latest(eagerOut)].sort());
+          }
+        }
+        lazy.drainOpen(lazyEmit);
+        eager.flush(DAY0 + 2 * DAY, eagerEmit);
+        lazy.flush(DAY0 + 2 * DAY, lazyEmit);
+        assert.deepEqual(settled(lazyOut), settled(eagerOut));
+        assert.ok(lazyOut.length <= eagerOut.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('1m candles add up to the covering 1h and 1d candles', () => {
     fc.assert(
       fc.property(tradesArb, (trades) => {
