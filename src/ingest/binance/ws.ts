@@ -1,6 +1,9 @@
 import { checkTrade, type Trade, toUnixMs } from '../../domain/index.js';
+import { tryFastBinanceFrame } from './fast-frame.js';
 import {
+  BINANCE_VENUE,
   canonicalSymbol,
+  frameTimeToMs,
   IGNORED,
   isTradeId,
   type ParseResult,
@@ -8,8 +11,7 @@ import {
   rejectResult,
 } from './fields.js';
 
-/** Venue id of every Binance trade. */
-export const BINANCE_VENUE = 'binance';
+export { BINANCE_VENUE } from './fields.js';
 /** `Rejected.stage` of frames that fail here. */
 export const BINANCE_WS_STAGE = 'ingest:binance-ws';
 
@@ -51,8 +53,6 @@ const NON_TRADE_EVENTS: ReadonlySet<string> = new Set([
 ]);
 
 const OPEN_BRACE = 123;
-/** From here on a time is µs: as ms it would be past the year 5000. */
-const MICROS_FROM = 1e14;
 const ZERO = 48;
 const NINE = 57;
 /** Wrappers a frame may sit in: a `{received_at, raw}` record around a combined-stream frame. */
@@ -79,6 +79,23 @@ export function parseBinanceFrame(
   recvTs: number | undefined,
   origin: string,
   nowMs: number = Date.now(),
+): ParseResult {
+  // Valid aggTrade/trade frames in Binance's own byte layout skip JSON.parse (`fast-frame.ts`);
+  // everything else, and every frame that would be rejected, goes the generic way.
+  const trade = tryFastBinanceFrame(line, recvTs, nowMs);
+  if (trade !== undefined) return { kind: 'trade', trade };
+  return parseBinanceFrameGeneric(line, recvTs, origin, nowMs);
+}
+
+/**
+ * `parseBinanceFrame` without the fast path: JSON.parse, then walk and validate. Exported for
+ * the equivalence tests, which hold the two to the same result for every line.
+ */
+export function parseBinanceFrameGeneric(
+  line: string,
+  recvTs: number | undefined,
+  origin: string,
+  nowMs: number,
 ): ParseResult {
   let json = line;
   let recordedTs = recvTs;
@@ -307,15 +324,6 @@ function parseTrade(
     recvTs: recvTs ?? frameTimeToMs(e),
   };
   return checked(trade, line, origin, nowMs);
-}
-
-/**
- * Frame times are integer ms, or µs on streams opened with `timeUnit=MICROSECOND`. Unlike a
- * dump's, a frame time in seconds or with a fraction is damage, so it is left for `checkTrade`
- * to reject rather than converted.
- */
-function frameTimeToMs(value: number): number {
-  return value >= MICROS_FROM ? Math.floor(value / 1000) : value;
 }
 
 function checked(trade: Trade, line: string, origin: string, nowMs: number): ParseResult {
