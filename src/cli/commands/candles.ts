@@ -9,7 +9,8 @@ import {
   type Trade,
   type UnixMs,
 } from '../../domain/index.js';
-import { inspectReplay, openReplay } from '../../ingest/index.js';
+import { createDedupeWindow, inspectReplay, openReplay } from '../../ingest/index.js';
+import { TOPICS } from '../../log/index.js';
 import { finalCandles } from '../../speed/index.js';
 import { CLI_ERRORS, parseCommandArgs, parseTimeOption, requireOption } from '../args.js';
 import { KLINE_CSV_HEADER, klineCsvRow } from '../kline-csv.js';
@@ -86,12 +87,19 @@ export async function candlesCommand(args: string[], out: Output): Promise<numbe
   const rejectedByReason = new Map<string, number>();
   const symbols = new Set<string>();
   let tradeCount = 0;
+  const dedupe = createDedupeWindow();
+  let duplicates = 0;
   async function* trades(): AsyncIterable<Trade[]> {
     for await (const batch of source.batches({ signal: controller.signal })) {
       for (const r of batch.rejected)
         rejectedByReason.set(r.reason, (rejectedByReason.get(r.reason) ?? 0) + 1);
-      const kept =
-        symbolFilter === undefined ? batch.trades : batch.trades.filter((t) => t.symbol === symbolFilter);
+      // A trade delivered twice (frames recorded across a reconnect) counts once, as in the log.
+      const kept: Trade[] = [];
+      for (const t of batch.trades) {
+        if (symbolFilter !== undefined && t.symbol !== symbolFilter) continue;
+        if (dedupe.seen(TOPICS.trades.key(t), t.tradeId)) duplicates++;
+        else kept.push(t);
+      }
       for (const t of kept) symbols.add(t.symbol);
       if (symbolFilter === undefined && symbols.size > 1) {
         throw new CryptoLambdaError(
@@ -120,6 +128,7 @@ export async function candlesCommand(args: string[], out: Output): Promise<numbe
   out.stderr(
     `${written} ${interval} candles from ${tradeCount} trades of ${info.format} file ${basename(input)}` +
       (rejected > 0 ? `; ${rejected} records rejected (${reasons})` : '') +
+      (duplicates > 0 ? `; ${duplicates} duplicate trades dropped` : '') +
       '\n',
   );
   return 0;

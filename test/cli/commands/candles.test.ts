@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { aggTradeFrame, simulatedTrades } from '../../pipeline/synthetic.js';
 import { FIXTURES, parseCsv, runCli } from '../helpers.js';
 
 const DAY = `${FIXTURES}binance/xrpeth-2019-10-11/`;
@@ -93,6 +97,34 @@ describe('crypto-lambda candles', () => {
     const missing = await runCli(['candles', '--interval', '1m']);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /needs --input/);
+  });
+
+  it('counts a trade delivered twice once, as the log does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cl-candles-'));
+    try {
+      const trades = (await simulatedTrades(600, 3)).filter((t) => t.symbol === 'BTC-USDT');
+      const once = join(dir, 'once.jsonl');
+      const twice = join(dir, 'twice.jsonl');
+      await writeFile(once, `${trades.map(aggTradeFrame).join('\n')}\n`);
+      // Every third frame delivered again a little later, as after a reconnect.
+      const repeated = trades.flatMap((t, i) => {
+        const earlier = trades[i - 2];
+        return i % 3 === 0 && earlier !== undefined
+          ? [aggTradeFrame(t), aggTradeFrame(earlier)]
+          : [aggTradeFrame(t)];
+      });
+      await writeFile(twice, `${repeated.join('\n')}\n`);
+      const args = ['--symbol', 'BTC-USDT', '--interval', '1m'];
+      const a = await runCli(['candles', '--input', once, ...args]);
+      const b = await runCli(['candles', '--input', twice, ...args]);
+      assert.equal(a.code, 0, a.stderr);
+      assert.equal(b.code, 0, b.stderr);
+      assert.ok(repeated.length > trades.length);
+      assert.equal(b.stdout, a.stdout);
+      assert.match(b.stderr, new RegExp(`${repeated.length - trades.length} duplicate trades dropped`));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('says where the file is missing', async () => {
