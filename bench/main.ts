@@ -28,8 +28,16 @@ for (let round = 1; round <= rounds; round++) {
   );
 }
 const ratio = bestPipeline / bestParse;
-console.log(`\nthroughput: ${fmt(bestPipeline)} trades/s vs bare JSON.parse ${fmt(bestParse)} frames/s: ratio ${ratio.toFixed(2)} (budget ≥ 0.50)`);
+console.log(
+  `\nthroughput: ${fmt(bestPipeline)} trades/s vs bare JSON.parse ${fmt(bestParse)} frames/s: ratio ${ratio.toFixed(2)} (budget ≥ 0.50)`,
+);
 console.log(`peak RSS: ${fmt(process.resourceUsage().maxRSS / 1024)} MiB`);
 if (quick) {
-  console.log(JSON.stringify({ tradesPerSec: Math.round(bestPipeline), jsonParsePerSec: Math.round(bestParse), ratio: Number(ratio.toFixed(3)) }));
+  console.log(
+    JSON.stringify({
+      tradesPerSec: Math.round(bestPipeline),
+      jsonParsePerSec: Math.round(bestParse),
+      ratio: Number(ratio.toFixed(3)),
+    }),
+  );
 }

@@ -44,7 +44,9 @@ export function createDedupeWindow(capacity = 200_000): DedupeWindow {
       }
       lastKey = key;
       lastIds = ids;
-      return isPlainInteger(tradeId) ? remember(ids.numbers, Number(tradeId)) : remember(ids.strings, tradeId);
+      return isPlainInteger(tradeId)
+        ? remember(ids.numbers, Number(tradeId))
+        : remember(ids.strings, tradeId);
     },
     size: () => total,
   };

@@ -1,4 +1,5 @@
 export { BINANCE_CSV_STAGE, isCsvHeader, parseAggTradeCsvLine, parseTradeCsvLine } from './binance/csv.js';
+export { toAggTradeFrame } from './binance/encode.js';
 export { type ParseResult, parseBool, parseDecimal } from './binance/fields.js';
 export type {
   CsvAggTradeRow,
@@ -9,7 +10,6 @@ export type {
   WsReply,
   WsTrade,
 } from './binance/wire.js';
-export { toAggTradeFrame } from './binance/encode.js';
 export { BINANCE_VENUE, BINANCE_WS_STAGE, parseBinanceFrame } from './binance/ws.js';
 export { createDedupeWindow, type DedupeWindow } from './dedupe.js';
 export { INGEST_ERRORS, type IngestErrorCode } from './errors.js';

@@ -153,7 +153,11 @@ async function appendBatch(
   const writes: Promise<unknown>[] = [];
   if (fresh.length > 0) {
     const { trades } = TOPICS;
-    const records = fresh.map((t) => ({ key: trades.key(t), ts: trades.ts(t), value: trades.codec.encode(t) }));
+    const records = fresh.map((t) => ({
+      key: trades.key(t),
+      ts: trades.ts(t),
+      value: trades.codec.encode(t),
+    }));
     writes.push(log.append(trades.name, records).then((acks) => onAppended?.(fresh, acks)));
   }
   if (rejectedFresh.length > 0) {

@@ -18,8 +18,8 @@ export {
   type StoredRecord,
   type TopicConfig,
 } from './event-log.js';
-export { tradeBinaryCodec } from './trade-codec.js';
 export { type Codec, type EventMap, jsonCodec, TOPICS, type TopicDef } from './topics.js';
+export { tradeBinaryCodec } from './trade-codec.js';
 export {
   appendEvents,
   type DecodedRecord,

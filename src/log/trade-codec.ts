@@ -36,9 +36,14 @@ export const tradeBinaryCodec: Codec<Trade> = {
     return buf;
   },
   decode(bytes) {
-    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const buf = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (buf.length < FIXED_BYTES + 4 || buf[0] !== VERSION) {
-      throw new CryptoLambdaError(LOG_ERRORS.corrupt, `not a version ${VERSION} binary trade (${buf.length} bytes)`);
+      throw new CryptoLambdaError(
+        LOG_ERRORS.corrupt,
+        `not a version ${VERSION} binary trade (${buf.length} bytes)`,
+      );
     }
     let o = FIXED_BYTES;
     const venueLength = buf[o++]!;

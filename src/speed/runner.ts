@@ -120,7 +120,8 @@ export async function createSpeedRunner<State>(
   const saveCheckpoint = async (): Promise<void> => {
     await flush();
     const candleEnds: number[] = [];
-    for (let p = 0; p < candles.config.partitions; p++) candleEnds.push((await log.offsets(candles.name, p)).end);
+    for (let p = 0; p < candles.config.partitions; p++)
+      candleEnds.push((await log.offsets(candles.name, p)).end);
     const data: SpeedCheckpoint<State> = {
       version: 1,
       tradeOffsets: offsets.slice(),
@@ -150,7 +151,8 @@ export async function createSpeedRunner<State>(
 
   const lag = async (): Promise<number> => {
     let total = 0;
-    for (let p = 0; p < offsets.length; p++) total += (await log.offsets(trades.name, p)).end - (offsets[p] ?? 0);
+    for (let p = 0; p < offsets.length; p++)
+      total += (await log.offsets(trades.name, p)).end - (offsets[p] ?? 0);
     return total;
   };
   const waiters: (() => void)[] = [];

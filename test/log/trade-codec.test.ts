@@ -6,7 +6,9 @@ import { TOPICS, tradeBinaryCodec } from '../../src/log/index.js';
 
 const trade = fc.record<Trade>({
   venue: fc.stringMatching(/^[a-z0-9_-]{1,32}$/),
-  symbol: fc.tuple(fc.stringMatching(/^[A-Z0-9]{1,20}$/), fc.stringMatching(/^[A-Z0-9]{1,20}$/)).map(([b, q]) => `${b}-${q}`),
+  symbol: fc
+    .tuple(fc.stringMatching(/^[A-Z0-9]{1,20}$/), fc.stringMatching(/^[A-Z0-9]{1,20}$/))
+    .map(([b, q]) => `${b}-${q}`),
   tradeId: fc.string({ minLength: 1, maxLength: 64, unit: 'binary' }),
   ts: fc.integer({ min: 0, max: 2 ** 50 }),
   price: fc.double({ min: Number.MIN_VALUE, max: 1e12, noNaN: true }),
@@ -49,7 +51,11 @@ describe('binary trade codec', () => {
   });
 
   it('refuses bytes that are not a binary trade with LOG_CORRUPT', () => {
-    for (const bytes of [new Uint8Array(0), new TextEncoder().encode('{"venue":"binance"}'), new Uint8Array(60)]) {
+    for (const bytes of [
+      new Uint8Array(0),
+      new TextEncoder().encode('{"venue":"binance"}'),
+      new Uint8Array(60),
+    ]) {
       assert.throws(
         () => tradeBinaryCodec.decode(bytes),
         (e: unknown) => isCryptoLambdaError(e, 'LOG_CORRUPT'),

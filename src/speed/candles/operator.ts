@@ -96,7 +96,8 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
     emit: noop,
     openUpdate:
       openUpdates === 'each-trade'
-        ? (lane, bucket) => ctx.emit(toCandle(ctx.venue, ctx.symbol, lane.interval, lane.intervalMs, bucket, 'open'))
+        ? (lane, bucket) =>
+            ctx.emit(toCandle(ctx.venue, ctx.symbol, lane.interval, lane.intervalMs, bucket, 'open'))
         : (lane, bucket) => {
             if (bucket.openPending === true) return;
             bucket.openPending = true;
