@@ -35,12 +35,18 @@ export interface IngestWriterOptions {
    * @default 200_000
    */
   dedupeTailRecords: number;
+  /**
+   * Batches appended but not yet acknowledged at most; the next batch waits for the oldest.
+   * @default 4
+   */
+  maxBatchesInFlight: number;
 }
 
 export const INGEST_WRITER_DEFAULTS: IngestWriterOptions = {
   positionSaveIntervalMs: 250,
   positionSaveEveryTrades: 50_000,
   dedupeTailRecords: 200_000,
+  maxBatchesInFlight: 4,
 };
 
 export interface IngestCounters {
@@ -103,9 +109,11 @@ export async function createIngestWriter(
       let pending: string | undefined;
       const fromPosition = positions[source.name];
       const runOptions = fromPosition === undefined ? { signal } : { signal, fromPosition };
-      // One batch's append is in flight while the source parses the next: the log's I/O and
-      // the parsing overlap. Positions are saved in order, each after its batch is in the log.
+      // Up to `maxBatchesInFlight` appends are in flight while the source parses the next batch:
+      // the log's I/O and the parsing overlap. Positions are saved in order, each after its
+      // batch and every batch before it are in the log.
       let previous: Promise<void> = Promise.resolve();
+      const inFlight: Promise<void>[] = [];
       for await (const batch of source.batches(runOptions)) {
         const appended = appendBatch(log, batch, dedupe, counters, onAppended);
         const step = Promise.all([previous, appended]).then(([, fresh]) => {
@@ -125,8 +133,9 @@ export async function createIngestWriter(
         });
         // Handled here so a failed append is not an unhandled rejection until awaited below.
         step.catch(() => undefined);
-        await previous;
         previous = step;
+        inFlight.push(step);
+        if (inFlight.length >= opts.maxBatchesInFlight) await inFlight.shift();
       }
       await previous;
       if (pending !== undefined) await savePosition(source.name, pending);

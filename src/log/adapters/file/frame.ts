@@ -35,17 +35,10 @@ export interface EncodedFrame {
   bytes: Buffer;
   count: number;
   maxTs: number;
-  /** The records as a reader gets them (values are views into `bytes`), when asked for. */
-  records: StoredRecord[] | undefined;
 }
 
 /** Encodes the records of several appends, in order, as one frame. */
-export function encodeFrame(
-  baseOffset: number,
-  partition: number,
-  groups: readonly (readonly AppendRecord[])[],
-  withRecords: boolean,
-): EncodedFrame {
+export function encodeFrame(baseOffset: number, groups: readonly (readonly AppendRecord[])[]): EncodedFrame {
   let size = HEADER_BYTES;
   let count = 0;
   for (const group of groups) {
@@ -61,9 +54,7 @@ export function encodeFrame(
     );
   }
   const bytes = Buffer.allocUnsafe(size);
-  const records: StoredRecord[] | undefined = withRecords ? new Array<StoredRecord>(count) : undefined;
   let pos = HEADER_BYTES;
-  let offset = baseOffset;
   let maxTs = Number.NEGATIVE_INFINITY;
   for (const group of groups) {
     for (const record of group) {
@@ -75,11 +66,6 @@ export function encodeFrame(
       const valuePos = pos + RECORD_OVERHEAD_BYTES + keyBytes;
       bytes.set(record.value, valuePos);
       if (record.ts > maxTs) maxTs = record.ts;
-      if (records !== undefined) {
-        const value = new Uint8Array(bytes.buffer, bytes.byteOffset + valuePos, valueBytes);
-        records[offset - baseOffset] = { partition, offset, key: record.key, value, ts: record.ts };
-      }
-      offset++;
       pos = valuePos + valueBytes;
     }
   }
@@ -89,7 +75,7 @@ export function encodeFrame(
   bytes.writeUInt32LE(count, 20);
   bytes.writeDoubleLE(maxTs, 24);
   bytes.writeUInt32LE(crc32(bytes.subarray(CRC_START)), 8);
-  return { bytes, count, maxTs, records };
+  return { bytes, count, maxTs };
 }
 
 /** Reads the header at `pos`; `undefined` when the magic does not match. */

@@ -95,7 +95,7 @@ export class Partition {
     const to = Math.min(this.endOffset, from + maxRecords);
     while (from < to) {
       if (from >= this.cache.firstOffset()) {
-        this.cache.read(from, to, out);
+        this.cache.read(this.partition, from, to, out);
         break;
       }
       const segment = this.segmentFor(from);
@@ -176,14 +176,12 @@ export class Partition {
       const baseOffset = this.endOffset;
       const frame = encodeFrame(
         baseOffset,
-        this.partition,
         batch.map((p) => p.records),
-        this.cache.enabled,
       );
       const segment = await this.writeFrame(frame.bytes);
       segment.commit(frame.bytes.length, baseOffset, frame.count, frame.maxTs);
       this.endOffset = baseOffset + frame.count;
-      if (frame.records !== undefined) this.cache.push(baseOffset, frame.records, frame.bytes.length);
+      if (this.cache.enabled) this.cache.push(baseOffset, frame.count, frame.bytes);
       this.waiters.notify(this.endOffset);
       let offset = baseOffset;
       for (const p of batch) {

@@ -1,17 +1,17 @@
 import type { StoredRecord } from '../../event-log.js';
-
-/** Rough heap cost of one decoded record beyond its bytes (object, view, key string). */
-const RECORD_HEAP_BYTES = 120;
+import { decodeFrame, readHeader } from './frame.js';
 
 interface CachedBatch {
   baseOffset: number;
-  records: readonly StoredRecord[];
-  bytes: number;
+  count: number;
+  /** The frame as written; records are decoded from it when read. */
+  frame: Buffer;
 }
 
 /**
- * The most recent batches of one partition, decoded, up to about `maxBytes`. A consumer that
- * keeps up with the writer reads from here and never touches the disk.
+ * The most recent batches of one partition, as the frames written, up to about `maxBytes`. A
+ * consumer that keeps up with the writer reads from here and never touches the disk. Records
+ * are decoded on read, not on append: a writer whose records nobody reads back pays nothing.
  */
 export class TailCache {
   private readonly maxBytes: number;
@@ -33,22 +33,22 @@ export class TailCache {
   }
 
   /** Adds the batch that follows the last cached one. */
-  push(baseOffset: number, records: readonly StoredRecord[], frameBytes: number): void {
-    const bytes = frameBytes + records.length * RECORD_HEAP_BYTES;
-    this.batches.push({ baseOffset, records, bytes });
-    this.bytes += bytes;
+  push(baseOffset: number, count: number, frame: Buffer): void {
+    this.batches.push({ baseOffset, count, frame });
+    this.bytes += frame.length;
     while (this.bytes > this.maxBytes && this.head < this.batches.length) this.evictHead();
     this.compact();
   }
 
   /** Appends to `out` the cached records in `[fromOffset, toOffset)`; `fromOffset` must be cached. */
-  read(fromOffset: number, toOffset: number, out: StoredRecord[]): void {
+  read(partition: number, fromOffset: number, toOffset: number, out: StoredRecord[]): void {
     for (let i = this.find(fromOffset); i < this.batches.length; i++) {
       const batch = this.batches[i];
       if (batch === undefined || batch.baseOffset >= toOffset) return;
-      const from = Math.max(0, fromOffset - batch.baseOffset);
-      const to = Math.min(batch.records.length, toOffset - batch.baseOffset);
-      for (let j = from; j < to; j++) out.push(batch.records[j] as StoredRecord);
+      const header = readHeader(batch.frame, 0);
+      // The frame was checked when it was built; a missing header would be a bug here.
+      if (header === undefined) throw new Error(`tail cache: no frame header at offset ${batch.baseOffset}`);
+      decodeFrame(batch.frame, 0, header, partition, fromOffset, toOffset, out);
     }
   }
 
@@ -56,7 +56,7 @@ export class TailCache {
   dropBelow(offset: number): void {
     while (this.head < this.batches.length) {
       const batch = this.batches[this.head];
-      if (batch === undefined || batch.baseOffset + batch.records.length > offset) break;
+      if (batch === undefined || batch.baseOffset + batch.count > offset) break;
       this.evictHead();
     }
     this.compact();
@@ -71,7 +71,7 @@ export class TailCache {
   private evictHead(): void {
     const batch = this.batches[this.head];
     if (batch === undefined) return;
-    this.bytes -= batch.bytes;
+    this.bytes -= batch.frame.length;
     this.batches[this.head] = undefined;
     this.head++;
   }
