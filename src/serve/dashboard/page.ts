@@ -7,7 +7,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <title>crypto-lambda</title>
 <style>
   :root { color-scheme: dark; font: 14px/1.4 system-ui, sans-serif; }
-  body { margin: 0; background: #0f1115; color: #c9ccd3; display: grid; grid-template-columns: 1fr 300px;
+  body { margin: 0; background: #0f1115; color: #c9ccd3; display: grid; grid-template-columns: 1fr 340px;
     grid-template-rows: auto 1fr; height: 100vh; }
   header { grid-column: 1 / 3; display: flex; gap: 12px; align-items: center; padding: 8px 12px;
     border-bottom: 1px solid #1c1f26; }
@@ -20,8 +20,10 @@ export const DASHBOARD_HTML = `<!doctype html>
   aside h2 { font-size: 13px; text-transform: uppercase; color: #8a8f9c; margin: 12px 0 6px; }
   dl { display: grid; grid-template-columns: auto 1fr; gap: 2px 12px; margin: 0; }
   dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; }
-  table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
-  td { padding: 2px 4px; } td:nth-child(n+3) { text-align: right; }
+  table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 12px; }
+  th { font-weight: 600; color: #8a8f9c; text-align: left; padding: 2px 4px; }
+  td { padding: 2px 4px; vertical-align: top; } td:first-child { word-break: break-all; }
+  td:nth-child(n+3), th:nth-child(n+3) { text-align: right; }
   .ok { color: #26a69a; } .bad { color: #ef5350; }
   ul { margin: 0; padding-left: 18px; }
 </style>
