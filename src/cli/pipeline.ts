@@ -68,6 +68,9 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     },
     { live: options.live, checkpointIntervalMs: options.checkpointIntervalMs ?? 1000 },
   );
+  // The candles topic holds closed and revised candles; the buckets still open live in the
+  // restored operator state.
+  operator.openCandles((candle) => view.upsert(candle));
   const writer = await createIngestWriter(log, join(options.dataDir, 'ingest'), {}, (trades, acks) =>
     runner.offer(trades, acks),
   );

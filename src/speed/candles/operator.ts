@@ -27,6 +27,8 @@ export interface CandleOperatorInstance extends OperatorInstance<Trade, Candle, 
   onWallClock(nowMs: UnixMs, emit: (candle: Candle) => void): void;
   /** With `openUpdates: 'on-drain'`: emits the latest `open` state of every bucket that took trades since the last drain. */
   drainOpen(emit: (candle: Candle) => void): void;
+  /** Emits every bucket still open, as `open`: a view rebuilt after a restart gets the live candles too. */
+  openCandles(emit: (candle: Candle) => void): void;
   /**
    * End of input (a file, a replay): closes every bucket whose end ≤ `untilTs` in every
    * series, creating empty buckets up to there, as if every watermark had reached `untilTs`.
@@ -179,6 +181,16 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
         bucket.openPending = false;
         // A bucket closed since then went out with its final state when it closed.
         if (!bucket.closed) emit(toCandle(s.venue, s.symbol, lane.interval, lane.intervalMs, bucket, 'open'));
+      }
+    },
+
+    openCandles(emit) {
+      for (const s of series) {
+        for (const lane of s.lanes) {
+          for (const b of lane.buckets) {
+            if (!b.closed) emit(toCandle(s.venue, s.symbol, lane.interval, lane.intervalMs, b, 'open'));
+          }
+        }
       }
     },
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isCryptoLambdaError } from '../../../src/domain/index.js';
+import { type Candle, isCryptoLambdaError } from '../../../src/domain/index.js';
 import {
   CANDLE_OPERATOR,
   CANDLE_OPERATOR_DEFAULTS,
@@ -8,7 +8,7 @@ import {
   createCandleOperator,
   SPEED_ERRORS,
 } from '../../../src/speed/index.js';
-import { collector, DAY0, MINUTE, trade } from '../helpers.js';
+import { collector, DAY0, latest, MINUTE, trade } from '../helpers.js';
 
 const m = (minute: number, offsetMs = 0): number => DAY0 + minute * MINUTE + offsetMs;
 
@@ -274,6 +274,32 @@ describe('candle operator: late trades', () => {
     assert.equal(out.length, 0);
     assert.equal(op.counters().lateDropped, 1);
     assert.equal(op.counters().revised, 0);
+  });
+});
+
+describe('candle operator: openCandles', () => {
+  it('after a restore, lists the open buckets as the last open updates before the snapshot had them', () => {
+    const before = createCandleOperator({});
+    const { out, emit } = collector();
+    for (const [minute, price] of [
+      [0, 5],
+      [0, 6],
+      [3, 7],
+      [3, 4],
+    ] as const) {
+      before.process(trade({ ts: m(minute, 500), price }), emit);
+    }
+    const lastOpen = [...latest(out).values()].filter((c) => c.state === 'open');
+    const after = createCandleOperator({});
+    after.restore(JSON.parse(JSON.stringify(before.snapshot())) as ReturnType<typeof before.snapshot>);
+    const listed = collector();
+    after.openCandles(listed.emit);
+    const key = (c: Candle): string => `${c.interval}:${c.openTime}`;
+    assert.ok(lastOpen.length >= 6, 'one open bucket per interval at least');
+    assert.deepEqual(
+      [...listed.out].sort((a, b) => key(a).localeCompare(key(b))),
+      [...lastOpen].sort((a, b) => key(a).localeCompare(key(b))),
+    );
   });
 });
 
