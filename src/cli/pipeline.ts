@@ -28,6 +28,8 @@ export interface PipelineOptions {
   candles?: Partial<CandleOperatorOptions>;
   /** @default 1000 */
   checkpointIntervalMs?: number;
+  /** How often old log segments are checked against their topic's retention. @default 60_000 */
+  retentionCheckMs?: number;
 }
 
 export interface Pipeline {
@@ -88,6 +90,11 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     );
   }, 500);
   refresh.unref();
+  // Old segments go once their records are older than the topic's retention (by append time).
+  const retention = setInterval(() => {
+    log.applyRetention(Date.now()).catch(() => undefined);
+  }, options.retentionCheckMs ?? 60_000);
+  retention.unref();
 
   const running = [runner.run(controller.signal), rejectedTail.run(controller.signal)];
 
@@ -126,6 +133,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     },
     async close() {
       clearInterval(refresh);
+      clearInterval(retention);
       controller.abort();
       await Promise.allSettled(running);
       await log.close();

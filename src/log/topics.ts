@@ -13,6 +13,11 @@ export interface TopicDef<T> {
   name: string;
   config: TopicConfig;
   key(value: T): string;
+  /**
+   * The record's log timestamp, which time-based retention counts from. Every topic here uses
+   * the append time (Kafka's LogAppendTime): a replay of 2019 trades is kept as long as live
+   * ones, where an event time would expire it at once.
+   */
   ts(value: T): number;
   codec: Codec<T>;
 }
@@ -36,26 +41,28 @@ export interface EventMap {
 
 const DAY_MS = 86_400_000;
 
+const appendTime = (): number => Date.now();
+
 export const TOPICS: { [K in keyof EventMap]: TopicDef<EventMap[K]> } = {
   trades: {
     name: 'trades',
     config: { partitions: 4, retentionMs: 7 * DAY_MS },
     key: (t) => `${t.venue}:${t.symbol}`,
-    ts: (t) => t.recvTs,
+    ts: appendTime,
     codec: tradeBinaryCodec,
   },
   rejected: {
     name: 'rejected',
     config: { partitions: 1, retentionMs: 7 * DAY_MS },
     key: (r) => r.stage,
-    ts: (r) => r.ts,
+    ts: appendTime,
     codec: jsonCodec<Rejected>(),
   },
   candles: {
     name: 'candles',
     config: { partitions: 4, retentionMs: 30 * DAY_MS },
     key: (c) => `${c.venue}:${c.symbol}`,
-    ts: (c) => c.closeTime,
+    ts: appendTime,
     codec: jsonCodec<Candle>(),
   },
 };
