@@ -107,6 +107,38 @@ describe('Binance WebSocket capture (cryptofeed, 2021-04-17) through replay → 
     assert.equal(compared, 6, "the capture's README counts 6 full-window snapshots");
   });
 
+  it('moves between consecutive snapshots of a minute by exactly the aggTrades between them', async () => {
+    const { klines, aggTrades } = readCapture();
+    const { afterTrade } = await replayToSnapshots(JSONL);
+    // Snapshots at aggTrade boundaries, with the candle our path had right after that aggTrade.
+    const atBoundary = klines.flatMap((kline) => {
+      const agg = aggTrades.find((a) => a.s === kline.s && a.l === kline.k.L);
+      const candle = agg === undefined ? undefined : afterTrade.get(`${kline.s}:${agg.a}`);
+      return candle === undefined || candle.openTime !== kline.k.t ? [] : [{ kline, candle }];
+    });
+    let compared = 0;
+    for (let i = 0; i < atBoundary.length; i++) {
+      const cur = atBoundary[i]!;
+      const prev = atBoundary
+        .slice(0, i)
+        .reverse()
+        .find((p) => p.kline.s === cur.kline.s && p.kline.k.t === cur.kline.k.t);
+      if (prev === undefined || prev.kline.k.L === cur.kline.k.L) continue;
+      const [a, b, ka, kb] = [prev.candle, cur.candle, prev.kline.k, cur.kline.k];
+      const close = (x: number, y: number): boolean => Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(y));
+      assert.equal(roundTo(b.volume - a.volume), roundTo(Number(kb.v) - Number(ka.v)), 'Δv');
+      assert.equal(roundTo(b.takerBuyVolume - a.takerBuyVolume), roundTo(Number(kb.V) - Number(ka.V)), 'ΔV');
+      assert.ok(close(b.quoteVolume - a.quoteVolume, Number(kb.q) - Number(ka.q)), 'Δq');
+      assert.ok(close(b.takerBuyQuoteVolume - a.takerBuyQuoteVolume, Number(kb.Q) - Number(ka.Q)), 'ΔQ');
+      assert.equal(b.trades - a.trades, kb.n - ka.n, 'Δn');
+      assert.equal(b.close, Number(kb.c), 'new close');
+      if (kb.h !== ka.h) assert.equal(b.high, Number(kb.h), 'new high');
+      if (kb.l !== ka.l) assert.equal(b.low, Number(kb.l), 'new low');
+      compared++;
+    }
+    assert.equal(compared, 12, "the capture's README counts 12 incremental checks");
+  });
+
   it('gives the same trades from the verbatim raw capture as from the derived file', async () => {
     const derived = await replayToSnapshots(JSONL);
     const raw = await replayToSnapshots(RAW);
