@@ -11,6 +11,9 @@ import { MAX_FUTURE_SKEW_MS, MIN_EVENT_TS } from './units.js';
  * { venue: 'binance', symbol: 'XRP-ETH', tradeId: '13519807', ts: 1570752011620,
  *   price: 0.00141342, qty: 23, side: 'sell', count: 1, recvTs: 1570752011700 }
  */
+/** Largest `count`: the binary trade layout stores it in 32 bits. */
+const MAX_COUNT = 4_294_967_295;
+
 export const TradeSchema = Type.Object(
   {
     /** Venue id, lower case (`binance`, `bybit`, `coinbase`, `sim`). */
@@ -27,7 +30,7 @@ export const TradeSchema = Type.Object(
     /** The taker's side. */
     side: Type.Union([Type.Literal('buy'), Type.Literal('sell')]),
     /** Raw trades this record stands for: 1, or `last - first + 1` for a Binance aggTrade. */
-    count: Type.Integer({ minimum: 1 }),
+    count: Type.Integer({ minimum: 1, maximum: MAX_COUNT }),
     /** When we received it, ms since the Unix epoch. */
     recvTs: Type.Integer(),
   },
@@ -106,6 +109,7 @@ function matchesSchemaFast(trade: Trade): boolean {
     (trade.side === 'buy' || trade.side === 'sell') &&
     Number.isInteger(trade.count) &&
     trade.count >= 1 &&
+    trade.count <= MAX_COUNT &&
     Number.isInteger(trade.recvTs) &&
     'venue' in trade &&
     'symbol' in trade &&
