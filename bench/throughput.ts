@@ -1,10 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createIngestWriter } from '../src/ingest/index.js';
+import { createIngestWriter, openSource, runInWorker, type Source } from '../src/ingest/index.js';
 import { openFileLog } from '../src/log/index.js';
 import { createCandleOperator, createSpeedRunner } from '../src/speed/index.js';
-import { frameSource } from './frames.js';
 
 /** The bare reference: `JSON.parse` of every frame, nothing else. Frames per second. */
 export function jsonParseRate(frames: readonly string[]): number {
@@ -16,19 +15,38 @@ export function jsonParseRate(frames: readonly string[]): number {
   return frames.length / seconds;
 }
 
+/** The frames as a recording on disk, one per line, as `crypto-lambda replay` reads them. */
+export async function writeFramesFile(
+  frames: readonly string[],
+): Promise<{ path: string; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'cl-bench-frames-'));
+  const path = join(dir, 'frames.jsonl');
+  await writeFile(path, `${frames.join('\n')}\n`);
+  return { path, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
 export interface PipelineRun {
   tradesPerSec: number;
   trades: number;
   candles: number;
+  /** The worker thread's start-up (loading its code), not in the rate; 0 in this thread. */
+  startupMs: number;
 }
 
 /**
- * frames → `parseBinanceFrame` (validated trades) → log writer (dedupe, encode, append to the
- * embedded log) → speed runner (read, decode, candle operator over 6 intervals, closed candles
- * appended to the log), in one process as `crypto-lambda start` runs it. Timed from the first
- * frame to the speed layer having processed the last trade.
+ * A replay of the frames file → parse (validated trades) → log writer (dedupe, append to the
+ * embedded log) → speed runner (handoff, candle operator over 6 intervals, closed candles
+ * appended to the log), in one process as `crypto-lambda replay` and `start` run it. `worker`:
+ * the source runs in a worker thread (the product's default, `runInWorker`); `thread`: in this
+ * thread (`--no-worker`). Timed from starting the source to the speed layer having processed
+ * the last trade; the source is made before the pipeline opens, as the CLI does, and the worker
+ * thread's start-up (a few hundred ms of loading code, once per source) is reported apart.
  */
-export async function pipelineRate(frames: readonly string[]): Promise<PipelineRun> {
+export async function pipelineRate(framesFile: string, mode: 'worker' | 'thread'): Promise<PipelineRun> {
+  const created = performance.now();
+  const spec = { kind: 'replay', path: framesFile } as const;
+  const worker = mode === 'worker' ? runInWorker(spec) : undefined;
+  const source: Source = worker ?? openSource(spec);
   const dir = await mkdtemp(join(tmpdir(), 'cl-bench-'));
   const log = await openFileLog({ dir: join(dir, 'log') });
   const controller = new AbortController();
@@ -48,13 +66,19 @@ export async function pipelineRate(frames: readonly string[]): Promise<PipelineR
     );
     const writer = await createIngestWriter(log, dir, {}, (trades, acks) => runner.offer(trades, acks));
     const running = runner.run(controller.signal);
+    await worker?.ready();
     const t0 = performance.now();
-    const counters = await writer.run(frameSource(frames), controller.signal);
+    const counters = await writer.run(source, controller.signal);
     await runner.caughtUp();
     const seconds = (performance.now() - t0) / 1000;
     controller.abort();
     await running;
-    return { tradesPerSec: runner.tradesProcessed() / seconds, trades: counters.trades, candles };
+    return {
+      tradesPerSec: runner.tradesProcessed() / seconds,
+      trades: counters.trades,
+      candles,
+      startupMs: worker === undefined ? 0 : t0 - created,
+    };
   } finally {
     controller.abort();
     await log.close();

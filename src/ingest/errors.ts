@@ -19,6 +19,8 @@ export const INGEST_ERRORS = {
   badPosition: 'INGEST_BAD_POSITION',
   /** An option out of its range. */
   badOption: 'INGEST_BAD_OPTION',
+  /** A source's worker thread died or broke its protocol (the source's own errors keep their codes). */
+  workerFailed: 'INGEST_WORKER_FAILED',
 } as const;
 
 export type IngestErrorCode = (typeof INGEST_ERRORS)[keyof typeof INGEST_ERRORS];

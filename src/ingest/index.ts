@@ -26,6 +26,18 @@ export { DEFAULT_SIM_SYMBOLS, type SimSymbol } from './simulator/market.js';
 export { createSimulator, SIMULATOR_DEFAULTS, type SimulatorOptions } from './simulator/simulator.js';
 export type { Source, SourceBatch, SourceRunOptions, SourceState, SourceStatus } from './source.js';
 export {
+  runInWorker,
+  WORKER_SOURCE_DEFAULTS,
+  type WorkerSource,
+  type WorkerSourceOptions,
+} from './worker/run-in-worker.js';
+export {
+  openSource,
+  type SourceSpec,
+  type WorkerReplayOptions,
+  type WorkerSimulatorOptions,
+} from './worker/spec.js';
+export {
   type AppendedListener,
   createIngestWriter,
   INGEST_WRITER_DEFAULTS,

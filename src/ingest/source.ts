@@ -27,6 +27,12 @@ export interface SourceRunOptions {
 
 export interface SourceBatch {
   trades: Trade[];
+  /**
+   * The trades already in the `trades` topic's binary layout, aligned with `trades` (byte for
+   * byte `TOPICS.trades.codec.encode(trades[i])`): a source that encoded them elsewhere (a
+   * worker thread) saves the log writer encoding them again. Read-only views.
+   */
+  encodedTrades?: readonly Uint8Array[];
   rejected: Rejected[];
   /** Records that were valid frames but not trades (a kline frame, a subscription reply). */
   ignored: number;

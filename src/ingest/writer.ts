@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Rejected, Trade } from '../domain/index.js';
 import {
   type AppendAck,
+  type AppendRecord,
   type EventLog,
   readJsonFile,
   TOPICS,
@@ -83,6 +84,7 @@ export async function createIngestWriter(
   await log.createTopic(TOPICS.rejected.name, TOPICS.rejected.config);
   const dedupe = await rebuildDedupe(log, opts.dedupeTailRecords);
   const countersBySource = new Map<string, IngestCounters>();
+  const keys = createSeriesKeys();
   // Saves run one after another in the background (each is an fsync): the pipeline does not
   // wait for them, and a failed one fails the run at its next batch.
   let saving: Promise<void> = Promise.resolve();
@@ -115,7 +117,7 @@ export async function createIngestWriter(
       let previous: Promise<void> = Promise.resolve();
       const inFlight: Promise<void>[] = [];
       for await (const batch of source.batches(runOptions)) {
-        const appended = appendBatch(log, batch, dedupe, counters, onAppended);
+        const appended = appendBatch(log, batch, dedupe, keys, counters, onAppended);
         const step = Promise.all([previous, appended]).then(([, fresh]) => {
           if (saveError !== undefined) throw saveError;
           tradesSinceSave += fresh;
@@ -150,23 +152,28 @@ async function appendBatch(
   log: EventLog,
   batch: SourceBatch,
   dedupe: DedupeWindow,
+  keys: SeriesKeys,
   counters: IngestCounters,
   onAppended: AppendedListener | undefined,
 ): Promise<number> {
+  const { trades } = TOPICS;
   const fresh: Trade[] = [];
-  for (const trade of batch.trades) {
-    if (dedupe.seen(TOPICS.trades.key(trade), trade.tradeId)) counters.duplicates++;
-    else fresh.push(trade);
+  const records: AppendRecord[] = [];
+  // Bytes a source encoded already (in a worker thread) are the log's values as they are.
+  const encoded = batch.encodedTrades;
+  for (let i = 0; i < batch.trades.length; i++) {
+    const trade = batch.trades[i]!;
+    const key = keys.of(trade);
+    if (dedupe.seen(key, trade.tradeId)) {
+      counters.duplicates++;
+      continue;
+    }
+    fresh.push(trade);
+    records.push({ key, ts: trades.ts(trade), value: encoded?.[i] ?? trades.codec.encode(trade) });
   }
   const rejectedFresh = batch.rejected.filter((r) => !dedupe.seen(rejectedKey(r), r.origin));
   const writes: Promise<unknown>[] = [];
   if (fresh.length > 0) {
-    const { trades } = TOPICS;
-    const records = fresh.map((t) => ({
-      key: trades.key(t),
-      ts: trades.ts(t),
-      value: trades.codec.encode(t),
-    }));
     writes.push(log.append(trades.name, records).then((acks) => onAppended?.(fresh, acks)));
   }
   if (rejectedFresh.length > 0) {
@@ -187,6 +194,39 @@ async function appendBatch(
   counters.rejected += rejectedFresh.length;
   counters.ignored += batch.ignored;
   return fresh.length;
+}
+
+/** The trades topic's key of a trade, made once per series rather than once per trade. */
+interface SeriesKeys {
+  of(trade: Trade): string;
+}
+
+/** Series remembered at most; past it the table starts again (keys are only a cache). */
+const MAX_SERIES_KEYS = 10_000;
+
+function createSeriesKeys(): SeriesKeys {
+  let byVenue = new Map<string, Map<string, string>>();
+  let size = 0;
+  return {
+    of(trade) {
+      let bySymbol = byVenue.get(trade.venue);
+      if (bySymbol === undefined) {
+        bySymbol = new Map();
+        byVenue.set(trade.venue, bySymbol);
+      }
+      let key = bySymbol.get(trade.symbol);
+      if (key === undefined) {
+        if (++size > MAX_SERIES_KEYS) {
+          byVenue = new Map([[trade.venue, bySymbol]]);
+          bySymbol.clear();
+          size = 1;
+        }
+        key = TOPICS.trades.key(trade);
+        bySymbol.set(trade.symbol, key);
+      }
+      return key;
+    },
+  };
 }
 
 /** Rejected records are deduplicated by where they came from (a file and line, a connection). */

@@ -19,7 +19,7 @@ export {
   type TopicConfig,
 } from './event-log.js';
 export { type Codec, type EventMap, jsonCodec, TOPICS, type TopicDef } from './topics.js';
-export { tradeBinaryCodec } from './trade-codec.js';
+export { decodeTradeAt, encodedTradeBytes, encodeTradeInto, tradeBinaryCodec } from './trade-codec.js';
 export {
   appendEvents,
   type DecodedRecord,

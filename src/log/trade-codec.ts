@@ -14,56 +14,171 @@ import type { Codec } from './topics.js';
 const VERSION = 1;
 const FIXED_BYTES = 1 + 8 * 4 + 4 + 1;
 
+/** The bytes `tradeBinaryCodec.encode(t)` takes. */
+export function encodedTradeBytes(t: Trade): number {
+  return FIXED_BYTES + 1 + t.venue.length + 1 + t.symbol.length + 2 + utf8Bytes(t.tradeId);
+}
+
+/**
+ * Writes `tradeBinaryCodec.encode(t)` into `buf` at `pos` (which must have room for
+ * `encodedTradeBytes(t)`); returns the position after it. Lets a producer pack many trades into
+ * one buffer, byte for byte as `encode` would make each.
+ */
+export function encodeTradeInto(buf: Buffer, pos: number, t: Trade): number {
+  buf[pos] = VERSION;
+  buf.writeDoubleLE(t.ts, pos + 1);
+  buf.writeDoubleLE(t.price, pos + 9);
+  buf.writeDoubleLE(t.qty, pos + 17);
+  buf.writeDoubleLE(t.recvTs, pos + 25);
+  buf.writeUInt32LE(t.count, pos + 33);
+  buf[pos + 37] = t.side === 'buy' ? 0 : 1;
+  let o = pos + FIXED_BYTES;
+  o = writeShortLatin1(buf, o, t.venue);
+  o = writeShortLatin1(buf, o, t.symbol);
+  const id = t.tradeId;
+  const idStart = o + 2;
+  let idEnd = idStart;
+  if (isAscii(id)) {
+    for (let i = 0; i < id.length; i++) buf[idEnd++] = id.charCodeAt(i);
+  } else {
+    idEnd += buf.write(id, idStart, 'utf8');
+  }
+  buf.writeUInt16LE(idEnd - idStart, o);
+  return idEnd;
+}
+
 export const tradeBinaryCodec: Codec<Trade> = {
   encode(t) {
-    const idBytes = Buffer.byteLength(t.tradeId, 'utf8');
-    const buf = Buffer.allocUnsafe(FIXED_BYTES + 1 + t.venue.length + 1 + t.symbol.length + 2 + idBytes);
-    buf[0] = VERSION;
-    buf.writeDoubleLE(t.ts, 1);
-    buf.writeDoubleLE(t.price, 9);
-    buf.writeDoubleLE(t.qty, 17);
-    buf.writeDoubleLE(t.recvTs, 25);
-    buf.writeUInt32LE(t.count, 33);
-    buf[37] = t.side === 'buy' ? 0 : 1;
-    let o = FIXED_BYTES;
-    buf[o++] = t.venue.length;
-    o += buf.write(t.venue, o, 'latin1');
-    buf[o++] = t.symbol.length;
-    o += buf.write(t.symbol, o, 'latin1');
-    buf.writeUInt16LE(idBytes, o);
-    o += 2;
-    buf.write(t.tradeId, o, 'utf8');
+    const buf = Buffer.allocUnsafe(encodedTradeBytes(t));
+    encodeTradeInto(buf, 0, t);
     return buf;
   },
   decode(bytes) {
     const buf = Buffer.isBuffer(bytes)
       ? bytes
       : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (buf.length < FIXED_BYTES + 4 || buf[0] !== VERSION) {
-      throw new CryptoLambdaError(
-        LOG_ERRORS.corrupt,
-        `not a version ${VERSION} binary trade (${buf.length} bytes)`,
-      );
-    }
-    let o = FIXED_BYTES;
-    const venueLength = buf[o++]!;
-    const venue = buf.toString('latin1', o, o + venueLength);
-    o += venueLength;
-    const symbolLength = buf[o++]!;
-    const symbol = buf.toString('latin1', o, o + symbolLength);
-    o += symbolLength;
-    const idLength = buf.readUInt16LE(o);
-    o += 2;
-    return {
-      venue,
-      symbol,
-      tradeId: buf.toString('utf8', o, o + idLength),
-      ts: buf.readDoubleLE(1),
-      price: buf.readDoubleLE(9),
-      qty: buf.readDoubleLE(17),
-      side: buf[37] === 0 ? 'buy' : 'sell',
-      count: buf.readUInt32LE(33),
-      recvTs: buf.readDoubleLE(25),
-    };
+    return decodeTradeAt(buf, 0, buf.length);
   },
 };
+
+/**
+ * Decodes the trade encoded in `buf[pos, end)`: `tradeBinaryCodec.decode` of those bytes, without
+ * making a view of them first (for a consumer of many trades packed in one buffer).
+ * @throws CryptoLambdaError `LOG_CORRUPT` when the bytes are not a binary trade.
+ */
+export function decodeTradeAt(buf: Buffer, pos: number, end: number): Trade {
+  if (end - pos < FIXED_BYTES + 4 || buf[pos] !== VERSION || end > buf.length) {
+    throw new CryptoLambdaError(
+      LOG_ERRORS.corrupt,
+      `not a version ${VERSION} binary trade (${Math.max(0, end - pos)} bytes)`,
+    );
+  }
+  let o = pos + FIXED_BYTES;
+  const venueLength = buf[o++]!;
+  const venue = internLatin1(venues, buf, o, Math.min(venueLength, end - o));
+  o += venueLength;
+  const symbolLength = o < end ? buf[o++]! : 0;
+  const symbol = internLatin1(symbols, buf, o, Math.max(0, Math.min(symbolLength, end - o)));
+  o += symbolLength;
+  if (o + 2 > end) {
+    throw new CryptoLambdaError(
+      LOG_ERRORS.corrupt,
+      `binary trade of ${end - pos} bytes ends inside its strings`,
+    );
+  }
+  const idLength = buf.readUInt16LE(o);
+  o += 2;
+  return {
+    venue,
+    symbol,
+    tradeId: decodeId(buf, o, Math.min(o + idLength, end)),
+    ts: buf.readDoubleLE(pos + 1),
+    price: buf.readDoubleLE(pos + 9),
+    qty: buf.readDoubleLE(pos + 17),
+    side: buf[pos + 37] === 0 ? 'buy' : 'sell',
+    count: buf.readUInt32LE(pos + 33),
+    recvTs: buf.readDoubleLE(pos + 25),
+  };
+}
+
+/**
+ * The UTF-8 trade id in `buf[start, end)`. Most are plain integers (no sign, no leading zero,
+ * at most 15 digits): for those `String(value)` gives the same text, and is cheaper to make.
+ */
+function decodeId(buf: Buffer, start: number, end: number): string {
+  const n = end - start;
+  if (n >= 1 && n <= 15 && (n === 1 || buf[start] !== 0x30)) {
+    let value = 0;
+    let i = start;
+    for (; i < end; i++) {
+      const digit = buf[i]! - 0x30;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+    }
+    if (i === end) return String(value);
+  }
+  return buf.toString('utf8', start, end);
+}
+
+/** u8 length + the string's chars as latin1 bytes (as `Buffer.write(s, 'latin1')` writes them). */
+function writeShortLatin1(buf: Buffer, pos: number, s: string): number {
+  const n = s.length;
+  buf[pos] = n;
+  let o = pos + 1;
+  for (let i = 0; i < n; i++) buf[o++] = s.charCodeAt(i);
+  return o;
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+function utf8Bytes(s: string): number {
+  return isAscii(s) ? s.length : Buffer.byteLength(s, 'utf8');
+}
+
+/*
+ * Venues and symbols repeat on every trade: decoding each from its bytes would make (and later
+ * collect) the same few strings millions of times, and every Map lookup downstream would hash a
+ * fresh copy. A small table keyed by a hash of the bytes hands back the string made last time
+ * those exact bytes were seen; a collision only replaces the entry. One table per field, so a
+ * venue and a symbol never evict each other.
+ */
+interface InternTable {
+  bytes: (Uint8Array | undefined)[];
+  strings: string[];
+}
+
+const INTERN_SLOTS = 64;
+const INTERN_MAX_BYTES = 32;
+const venues = internTable();
+const symbols = internTable();
+
+function internTable(): InternTable {
+  return { bytes: new Array(INTERN_SLOTS).fill(undefined), strings: new Array(INTERN_SLOTS).fill('') };
+}
+
+function internLatin1(table: InternTable, buf: Buffer, start: number, length: number): string {
+  if (length === 0 || length > INTERN_MAX_BYTES) return buf.toString('latin1', start, start + length);
+  let hash = 0;
+  for (let i = start; i < start + length; i++) hash = (hash * 31 + buf[i]!) | 0;
+  const slot = (hash ^ (hash >>> 5)) & (INTERN_SLOTS - 1);
+  const known = table.bytes[slot];
+  if (known !== undefined && known.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (known[i] !== buf[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return table.strings[slot]!;
+  }
+  const text = buf.toString('latin1', start, start + length);
+  const copy = new Uint8Array(length);
+  for (let i = 0; i < length; i++) copy[i] = buf[start + i]!;
+  table.bytes[slot] = copy;
+  table.strings[slot] = text;
+  return text;
+}

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isCryptoLambdaError, type Trade } from '../../src/domain/index.js';
-import { TOPICS, tradeBinaryCodec } from '../../src/log/index.js';
+import {
+  decodeTradeAt,
+  encodedTradeBytes,
+  encodeTradeInto,
+  TOPICS,
+  tradeBinaryCodec,
+} from '../../src/log/index.js';
 
 const trade = fc.record<Trade>({
   venue: fc.stringMatching(/^[a-z0-9_-]{1,32}$/),
@@ -18,6 +24,41 @@ const trade = fc.record<Trade>({
   recvTs: fc.integer({ min: 0, max: 2 ** 50 }),
 });
 
+/** The layout as first written (Buffer.write per field): new encoders must match it byte for byte. */
+function referenceEncode(t: Trade): Buffer {
+  const idBytes = Buffer.byteLength(t.tradeId, 'utf8');
+  const buf = Buffer.alloc(38 + 1 + t.venue.length + 1 + t.symbol.length + 2 + idBytes);
+  buf[0] = 1;
+  buf.writeDoubleLE(t.ts, 1);
+  buf.writeDoubleLE(t.price, 9);
+  buf.writeDoubleLE(t.qty, 17);
+  buf.writeDoubleLE(t.recvTs, 25);
+  buf.writeUInt32LE(t.count, 33);
+  buf[37] = t.side === 'buy' ? 0 : 1;
+  let o = 38;
+  buf[o++] = t.venue.length;
+  o += buf.write(t.venue, o, 'latin1');
+  buf[o++] = t.symbol.length;
+  o += buf.write(t.symbol, o, 'latin1');
+  buf.writeUInt16LE(idBytes, o);
+  o += 2;
+  buf.write(t.tradeId, o, 'utf8');
+  return buf;
+}
+
+/** Any strings, not only valid ones: the layout is defined for all of them. */
+const anyTrade = fc.record<Trade>({
+  venue: fc.string({ maxLength: 40, unit: 'binary' }),
+  symbol: fc.string({ maxLength: 40, unit: 'binary' }),
+  tradeId: fc.string({ maxLength: 64, unit: 'binary' }),
+  ts: fc.double(),
+  price: fc.double(),
+  qty: fc.double(),
+  side: fc.constantFrom('buy', 'sell'),
+  count: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+  recvTs: fc.double(),
+});
+
 describe('binary trade codec', () => {
   it('is the trades topic codec', () => {
     assert.equal(TOPICS.trades.codec, tradeBinaryCodec);
@@ -29,6 +70,66 @@ describe('binary trade codec', () => {
         assert.deepEqual(tradeBinaryCodec.decode(tradeBinaryCodec.encode(t)), { ...t });
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('encodes byte for byte as the layout was first written, whatever the strings (property)', () => {
+    fc.assert(
+      fc.property(anyTrade, (t) => {
+        const expected = referenceEncode(t);
+        assert.deepEqual(Buffer.from(tradeBinaryCodec.encode(t)), expected);
+        assert.equal(encodedTradeBytes(t), expected.length);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('packs trades into one buffer and decodes each in place (property)', () => {
+    // Venues and symbols from small pools: the decoder's string table sees repeats and collisions.
+    const pooled = trade.chain((t) =>
+      fc
+        .tuple(
+          fc.constantFrom('binance', 'sim', 'a', 'b-1', 'x_y'),
+          fc.constantFrom('BTC-USDT', 'A-B', 'XRP-ETH'),
+        )
+        .map(([venue, symbol]) => ({ ...t, venue, symbol })),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.oneof(trade, pooled), { maxLength: 40 }), (trades) => {
+        const size = trades.reduce((n, t) => n + encodedTradeBytes(t), 0);
+        const buf = Buffer.alloc(size + 3);
+        let pos = 3;
+        const ends: number[] = [];
+        for (const t of trades) {
+          pos = encodeTradeInto(buf, pos, t);
+          ends.push(pos);
+        }
+        assert.equal(pos, size + 3);
+        let start = 3;
+        trades.forEach((t, i) => {
+          assert.deepEqual(buf.subarray(start, ends[i]), Buffer.from(tradeBinaryCodec.encode(t)));
+          assert.deepEqual(decodeTradeAt(buf, start, ends[i]!), { ...t });
+          start = ends[i]!;
+        });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('decodes any bytes to a trade or refuses them with LOG_CORRUPT, nothing else (property)', () => {
+    const versioned = fc.uint8Array({ minLength: 0, maxLength: 120 }).map((b) => {
+      if (b.length > 0) b[0] = 1;
+      return b;
+    });
+    fc.assert(
+      fc.property(versioned, (bytes) => {
+        try {
+          tradeBinaryCodec.decode(bytes);
+        } catch (error) {
+          assert.ok(isCryptoLambdaError(error, 'LOG_CORRUPT'), String(error));
+        }
+      }),
+      { numRuns: 3000 },
     );
   });
 

@@ -96,6 +96,16 @@ describe('replay killed with SIGKILL at random points and restarted', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('ends with the same log when the file is parsed in the main thread (--no-worker)', async () => {
+    const dataDir = join(dir, 'no-worker');
+    const run = await runCli(['replay', '--input', input, '--data-dir', dataDir, '--no-worker']);
+    assert.equal(run.code, 0, run.stderr);
+    const inThread = await outcome(dataDir);
+    assert.deepEqual([...inThread.tradeIds].sort(), [...reference.tradeIds].sort());
+    assert.deepEqual(inThread.candlesBySymbol, reference.candlesBySymbol);
+    assert.equal(inThread.rejected, reference.rejected);
+  });
+
   it('ends with exactly the candles, trades and rejections of a run that never stopped', async (t) => {
     const dataDir = join(dir, 'crashed');
     const random = prng(Number(process.env['CRASH_SEED'] ?? Date.now() % 1_000_000));

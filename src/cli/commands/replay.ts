@@ -1,4 +1,4 @@
-import { openReplay } from '../../ingest/index.js';
+import { openSource, runInWorker, type SourceSpec } from '../../ingest/index.js';
 import { parseCommandArgs, parsePositiveOption, requireOption } from '../args.js';
 import type { Output } from '../output.js';
 import { openPipeline } from '../pipeline.js';
@@ -16,6 +16,7 @@ Options:
   --symbol <s>          symbol of a CSV dump whose file name does not say (BTCUSDT)
   --replay-rate <n>     trades per second (default: as fast as possible)
   --data-dir <dir>      where the log and checkpoints live (default: $DATA_DIR or ./data)
+  --no-worker           read and parse the file in the main thread instead of a worker thread
   -h, --help            this help`;
 
 export interface ReplayEnv {
@@ -28,6 +29,7 @@ export async function replayCommand(args: string[], env: ReplayEnv, out: Output)
     symbol: { type: 'string' },
     'replay-rate': { type: 'string' },
     'data-dir': { type: 'string' },
+    'no-worker': { type: 'boolean' },
   });
   if (values.help) {
     out.stdout(`${REPLAY_HELP}\n`);
@@ -35,10 +37,16 @@ export async function replayCommand(args: string[], env: ReplayEnv, out: Output)
   }
   const input = requireOption('replay', 'input', values.input);
   const replayRate = parsePositiveOption('replay-rate', values['replay-rate']);
-  const source = openReplay(input, {
-    ...(values.symbol === undefined ? {} : { symbol: values.symbol }),
-    ...(replayRate === undefined ? {} : { replayRate }),
-  });
+  const spec: SourceSpec = {
+    kind: 'replay',
+    path: input,
+    options: {
+      ...(values.symbol === undefined ? {} : { symbol: values.symbol }),
+      ...(replayRate === undefined ? {} : { replayRate }),
+    },
+  };
+  // The worker thread parses while this one writes the log and runs the speed layer.
+  const source = values['no-worker'] === true ? openSource(spec) : runInWorker(spec);
   const pipeline = await openPipeline({ dataDir: values['data-dir'] ?? env.dataDir, live: false });
   const progress = startProgress(out, () => {
     const s = pipeline.status();

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { CryptoLambdaError } from '../../domain/index.js';
-import { createSimulator, inspectReplay, openReplay, type Source } from '../../ingest/index.js';
+import { inspectReplay, openSource, runInWorker, type Source, type SourceSpec } from '../../ingest/index.js';
 import { buildServer } from '../../serve/index.js';
 import { CLI_ERRORS, parseCommandArgs, parsePositiveOption } from '../args.js';
 import type { Output } from '../output.js';
@@ -28,6 +28,7 @@ Options:
   --data-dir <dir>    where the log and checkpoints live (default: $DATA_DIR or ./data)
   --port <n>          HTTP port (default: $PORT or 3000)
   --host <h>          address to listen on (default: $HOST or 127.0.0.1; 0.0.0.0 for all)
+  --no-worker         run the sources in the main thread instead of one worker thread each
   -h, --help          this help
 
 Examples:
@@ -50,6 +51,7 @@ export async function startCommand(args: string[], env: StartEnv, out: Output): 
     'data-dir': { type: 'string' },
     port: { type: 'string' },
     host: { type: 'string' },
+    'no-worker': { type: 'boolean' },
   });
   if (values.help) {
     out.stdout(`${START_HELP}\n`);
@@ -58,7 +60,11 @@ export async function startCommand(args: string[], env: StartEnv, out: Output): 
   const replayRate = parsePositiveOption('replay-rate', values['replay-rate']);
   const simRate = parsePositiveOption('sim-rate', values['sim-rate']);
   const port = values.port === undefined ? env.port : parsePort(values.port);
-  const sources = await buildSources(values.source ?? [], replayRate, simRate, out);
+  const specs = await sourceSpecs(values.source ?? [], replayRate, simRate, out);
+  // Each source parses in a worker thread of its own unless told otherwise (`--no-worker`).
+  const sources: Source[] = specs.map((spec) =>
+    values['no-worker'] === true ? openSource(spec) : runInWorker(spec),
+  );
 
   const logger = pino({ level: env.logLevel });
   const pipeline = await openPipeline({ dataDir: values['data-dir'] ?? env.dataDir, live: true });
@@ -87,27 +93,33 @@ export async function startCommand(args: string[], env: StartEnv, out: Output): 
   return 0;
 }
 
-async function buildSources(
+async function sourceSpecs(
   specs: string[],
   replayRate: number | undefined,
   simRate: number | undefined,
   out: Output,
-): Promise<Source[]> {
-  const simulator = (): Source => createSimulator(simRate === undefined ? {} : { tradesPerSec: simRate });
+): Promise<SourceSpec[]> {
+  const simulator: SourceSpec = {
+    kind: 'simulator',
+    options: simRate === undefined ? {} : { tradesPerSec: simRate },
+  };
   if (specs.length === 0) {
     out.stderr(
       `no --source given: running the market simulator and a replay of the shipped Binance sample ` +
         `(XRP/ETH, 2019-10-11) at ${SAMPLE_REPLAY_RATE} trades/s\n`,
     );
-    return [simulator(), openReplay(SAMPLE_FILE, { replayRate: replayRate ?? SAMPLE_REPLAY_RATE })];
+    return [
+      simulator,
+      { kind: 'replay', path: SAMPLE_FILE, options: { replayRate: replayRate ?? SAMPLE_REPLAY_RATE } },
+    ];
   }
-  const sources: Source[] = [];
+  const sources: SourceSpec[] = [];
   for (const spec of specs) {
-    if (spec === 'simulator') sources.push(simulator());
+    if (spec === 'simulator') sources.push(simulator);
     else if (spec.startsWith('replay:')) {
       const path = spec.slice('replay:'.length);
       await inspectReplay(path);
-      sources.push(openReplay(path, replayRate === undefined ? {} : { replayRate }));
+      sources.push({ kind: 'replay', path, options: replayRate === undefined ? {} : { replayRate } });
     } else {
       throw new CryptoLambdaError(
         CLI_ERRORS.badOption,

@@ -37,13 +37,32 @@ export interface EncodedFrame {
   maxTs: number;
 }
 
+/*
+ * A topic's records share a few keys (one per series), so the UTF-8 bytes of recent keys are
+ * kept rather than measured and encoded again for every record. Bounded: cleared when full.
+ */
+const KEY_CACHE_MAX = 4096;
+const KEY_CACHE_MAX_CHARS = 256;
+const keyBytesCache = new Map<string, Buffer>();
+
+function keyBytes(key: string): Buffer {
+  if (key.length > KEY_CACHE_MAX_CHARS) return Buffer.from(key, 'utf8');
+  let bytes = keyBytesCache.get(key);
+  if (bytes === undefined) {
+    if (keyBytesCache.size >= KEY_CACHE_MAX) keyBytesCache.clear();
+    bytes = Buffer.from(key, 'utf8');
+    keyBytesCache.set(key, bytes);
+  }
+  return bytes;
+}
+
 /** Encodes the records of several appends, in order, as one frame. */
 export function encodeFrame(baseOffset: number, groups: readonly (readonly AppendRecord[])[]): EncodedFrame {
   let size = HEADER_BYTES;
   let count = 0;
   for (const group of groups) {
     for (const record of group) {
-      size += RECORD_OVERHEAD_BYTES + Buffer.byteLength(record.key, 'utf8') + record.value.byteLength;
+      size += RECORD_OVERHEAD_BYTES + keyBytes(record.key).length + record.value.byteLength;
     }
     count += group.length;
   }
@@ -58,12 +77,15 @@ export function encodeFrame(baseOffset: number, groups: readonly (readonly Appen
   let maxTs = Number.NEGATIVE_INFINITY;
   for (const group of groups) {
     for (const record of group) {
-      const keyBytes = bytes.write(record.key, pos + RECORD_OVERHEAD_BYTES, 'utf8');
+      const key = keyBytes(record.key);
+      const keyPos = pos + RECORD_OVERHEAD_BYTES;
+      // Keys are short: a loop beats a native copy call.
+      for (let i = 0; i < key.length; i++) bytes[keyPos + i] = key[i]!;
       const valueBytes = record.value.byteLength;
-      bytes.writeUInt32LE(keyBytes, pos);
+      bytes.writeUInt32LE(key.length, pos);
       bytes.writeUInt32LE(valueBytes, pos + 4);
       bytes.writeDoubleLE(record.ts, pos + 8);
-      const valuePos = pos + RECORD_OVERHEAD_BYTES + keyBytes;
+      const valuePos = keyPos + key.length;
       bytes.set(record.value, valuePos);
       if (record.ts > maxTs) maxTs = record.ts;
       pos = valuePos + valueBytes;
