@@ -21,6 +21,7 @@ const SYMBOLS = [
 const TICK_MS = 10;
 
 const nowMs = (): number => performance.timeOrigin + performance.now();
+const mib = (bytes: number): number => Math.round(bytes / 1048576);
 
 /**
  * Live Binance frames at `tradesPerSec`, stamped with the wall clock and parsed by the same
@@ -95,6 +96,8 @@ export interface LatencyRun {
   rssPeakMiB: number;
   heapWarmMiB: number;
   heapEndMiB: number;
+  /** One memory reading per `timelineEveryMs`: where it levels off shows it is bounded. */
+  timeline: { atS: number; rssMiB: number; heapMiB: number; externalMiB: number }[];
 }
 
 /**
@@ -118,9 +121,22 @@ export async function wsLatency(
   let rssPeak = 0;
   let rssWarm = 0;
   let heapWarm = 0;
+  const timeline: LatencyRun['timeline'] = [];
+  const timelineEveryMs = Math.max(10_000, durationMs / 10);
+  let nextTimelineMs = 0;
   const sampler = setInterval(() => {
-    const { rss, heapUsed } = process.memoryUsage();
+    const { rss, heapUsed, external } = process.memoryUsage();
     rssPeak = Math.max(rssPeak, rss);
+    const atMs = nowMs() - start;
+    if (atMs >= nextTimelineMs) {
+      timeline.push({
+        atS: Math.round(atMs / 1000),
+        rssMiB: mib(rss),
+        heapMiB: mib(heapUsed),
+        externalMiB: mib(external),
+      });
+      nextTimelineMs += timelineEveryMs;
+    }
     if (rssWarm === 0 && nowMs() - start >= warmupMs) {
       rssWarm = rss;
       heapWarm = heapUsed;
@@ -156,7 +172,6 @@ export async function wsLatency(
   latencies.sort((a, b) => a - b);
   const pct = (p: number): number =>
     latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
-  const mib = (bytes: number): number => Math.round(bytes / 1048576);
   return {
     tradesPerSec: processed / (durationMs / 1000),
     updates: latencies.length,
@@ -168,5 +183,6 @@ export async function wsLatency(
     rssPeakMiB: mib(Math.max(rssPeak, rss)),
     heapWarmMiB: mib(heapWarm),
     heapEndMiB: mib(heapUsed),
+    timeline,
   };
 }

@@ -73,7 +73,10 @@ if (only === undefined || only === 'latency') {
   );
   console.log(
     `memory: RSS ${run.rssWarmMiB} MiB after warm-up → ${run.rssEndMiB} MiB at the end (peak ${run.rssPeakMiB} MiB); ` +
-      `heap ${run.heapWarmMiB} → ${run.heapEndMiB} MiB\n`,
+      `heap ${run.heapWarmMiB} → ${run.heapEndMiB} MiB`,
+  );
+  console.log(
+    `memory over time (s: RSS/heap/external MiB): ${run.timeline.map((t) => `${t.atS}: ${t.rssMiB}/${t.heapMiB}/${t.externalMiB}`).join(', ')}\n`,
   );
 }
 
