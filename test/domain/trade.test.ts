@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkTrade, type Trade } from '../../src/domain/index.js';
+import { XRPETH_FIRST_TRADE } from '../sample-trade.js';
 
 const NOW = Date.UTC(2026, 0, 1);
-const GOOD: Trade = {
-  venue: 'binance',
-  symbol: 'XRP-ETH',
-  tradeId: '13519807',
-  ts: 1570752011620,
-  price: 0.00141342,
-  qty: 23,
-  side: 'sell',
-  count: 1,
-  recvTs: 1570752011620,
-};
+const GOOD = XRPETH_FIRST_TRADE;
 
 describe('checkTrade', () => {
   it('accepts a valid trade', () => {

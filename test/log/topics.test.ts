@@ -5,18 +5,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Trade } from '../../src/domain/index.js';
 import { appendEvents, openFileLog, TOPICS } from '../../src/log/index.js';
+import { XRPETH_FIRST_TRADE } from '../sample-trade.js';
 
-const OLD_TRADE: Trade = {
-  venue: 'binance',
-  symbol: 'XRP-ETH',
-  tradeId: '13519807',
-  ts: 1570752011620,
-  price: 0.00141342,
-  qty: 23,
-  side: 'sell',
-  count: 1,
-  recvTs: 1570752011620,
-};
+const OLD_TRADE = XRPETH_FIRST_TRADE;
 
 describe('topics', () => {
   it('stamp records with their append time, so retention never expires a replay of old data on arrival', async () => {

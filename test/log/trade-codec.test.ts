@@ -9,6 +9,7 @@ import {
   TOPICS,
   tradeBinaryCodec,
 } from '../../src/log/index.js';
+import { XRPETH_FIRST_TRADE } from '../sample-trade.js';
 
 const trade = fc.record<Trade>({
   venue: fc.stringMatching(/^[a-z0-9_-]{1,32}$/),
@@ -134,17 +135,7 @@ describe('binary trade codec', () => {
   });
 
   it('decodes from a plain Uint8Array view into a larger buffer, as the log returns them', () => {
-    const t: Trade = {
-      venue: 'binance',
-      symbol: 'XRP-ETH',
-      tradeId: '13519807',
-      ts: 1570752011620,
-      price: 0.00141342,
-      qty: 23,
-      side: 'sell',
-      count: 1,
-      recvTs: 1570752011620,
-    };
+    const t = XRPETH_FIRST_TRADE;
     const bytes = tradeBinaryCodec.encode(t);
     const big = new Uint8Array(bytes.length + 20);
     big.set(bytes, 7);

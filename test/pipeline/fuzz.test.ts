@@ -15,6 +15,7 @@ import {
 import { parseBinanceFrame } from '../../src/ingest/index.js';
 import { type EventLog, openFileLog, TOPICS, type TopicDef } from '../../src/log/index.js';
 import { runCli } from '../cli/helpers.js';
+import { innermost, type Json, mutateObject, pick, type Vocabulary } from '../ingest/binance/mutators.js';
 import { fixtureLines, WS_CAPTURE_GZ, WS_JSONL } from '../ingest/fixtures.js';
 import { prng } from './synthetic.js';
 
@@ -32,7 +33,6 @@ const SEED = 20240101;
 const GOOD_ID_BASE = 10_000_000_000;
 const rejectedValidator = Compile(RejectedSchema);
 
-type Json = Record<string, unknown>;
 type Random = () => number;
 
 const jsonl = fixtureLines(WS_JSONL);
@@ -45,59 +45,10 @@ const klines = jsonl.filter((l) => l.includes('"e":"kline"'));
 /** The real lines the mutations start from: every recorded frame, trades or not. */
 const seeds = [...jsonl, ...capture];
 
-const ODD_VALUES: unknown[] = [
-  null,
-  true,
-  false,
-  0,
-  -1,
-  1.5,
-  1e308,
-  -1e308,
-  '',
-  'NaN',
-  'Infinity',
-  '-2.5',
-  '0',
-  '1e400',
-  '0x1F',
-  ' 1.0',
-  'abc',
-  [],
-  {},
-  [1, 2],
-  { p: '1' },
-  '\u0000',
-  '😀',
-];
 /** Event times that are wrong: zero, negative, seconds, fractions, the far future (µs or ms). */
 const BAD_TIMES = [0, -1, 1, 1e3, 1618677373, 1618677373.5, 1e17, 1e20, 9e15, -1618677373912];
 const BAD_PRICES = ['NaN', 'Infinity', '-1', '0', '', '-0.0', '0.00000000', 'x', '1e9', '-2.5'];
 const UNKNOWN_SYMBOLS = ['', 'XXX', 'ZZZZZZZZZZZZZZZZZZZZZZZZZZZQQQ', 'USDT', '€€€', '   ', 'BTC-USDT'];
-const EVENTS = [
-  'kline',
-  'trade',
-  'aggTrade',
-  'AGGTRADE',
-  'depthUpdate',
-  '',
-  'aggTrad',
-  'executionReport',
-  'xyz',
-];
-
-function pick<T>(r: Random, items: readonly T[]): T {
-  return items[Math.floor(r() * items.length)] as T;
-}
-
-/** The innermost frame object of a parsed line, whatever its envelope. */
-function innermost(value: Json): Json {
-  const raw = value['raw'];
-  const inner = typeof raw === 'object' && raw !== null ? (raw as Json) : value;
-  const data = inner['data'];
-  return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Json) : inner;
-}
-
 /** A good frame: a real aggTrade in one of its real envelopes, with a fresh id. */
 function goodFrame(r: Random, id: number): string {
   const record = structuredClone(pick(r, aggTrades));
@@ -145,49 +96,17 @@ function brokenTrade(r: Random): Mutation {
   return { line: JSON.stringify(record), mustReject };
 }
 
-function mutateObject(r: Random, line: string): string {
-  const prefix = /^\d+(\.\d+)?: /.exec(line)?.[0] ?? '';
-  let value: unknown;
-  try {
-    value = JSON.parse(line.slice(prefix.length));
-  } catch {
-    return `${line}}`;
-  }
-  if (typeof value !== 'object' || value === null) return line;
-  const frame = innermost(value as Json);
-  const keys = Object.keys(frame);
-  const key = keys.length > 0 ? pick(r, keys) : 'p';
-  switch (Math.floor(r() * 9)) {
-    case 0:
-      delete frame[key];
-      break;
-    case 1:
-      frame[key] = pick(r, ODD_VALUES);
-      break;
-    case 2:
-      frame[pick(r, ['p', 'q'])] = pick(r, BAD_PRICES);
-      break;
-    case 3:
-      frame[pick(r, ['T', 'E'])] = pick(r, [...BAD_TIMES, 1618677373912, 1618677373912000]);
-      break;
-    case 4:
-      frame['s'] = pick(r, UNKNOWN_SYMBOLS);
-      break;
-    case 5:
-      frame[`x${Math.floor(r() * 1000)}`] = pick(r, ODD_VALUES);
-      break;
-    case 6:
-      frame['e'] = pick(r, EVENTS);
-      break;
-    case 7:
-      frame[pick(r, ['a', 'f', 'l', 't'])] = pick(r, [-1, 1.5, 2 ** 60, '7', 0, null]);
-      break;
-    default:
-      (value as Json)['received_at'] = pick(r, [...BAD_TIMES, 'x', null]);
-  }
-  return prefix + JSON.stringify(value);
-}
+/** Damage in the frames' own values, from the parser fuzz's mutators with this file's bad values. */
+const VOCABULARY: Vocabulary = {
+  prices: BAD_PRICES,
+  times: [...BAD_TIMES, 1618677373912, 1618677373912000],
+  symbols: UNKNOWN_SYMBOLS,
+};
 
+/**
+ * Damage as text. Unlike the parser fuzz's `mutateText`, it never writes a newline (the line
+ * would split in the file) and never a whitespace-only line (blank lines are their own kind here).
+ */
 function mutateText(r: Random, line: string): string {
   const at = Math.floor(r() * (line.length + 1));
   switch (Math.floor(r() * 7)) {
@@ -266,7 +185,7 @@ function fuzzLines(): Fuzzed {
       push(line, 'mutated');
       mustReject.set(i + 1, reason);
     } else if (roll < 0.7) {
-      push(mutateObject(r, pick(r, seeds)), 'mutated');
+      push(mutateObject(r, pick(r, seeds), VOCABULARY), 'mutated');
     } else {
       push(mutateText(r, pick(r, seeds)), 'mutated');
     }

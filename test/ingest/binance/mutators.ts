@@ -90,14 +90,31 @@ export function pick<T>(r: () => number, items: readonly T[]): T {
 }
 
 /** The innermost frame object of a parsed line, whatever its envelope. */
-function innermost(value: Json): Json {
+export function innermost(value: Json): Json {
   const raw = value['raw'];
   const inner = typeof raw === 'object' && raw !== null ? (raw as Json) : value;
   const data = inner['data'];
   return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Json) : inner;
 }
 
-export function mutateObject(r: () => number, line: string): string {
+/** The bad values `mutateObject` writes into prices, times and symbols. */
+export interface Vocabulary {
+  prices: readonly string[];
+  times: readonly unknown[];
+  symbols: readonly string[];
+}
+
+export const DEFAULT_VOCABULARY: Vocabulary = {
+  prices: ['NaN', 'Infinity', '-1', '0', '', '-0.0', '1e9', '0.000000001', 'x'],
+  times: TIMES,
+  symbols: SYMBOLS,
+};
+
+export function mutateObject(
+  r: () => number,
+  line: string,
+  vocabulary: Vocabulary = DEFAULT_VOCABULARY,
+): string {
   const prefix = /^\d+(\.\d+)?: /.exec(line)?.[0] ?? '';
   let value: unknown;
   try {
@@ -117,23 +134,13 @@ export function mutateObject(r: () => number, line: string): string {
       frame[key] = pick(r, ODD_VALUES);
       break;
     case 2:
-      frame[pick(r, ['p', 'q'])] = pick(r, [
-        'NaN',
-        'Infinity',
-        '-1',
-        '0',
-        '',
-        '-0.0',
-        '1e9',
-        '0.000000001',
-        'x',
-      ]);
+      frame[pick(r, ['p', 'q'])] = pick(r, vocabulary.prices);
       break;
     case 3:
-      frame[pick(r, ['T', 'E'])] = pick(r, TIMES);
+      frame[pick(r, ['T', 'E'])] = pick(r, vocabulary.times);
       break;
     case 4:
-      frame['s'] = pick(r, SYMBOLS);
+      frame['s'] = pick(r, vocabulary.symbols);
       break;
     case 5:
       frame[`x${Math.floor(r() * 1000)}`] = pick(r, ODD_VALUES);
@@ -145,7 +152,7 @@ export function mutateObject(r: () => number, line: string): string {
       frame[pick(r, ['a', 'f', 'l', 't'])] = pick(r, [-1, 1.5, 2 ** 60, '7', 0, null]);
       break;
     default:
-      (value as Json)['received_at'] = pick(r, [...TIMES, 'x', null]);
+      (value as Json)['received_at'] = pick(r, [...vocabulary.times, 'x', null]);
   }
   return prefix + JSON.stringify(value);
 }
