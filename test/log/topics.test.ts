@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { Trade } from '../../src/domain/index.js';
 import { appendEvents, openFileLog, TOPICS } from '../../src/log/index.js';
 import { XRPETH_FIRST_TRADE } from '../sample-trade.js';
 
