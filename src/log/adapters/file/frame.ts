@@ -72,7 +72,9 @@ export function encodeFrame(baseOffset: number, groups: readonly (readonly Appen
       `a batch of ${size} bytes exceeds the 4 GiB frame limit`,
     );
   }
-  const bytes = Buffer.allocUnsafe(size);
+  // Outside Node's shared 8 KiB pool: the tail cache keeps frames, and a small pooled frame
+  // would pin a whole pool slab while the cache counts only its own bytes.
+  const bytes = Buffer.allocUnsafeSlow(size);
   let pos = HEADER_BYTES;
   let maxTs = Number.NEGATIVE_INFINITY;
   for (const group of groups) {
