@@ -10,7 +10,11 @@ export const RejectedSchema = Type.Object(
     detail: Type.String(),
     /** The original payload, as received (a line of a file, a frame). */
     payload: Type.String(),
-    /** Where it came from: a file and line, or a connection. */
+    /**
+     * Where it came from, unique per record: a file and line (`XRPETH.csv.gz:17`), or a
+     * connection and frame sequence number. The log writer drops a rejected record whose origin
+     * it has seen already (a replay resumed after a crash re-reads some lines).
+     */
     origin: Type.String(),
     /** When it was rejected, ms since the Unix epoch. */
     ts: Type.Integer(),
