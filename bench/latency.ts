@@ -97,7 +97,7 @@ export interface LatencyRun {
   heapWarmMiB: number;
   heapEndMiB: number;
   /** One memory reading per `timelineEveryMs`: where it levels off shows it is bounded. */
-  timeline: { atS: number; rssMiB: number; heapMiB: number; externalMiB: number }[];
+  timeline: { atS: number; rssMiB: number; heapMiB: number; heapTotalMiB: number; externalMiB: number }[];
 }
 
 /**
@@ -125,7 +125,7 @@ export async function wsLatency(
   const timelineEveryMs = Math.max(10_000, durationMs / 10);
   let nextTimelineMs = 0;
   const sampler = setInterval(() => {
-    const { rss, heapUsed, external } = process.memoryUsage();
+    const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
     rssPeak = Math.max(rssPeak, rss);
     const atMs = nowMs() - start;
     if (atMs >= nextTimelineMs) {
@@ -133,6 +133,7 @@ export async function wsLatency(
         atS: Math.round(atMs / 1000),
         rssMiB: mib(rss),
         heapMiB: mib(heapUsed),
+        heapTotalMiB: mib(heapTotal),
         externalMiB: mib(external),
       });
       nextTimelineMs += timelineEveryMs;

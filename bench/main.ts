@@ -76,7 +76,7 @@ if (only === undefined || only === 'latency') {
       `heap ${run.heapWarmMiB} → ${run.heapEndMiB} MiB`,
   );
   console.log(
-    `memory over time (s: RSS/heap/external MiB): ${run.timeline.map((t) => `${t.atS}: ${t.rssMiB}/${t.heapMiB}/${t.externalMiB}`).join(', ')}\n`,
+    `memory over time (s: RSS/heap used/heap committed/external MiB): ${run.timeline.map((t) => `${t.atS}: ${t.rssMiB}/${t.heapMiB}/${t.heapTotalMiB}/${t.externalMiB}`).join(', ')}\n`,
   );
 }
 
