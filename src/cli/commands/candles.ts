@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { batchCandles } from '../../batch/index.js';
 import {
   binanceToCanonical,
   CryptoLambdaError,
@@ -32,6 +33,8 @@ Options:
   --to <t>           last bucket to print: buckets opening at or before it. Default: the end
                      of the UTC day (or month) of a data.binance.vision dump
                      (BTCUSDT-aggTrades-2025-01-01.csv), otherwise the last trade's bucket
+  --engine <e>       speed (default: the streaming candle operator) or batch (SQL on embedded
+                     DuckDB); both give the same candles
   --no-header        leave out the header row
   -h, --help         this help
 
@@ -57,6 +60,7 @@ export async function candlesCommand(args: string[], out: Output): Promise<numbe
     from: { type: 'string' },
     to: { type: 'string' },
     'no-header': { type: 'boolean' },
+    engine: { type: 'string' },
   });
   if (values.help) {
     out.stdout(`${CANDLES_HELP}\n`);
@@ -112,7 +116,15 @@ export async function candlesCommand(args: string[], out: Output): Promise<numbe
     }
   }
 
-  const stream = finalCandles(trades(), toTs === undefined ? { interval } : { interval, toTs });
+  const engine = values.engine ?? 'speed';
+  if (engine !== 'speed' && engine !== 'batch') {
+    throw new CryptoLambdaError(
+      CLI_ERRORS.badOption,
+      `--engine ${JSON.stringify(engine)} is not speed or batch`,
+    );
+  }
+  const range = toTs === undefined ? { interval } : { interval, toTs };
+  const stream = engine === 'speed' ? finalCandles(trades(), range) : await batchCandles(trades(), range);
   const rows: string[] = values['no-header'] ? [] : [KLINE_CSV_HEADER];
   let written = 0;
   for await (const candle of stream) {

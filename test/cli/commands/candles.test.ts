@@ -133,6 +133,27 @@ describe('crypto-lambda candles', () => {
     assert.match(result.stderr, /INGEST_FILE_NOT_FOUND/);
   });
 
+  it('gives the same CSV with --engine batch (DuckDB) as with the default speed engine, on every interval', async () => {
+    for (const interval of ['1m', '5m', '15m', '1h', '4h', '1d']) {
+      const speed = await runCli(['candles', '--input', AGG_TRADES, '--interval', interval]);
+      const batch = await runCli([
+        'candles',
+        '--engine',
+        'batch',
+        '--input',
+        AGG_TRADES,
+        '--interval',
+        interval,
+      ]);
+      assert.equal(batch.code, 0, batch.stderr);
+      assert.ok(speed.stdout.split('\n').length > 2);
+      assert.equal(batch.stdout, speed.stdout, `${interval} CSV`);
+    }
+    const bad = await runCli(['candles', '--engine', 'spark', '--input', AGG_TRADES, '--interval', '1m']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--engine "spark" is not speed or batch/);
+  });
+
   it('prints help', async () => {
     const result = await runCli(['candles', '--help']);
     assert.equal(result.code, 0);
