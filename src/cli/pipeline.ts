@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Candle, Trade } from '../domain/index.js';
+import type { Trade } from '../domain/index.js';
 import { createIngestWriter, type IngestWriter, type Source } from '../ingest/index.js';
-import { type EventLog, type FileEventLog, openFileLog, TOPICS } from '../log/index.js';
+import { type EventLog, type FileEventLog, forEachEvent, openFileLog, TOPICS } from '../log/index.js';
 import type { ServeDeps, SystemStatus } from '../serve/index.js';
 import {
   type CandleOperatorInstance,
@@ -146,13 +146,7 @@ async function rebuildView(log: EventLog, view: SpeedView): Promise<void> {
   const { candles } = TOPICS;
   await log.createTopic(candles.name, candles.config);
   for (let p = 0; p < candles.config.partitions; p++) {
-    let offset = (await log.offsets(candles.name, p)).start;
-    for (;;) {
-      const records = await log.read(candles.name, p, offset, { maxRecords: 5000 });
-      if (records.length === 0) break;
-      for (const record of records) view.upsert(candles.codec.decode(record.value) as Candle);
-      offset = records[records.length - 1]!.offset + 1;
-    }
+    await forEachEvent(log, candles, p, 0, (candle) => view.upsert(candle));
   }
 }
 

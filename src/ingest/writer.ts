@@ -3,7 +3,9 @@ import type { Rejected, Trade } from '../domain/index.js';
 import {
   type AppendAck,
   type AppendRecord,
+  appendEvents,
   type EventLog,
+  forEachEvent,
   readJsonFile,
   TOPICS,
   type TopicDef,
@@ -177,17 +179,7 @@ async function appendBatch(
     writes.push(log.append(trades.name, records).then((acks) => onAppended?.(fresh, acks)));
   }
   if (rejectedFresh.length > 0) {
-    const { rejected } = TOPICS;
-    writes.push(
-      log.append(
-        rejected.name,
-        rejectedFresh.map((r) => ({
-          key: rejected.key(r),
-          ts: rejected.ts(r),
-          value: rejected.codec.encode(r),
-        })),
-      ),
-    );
+    writes.push(appendEvents(log, TOPICS.rejected, rejectedFresh));
   }
   await Promise.all(writes);
   counters.trades += fresh.length;
@@ -250,12 +242,6 @@ async function readTail<T>(
 ) {
   for (let partition = 0; partition < topic.config.partitions; partition++) {
     const { start, end } = await log.offsets(topic.name, partition);
-    let offset = Math.max(start, end - tailRecords);
-    while (offset < end) {
-      const records = await log.read(topic.name, partition, offset, { maxRecords: 5000 });
-      if (records.length === 0) break;
-      for (const record of records) visit(topic.codec.decode(record.value));
-      offset = records[records.length - 1]!.offset + 1;
-    }
+    await forEachEvent(log, topic, partition, Math.max(start, end - tailRecords), visit);
   }
 }

@@ -26,5 +26,6 @@ export {
   decodeRecords,
   decodeStoredRecords,
   ensureTopics,
+  forEachEvent,
   toAppendRecords,
 } from './typed.js';

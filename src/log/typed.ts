@@ -59,3 +59,25 @@ export function decodeStoredRecords<T>(
     value: def.codec.decode(r.value),
   }));
 }
+
+/**
+ * Calls `visit` with every value of one partition from `fromOffset` (or the first retained
+ * offset) until the end, reading in batches of `batchRecords`.
+ * @example await forEachEvent(log, TOPICS.candles, 0, 0, (candle) => view.upsert(candle));
+ */
+export async function forEachEvent<T>(
+  log: EventLog,
+  def: TopicDef<T>,
+  partition: number,
+  fromOffset: number,
+  visit: (value: T) => void,
+  batchRecords = 5000,
+): Promise<void> {
+  let offset = fromOffset;
+  for (;;) {
+    const records = await log.read(def.name, partition, offset, { maxRecords: batchRecords });
+    if (records.length === 0) return;
+    for (const record of records) visit(def.codec.decode(record.value));
+    offset = (records[records.length - 1] as StoredRecord).offset + 1;
+  }
+}

@@ -1,5 +1,5 @@
 import type { Candle, DurationMs, Trade } from '../domain/index.js';
-import { type AppendAck, type EventLog, TOPICS } from '../log/index.js';
+import { type AppendAck, appendEvents, type EventLog, forEachEvent, TOPICS } from '../log/index.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { createInbox } from './inbox.js';
 import type { OperatorInstance } from './operator.js';
@@ -112,10 +112,7 @@ export async function createSpeedRunner<State>(
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    await log.append(
-      candles.name,
-      batch.map((c) => ({ key: candles.key(c), ts: candles.ts(c), value: candles.codec.encode(c) })),
-    );
+    await appendEvents(log, candles, batch);
   };
   const saveCheckpoint = async (): Promise<void> => {
     await flush();
@@ -206,16 +203,10 @@ async function countCandlesAfter(log: EventLog, ends: readonly number[]): Promis
   const counts = new Map<string, number>();
   const { candles } = TOPICS;
   for (let p = 0; p < ends.length; p++) {
-    let offset = ends[p] ?? 0;
-    for (;;) {
-      const records = await log.read(candles.name, p, offset, { maxRecords: 5000 });
-      if (records.length === 0) break;
-      for (const record of records) {
-        const key = candles.key(candles.codec.decode(record.value));
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-      offset = records[records.length - 1]!.offset + 1;
-    }
+    await forEachEvent(log, candles, p, ends[p] ?? 0, (candle) => {
+      const key = candles.key(candle);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    });
   }
   return counts;
 }

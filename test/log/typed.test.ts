@@ -7,6 +7,7 @@ import {
   decodeRecords,
   decodeStoredRecords,
   ensureTopics,
+  forEachEvent,
   openFileLog,
   TOPICS,
   toAppendRecords,
@@ -58,6 +59,29 @@ it('appends typed events keyed, timestamped and encoded as their topic declares,
     }
     const byId = (a: Trade, b: Trade) => a.tradeId.localeCompare(b.tradeId);
     assert.deepEqual(back.sort(byId), [...trades].sort(byId));
+  } finally {
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+it('forEachEvent visits every value of a partition from an offset, across read batches', async () => {
+  const dir = await tempDir();
+  const log = await openFileLog({ dir });
+  try {
+    await ensureTopics(log, [TOPICS.trades]);
+    const trades = Array.from({ length: 23 }, (_, i) => trade(i, 'BTC-USDT'));
+    for (let i = 0; i < trades.length; i += 5) await appendEvents(log, TOPICS.trades, trades.slice(i, i + 5));
+    const partition = log.partitionFor(TOPICS.trades.name, TOPICS.trades.key(trades[0]!));
+    const seen: string[] = [];
+    await forEachEvent(log, TOPICS.trades, partition, 7, (t) => seen.push(t.tradeId), 4);
+    assert.deepEqual(
+      seen,
+      trades.slice(7).map((t) => t.tradeId),
+    );
+    const all: string[] = [];
+    await forEachEvent(log, TOPICS.trades, partition, 0, (t) => all.push(t.tradeId), 3);
+    assert.equal(all.length, 23);
   } finally {
     await log.close();
     await rm(dir, { recursive: true, force: true });

@@ -13,7 +13,7 @@ import {
   type Trade,
 } from '../../src/domain/index.js';
 import { parseBinanceFrame } from '../../src/ingest/index.js';
-import { type EventLog, openFileLog, TOPICS, type TopicDef } from '../../src/log/index.js';
+import { type EventLog, forEachEvent, openFileLog, TOPICS, type TopicDef } from '../../src/log/index.js';
 import { runCli } from '../cli/helpers.js';
 import { innermost, type Json, mutateObject, pick, type Vocabulary } from '../ingest/binance/mutators.js';
 import { fixtureLines, WS_CAPTURE_GZ, WS_JSONL } from '../ingest/fixtures.js';
@@ -196,13 +196,7 @@ function fuzzLines(): Fuzzed {
 async function readTopic<T>(log: EventLog, topic: TopicDef<T>): Promise<T[]> {
   const values: T[] = [];
   for (let p = 0; p < topic.config.partitions; p++) {
-    let offset = (await log.offsets(topic.name, p)).start;
-    for (;;) {
-      const records = await log.read(topic.name, p, offset, { maxRecords: 5000 });
-      if (records.length === 0) break;
-      for (const record of records) values.push(topic.codec.decode(record.value));
-      offset = records[records.length - 1]!.offset + 1;
-    }
+    await forEachEvent(log, topic, p, 0, (value) => values.push(value));
   }
   return values;
 }

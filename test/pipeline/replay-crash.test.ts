@@ -5,27 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Candle, Trade } from '../../src/domain/index.js';
-import { type EventLog, openFileLog, TOPICS } from '../../src/log/index.js';
+import { type EventLog, forEachEvent, openFileLog, TOPICS, type TopicDef } from '../../src/log/index.js';
 import { BIN, runCli } from '../cli/helpers.js';
 import { messyFrames, prng, simulatedTrades } from './synthetic.js';
 
 const TRADES = 40_000;
 const REPLAY_RATE = '25000';
 
-async function readTopic<T>(
-  log: EventLog,
-  topic: { name: string; config: { partitions: number }; codec: { decode(b: Uint8Array): T } },
-): Promise<T[][]> {
+async function readTopic<T>(log: EventLog, topic: TopicDef<T>): Promise<T[][]> {
   const partitions: T[][] = [];
   for (let p = 0; p < topic.config.partitions; p++) {
     const values: T[] = [];
-    let offset = 0;
-    for (;;) {
-      const records = await log.read(topic.name, p, offset, { maxRecords: 5000 });
-      if (records.length === 0) break;
-      for (const r of records) values.push(topic.codec.decode(r.value));
-      offset = records[records.length - 1]!.offset + 1;
-    }
+    await forEachEvent(log, topic, p, 0, (value) => values.push(value));
     partitions.push(values);
   }
   return partitions;
