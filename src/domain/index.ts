@@ -1,3 +1,29 @@
+export {
+  type DailyMarketMetric,
+  DailyMarketMetricSchema,
+  type JobRun,
+  JobRunSchema,
+  type JobRunStatus,
+  JobRunStatusSchema,
+  MOVER_PERIODS,
+  type Mover,
+  type MoverPeriod,
+  MoverPeriodSchema,
+  MoverSchema,
+  type MoverType,
+  MoverTypeSchema,
+  type QualityCheck,
+  QualityCheckSchema,
+  type QualityStatus,
+  QualityStatusSchema,
+  RECONCILIATION_CAUSES,
+  type ReconciliationCause,
+  type ReconciliationDiff,
+  ReconciliationDiffSchema,
+  type TrendingScore,
+  TrendingScoreSchema,
+  UtcDateSchema,
+} from './analytics.js';
 export { type Candle, CandleSchema, type CandleState, IntervalSchema } from './candle.js';
 export { DEFAULT_DECIMALS, formatDecimal, roundTo } from './decimal.js';
 export { CryptoLambdaError, isCryptoLambdaError } from './errors.js';

@@ -1,4 +1,16 @@
-import type { Candle, Interval, Rejected, UnixMs } from '../domain/index.js';
+import type {
+  Candle,
+  DailyMarketMetric,
+  Interval,
+  JobRun,
+  Mover,
+  MoverPeriod,
+  MoverType,
+  QualityCheck,
+  Rejected,
+  TrendingScore,
+  UnixMs,
+} from '../domain/index.js';
 import type { SymbolInfo, SystemStatus } from './schemas.js';
 
 // Declared as schemas (they are also response bodies); re-exported here with the rest of the port.
@@ -10,6 +22,8 @@ export interface ServeDeps {
   live: LiveFeed;
   status(): SystemStatus;
   rejected: RejectedReader;
+  /** The batch layer's gold views; absent when the process runs without a lake. */
+  batch?: BatchReader;
 }
 
 export interface CandleQuery {
@@ -45,4 +59,43 @@ export interface LiveFeed {
 export interface RejectedReader {
   /** The newest rejected records, newest first. */
   recent(limit: number): Rejected[];
+}
+
+/**
+ * The batch layer's views (gold Parquet read through DuckDB), as the API needs them. Every
+ * method reads committed gold files only; a view not computed yet answers empty.
+ */
+export interface BatchReader {
+  /**
+   * The batch watermark: the end of the last hour that every batch view has processed
+   * (ARCHITECTURE.md §5), or undefined before the first batch run.
+   */
+  watermarkTs(): UnixMs | undefined;
+  /** Batch candles with `from ≤ openTime ≤ to` that end at or before the batch watermark, oldest first. */
+  candles(query: {
+    venue: string;
+    symbol: string;
+    interval: Interval;
+    from: UnixMs;
+    to: UnixMs;
+  }): Promise<Candle[]>;
+  /** Daily metrics of every symbol for a UTC day (`YYYY-MM-DD`); the latest computed day when omitted. */
+  daily(date?: string): Promise<DailyMarketMetric[]>;
+  /** The latest movers of a period, rank 1 first. */
+  movers(period: MoverPeriod, type: MoverType, limit: number): Promise<Mover[]>;
+  /** The latest hour's trending scores, rank 1 first. */
+  trending(limit: number): Promise<TrendingScore[]>;
+  /** The checks of the latest quality run (or of `date`). */
+  quality(date?: string): Promise<QualityCheck[]>;
+  /** The newest job runs first. */
+  runs(limit: number): Promise<JobRun[]>;
+  /** What `/api/v1/system/status` shows of the batch layer. */
+  status(): BatchStatus;
+}
+
+export interface BatchStatus {
+  watermarkTs: UnixMs | null;
+  /** The last run of each job. */
+  lastRuns: JobRun[];
+  lake: { files: number; bytes: number };
 }

@@ -1,5 +1,7 @@
 export type { ServeApp } from './context.js';
 export type {
+  BatchReader,
+  BatchStatus,
   CandleQuery,
   CandleReader,
   CandleUpdate,
