@@ -1,0 +1,162 @@
+import { mkdir, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { UnixMs } from '../domain/index.js';
+import { type BronzeStore, joinGzipFiles } from './bronze-store.js';
+import { bronzeFile, HOUR_MS, silverFile, tempName, utcDate } from './layout.js';
+import { hourKey, type LakeFile, type LakeManifest, type SilverHour, saveManifest } from './manifest.js';
+import type { SilverStore } from './silver-store.js';
+
+/** A change of what the batch jobs can read. */
+export interface LakeChange {
+  /** `sealed`: an hour became readable; `reopened`: late trades changed a sealed hour. */
+  kind: 'sealed' | 'reopened';
+  venue: string;
+  hourTs: UnixMs;
+  date: string;
+  generation: number;
+}
+
+export interface FlushPlan {
+  lakeDir: string;
+  /** Per venue, hours ending at or before this get sealed (monotone; only raised). */
+  sealUntil: ReadonlyMap<string, UnixMs>;
+  /** Bronze hours of receive time before this are sealed; `Infinity` seals all. */
+  bronzeSealBeforeTs: UnixMs;
+  /** Offsets consumed into the stores, committed with the files. */
+  offsets: Record<string, number[]>;
+  nowMs: UnixMs;
+  garbageGraceMs: number;
+}
+
+/**
+ * One lake commit: writes the staged silver and bronze rows as new files, seals hours, then
+ * saves the manifest naming the new files and the log offsets they hold, which is the moment
+ * the commit happens. Files are written under a temporary name and renamed into place; a crash
+ * before the manifest is saved leaves files no manifest lists, which the next open deletes.
+ * Returns the new manifest and the changes it made.
+ */
+export async function commitFlush(
+  current: LakeManifest,
+  silver: SilverStore,
+  bronze: BronzeStore,
+  plan: FlushPlan,
+): Promise<{ manifest: LakeManifest; changes: LakeChange[] }> {
+  const next = structuredClone(current);
+  const changes: LakeChange[] = [];
+  const replaced: string[] = [];
+  const abs = (rel: string): string => join(plan.lakeDir, rel);
+  const place = async (
+    rel: string,
+    write: (path: string) => Promise<{ rows: number; bytes: number }>,
+  ): Promise<LakeFile> => {
+    const tmp = tempName(rel);
+    await mkdir(dirname(abs(rel)), { recursive: true });
+    const { rows, bytes } = await write(abs(tmp));
+    await rename(abs(tmp), abs(rel));
+    return { path: rel, rows, bytes };
+  };
+  const nextSeq = (): number => next.seq++;
+
+  // 1. Staged silver rows: a part file per open hour; a sealed hour is compacted with them at once.
+  for (const { venue, hourTs } of await silver.stagedHours()) {
+    const key = hourKey(venue, hourTs);
+    const hour: SilverHour = next.hours[key] ?? { venue, hourTs, sealed: false, generation: 0, files: [] };
+    next.hours[key] = hour;
+    if (!hour.sealed) {
+      hour.files.push(
+        await place(silverFile(venue, hourTs, nextSeq(), 'part'), (p) => silver.writePart(venue, hourTs, p)),
+      );
+      continue;
+    }
+    const before = hour.files.reduce((n, f) => n + f.rows, 0);
+    const file = await place(silverFile(venue, hourTs, nextSeq(), 'sealed'), (p) =>
+      silver.compact(
+        venue,
+        hourTs,
+        hour.files.map((f) => abs(f.path)),
+        true,
+        p,
+      ),
+    );
+    if (file.rows === before) {
+      // Every staged trade of the hour was a duplicate: nothing changes.
+      await unlink(abs(file.path));
+      continue;
+    }
+    replaced.push(...hour.files.map((f) => f.path));
+    hour.files = [file];
+    hour.generation++;
+    changes.push({ kind: 'reopened', venue, hourTs, date: utcDate(hourTs), generation: hour.generation });
+  }
+
+  // 2. Seal every open hour that the venue's frontier has passed: compact its parts into one file.
+  const toSeal = Object.values(next.hours)
+    .filter((h) => !h.sealed && h.hourTs + HOUR_MS <= (plan.sealUntil.get(h.venue) ?? -Infinity))
+    .sort((a, b) => a.hourTs - b.hourTs);
+  for (const hour of toSeal) {
+    const file = await place(silverFile(hour.venue, hour.hourTs, nextSeq(), 'sealed'), (p) =>
+      silver.compact(
+        hour.venue,
+        hour.hourTs,
+        hour.files.map((f) => abs(f.path)),
+        false,
+        p,
+      ),
+    );
+    replaced.push(...hour.files.map((f) => f.path));
+    hour.files = [file];
+    hour.sealed = true;
+    hour.generation = 1;
+    changes.push({
+      kind: 'sealed',
+      venue: hour.venue,
+      hourTs: hour.hourTs,
+      date: utcDate(hour.hourTs),
+      generation: 1,
+    });
+  }
+  for (const [venue, until] of plan.sealUntil) {
+    const state = next.venues[venue];
+    if (state !== undefined) state.sealedUntilTs = Math.max(state.sealedUntilTs, until);
+  }
+
+  // 3. Bronze: a gzip member per (source, hour) staged; hours over are joined into one file.
+  for (const { source, hourTs } of bronze.stagedHours()) {
+    const key = hourKey(source, hourTs);
+    const hour = next.bronze[key] ?? { source, hourTs, sealed: false, files: [] };
+    next.bronze[key] = hour;
+    hour.files.push(
+      await place(bronzeFile(source, hourTs, nextSeq()), (p) => bronze.writePart(source, hourTs, p)),
+    );
+  }
+  for (const hour of Object.values(next.bronze)) {
+    if (hour.sealed && hour.files.length === 1) continue;
+    if (hour.hourTs + HOUR_MS > plan.bronzeSealBeforeTs) continue;
+    if (hour.files.length === 1) {
+      hour.sealed = true;
+      continue;
+    }
+    const rows = hour.files.reduce((n, f) => n + f.rows, 0);
+    const file = await place(bronzeFile(hour.source, hour.hourTs, nextSeq()), async (p) => ({
+      rows,
+      bytes: await joinGzipFiles(
+        hour.files.map((f) => abs(f.path)),
+        p,
+      ),
+    }));
+    replaced.push(...hour.files.map((f) => f.path));
+    hour.files = [file];
+    hour.sealed = true;
+  }
+
+  // 4. Commit: offsets and files in one atomic manifest write; then drop expired garbage.
+  next.offsets = structuredClone(plan.offsets);
+  for (const path of replaced) next.garbage.push({ path, sinceMs: plan.nowMs });
+  const expired = next.garbage.filter((g) => plan.nowMs - g.sinceMs >= plan.garbageGraceMs);
+  next.garbage = next.garbage.filter((g) => plan.nowMs - g.sinceMs < plan.garbageGraceMs);
+  await saveManifest(plan.lakeDir, next);
+  for (const g of expired) await unlink(abs(g.path)).catch(() => undefined);
+  await silver.clear();
+  bronze.clear();
+  return { manifest: next, changes };
+}

@@ -1,0 +1,34 @@
+/** The lake: bronze (raw payloads) and silver (clean trades) written by a log consumer; gold paths for the batch layer. */
+export type { RawPayloads } from './bronze-store.js';
+export { LAKE_ERRORS, type LakeErrorCode } from './errors.js';
+export type { LakeChange } from './flush.js';
+export {
+  DAY_MS,
+  datesBetween,
+  dayStart,
+  goldFile,
+  HOUR_MS,
+  hourOf,
+  pathSegment,
+  tempName,
+  utcDate,
+} from './layout.js';
+export {
+  type BronzeHour,
+  type LakeFile,
+  type LakeManifest,
+  lakeSize,
+  loadManifest,
+  type SilverHour,
+  type VenueState,
+} from './manifest.js';
+export { createLakeReader, type LakeReader, openLakeReader } from './reader.js';
+export { sqlText } from './silver-store.js';
+export { sweepUnlisted } from './sweep.js';
+export {
+  LAKE_WRITER_DEFAULTS,
+  type LakeWriter,
+  type LakeWriterOptions,
+  type OpenLakeWriterOptions,
+  openLakeWriter,
+} from './writer.js';

@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import type { UnixMs } from '../domain/index.js';
+import { fnv1a32 } from '../log/index.js';
+import { DAY_MS, dayStart, goldFile, HOUR_MS, utcDate } from './layout.js';
+import { type LakeManifest, lakeSize, loadManifest } from './manifest.js';
+
+/**
+ * What the batch layer reads of the lake: sealed silver hours only, and where gold goes.
+ * Paths are absolute.
+ */
+export interface LakeReader {
+  readonly lakeDir: string;
+  /** Silver files of the sealed hours of the UTC days `fromDate..toDate`, inclusive. */
+  silverFiles(fromDate: string, toDate: string): string[];
+  /**
+   * The exclusive end of the sealed input of a day: the earliest sealed frontier among the venues
+   * with trades that day, capped at the day's end; undefined when no venue has trades that day.
+   */
+  untilTs(date: string): UnixMs | undefined;
+  /** Changes whenever the sealed input of the day changes (a new sealed hour, late trades). */
+  inputVersion(date: string): string;
+  /** Days with any silver hour, oldest first. */
+  dates(): string[];
+  /** Absolute path of a job's gold file for a day. */
+  goldPath(job: string, date: string): string;
+  size(): { files: number; bytes: number };
+}
+
+/** A reader over a manifest held in this process (the lake writer's) or loaded by `openLakeReader`. */
+export function createLakeReader(lakeDir: string, manifest: () => Readonly<LakeManifest>): LakeReader {
+  const sealedHoursOf = (date: string): LakeManifest['hours'][string][] => {
+    const start = dayStart(date);
+    return Object.values(manifest().hours)
+      .filter((h) => h.sealed && h.hourTs >= start && h.hourTs < start + DAY_MS)
+      .sort((a, b) => a.hourTs - b.hourTs || (a.venue < b.venue ? -1 : 1));
+  };
+  const untilTs = (date: string): UnixMs | undefined => {
+    const start = dayStart(date);
+    const m = manifest();
+    const venues = new Set<string>();
+    for (const h of Object.values(m.hours))
+      if (h.hourTs >= start && h.hourTs < start + DAY_MS) venues.add(h.venue);
+    if (venues.size === 0) return undefined;
+    let until = start + DAY_MS;
+    for (const venue of venues)
+      until = Math.min(until, Math.max(start, m.venues[venue]?.sealedUntilTs ?? start));
+    return Math.floor(until / HOUR_MS) * HOUR_MS;
+  };
+  return {
+    lakeDir,
+    silverFiles(fromDate, toDate) {
+      const out: string[] = [];
+      for (let ts = dayStart(fromDate); ts <= dayStart(toDate); ts += DAY_MS) {
+        const date = utcDate(ts);
+        const until = untilTs(date) ?? ts;
+        for (const h of sealedHoursOf(date)) {
+          if (h.hourTs + HOUR_MS <= until) for (const f of h.files) out.push(join(lakeDir, f.path));
+        }
+      }
+      return out;
+    },
+    untilTs,
+    inputVersion(date) {
+      const until = untilTs(date);
+      const files = sealedHoursOf(date).flatMap((h) => h.files.map((f) => f.path));
+      return `${until ?? 'none'}:${files.length}:${fnv1a32(files.join('\n')).toString(16)}`;
+    },
+    dates() {
+      const set = new Set(Object.values(manifest().hours).map((h) => utcDate(h.hourTs)));
+      return [...set].sort();
+    },
+    goldPath: (job, date) => join(lakeDir, goldFile(job, date)),
+    size: () => lakeSize(manifest()),
+  };
+}
+
+/** A reader of the manifest on disk as it is now (for a process that does not write the lake). */
+export async function openLakeReader(lakeDir: string): Promise<LakeReader> {
+  const manifest = await loadManifest(lakeDir);
+  return createLakeReader(lakeDir, () => manifest);
+}

@@ -1,0 +1,36 @@
+import { readdir, unlink } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+
+/**
+ * Deletes every file under `lakeDir/<subdir>` that `keep` does not list (paths relative to
+ * `lakeDir`): leftovers of writes that never committed. Returns the deleted paths.
+ */
+export async function sweepUnlisted(
+  lakeDir: string,
+  subdirs: readonly string[],
+  keep: ReadonlySet<string>,
+): Promise<string[]> {
+  const deleted: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else {
+        const rel = relative(lakeDir, full).split(sep).join('/');
+        if (!keep.has(rel)) {
+          await unlink(full).catch(() => undefined);
+          deleted.push(rel);
+        }
+      }
+    }
+  };
+  for (const subdir of subdirs) await walk(join(lakeDir, subdir));
+  return deleted;
+}

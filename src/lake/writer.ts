@@ -1,0 +1,241 @@
+import { mkdir } from 'node:fs/promises';
+import { CryptoLambdaError, type UnixMs } from '../domain/index.js';
+import { decodeRecords, type EventLog, TOPICS, type TopicDef } from '../log/index.js';
+import { type BronzeStore, createBronzeStore, type RawPayloads } from './bronze-store.js';
+import { LAKE_ERRORS } from './errors.js';
+import { commitFlush, type LakeChange } from './flush.js';
+import { HOUR_MS, hourOf } from './layout.js';
+import { type LakeManifest, listedFiles, loadManifest } from './manifest.js';
+import { openSilverStore, type SilverStore } from './silver-store.js';
+import { sweepUnlisted } from './sweep.js';
+
+/**
+ * The lake writer: a log consumer that keeps every trade in silver (Parquet, deduplicated) and,
+ * given the `raw` topic, every payload as received in bronze. It seals a venue's hour once the
+ * venue's watermark (largest event time − `maxOutOfOrdernessMs`) passes the hour's end plus
+ * `allowedLatenessMs` (ARCHITECTURE.md §5); batch jobs read sealed hours only.
+ */
+export interface LakeWriterOptions {
+  /** @default 60_000 */
+  allowedLatenessMs: number;
+  /** @default 1000 */
+  maxOutOfOrdernessMs: number;
+  /**
+   * Live mode: once a venue has had no trade for this long (wall clock), its hours that ended
+   * `maxOutOfOrdernessMs + allowedLatenessMs` ago by the wall clock are sealed too, up to the
+   * hour of its newest trade. So a finished replay, or a quiet market, gets its batch views.
+   * @default 10_000
+   */
+  idleSealMs: number;
+  /** Commit what is staged at least this often. @default 10_000 */
+  flushIntervalMs: number;
+  /** …and whenever this many trades are staged. @default 1_000_000 */
+  flushRows: number;
+  /** Records read per partition per step. @default 10_000 */
+  readBatchRecords: number;
+  /** Replaced files stay this long for readers that still use them. @default 300_000 */
+  garbageGraceMs: number;
+}
+
+export const LAKE_WRITER_DEFAULTS: LakeWriterOptions = {
+  allowedLatenessMs: 60_000,
+  maxOutOfOrdernessMs: 1000,
+  idleSealMs: 10_000,
+  flushIntervalMs: 10_000,
+  flushRows: 1_000_000,
+  readBatchRecords: 10_000,
+  garbageGraceMs: 300_000,
+};
+
+export interface OpenLakeWriterOptions extends Partial<LakeWriterOptions> {
+  lakeDir: string;
+  /** Live mode seals idle venues on the wall clock; replays and backfills seal on event time and `catchUp({ sealAll })`. */
+  live: boolean;
+  /** The topic of raw payloads for bronze (`TOPICS.raw`); without it bronze stays empty. */
+  rawTopic?: TopicDef<RawPayloads>;
+  /** @default Date.now */
+  clock?: () => UnixMs;
+}
+
+export interface LakeWriter {
+  /** Consumes and commits until `signal` aborts, then commits what is staged. */
+  run(signal: AbortSignal): Promise<void>;
+  /** Consumes to the log's current end and commits; `sealAll` also seals every hour with data (end of input). */
+  catchUp(options?: { sealAll?: boolean }): Promise<void>;
+  /** Called after each commit with what changed for the batch jobs. */
+  onChange(listener: (changes: readonly LakeChange[]) => void): () => void;
+  /** The last committed manifest. */
+  manifest(): Readonly<LakeManifest>;
+  /** Trades consumed since open. */
+  tradesConsumed(): number;
+  close(): Promise<void>;
+}
+
+export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptions): Promise<LakeWriter> {
+  const opts: LakeWriterOptions = { ...LAKE_WRITER_DEFAULTS, ...definedOnly(options) };
+  for (const [name, value] of Object.entries(opts)) {
+    if (!Number.isFinite(value) || value < 0) {
+      throw new CryptoLambdaError(
+        LAKE_ERRORS.badOptions,
+        `lake option ${name} must be a number ≥ 0, got ${value}`,
+      );
+    }
+  }
+  const { lakeDir, live } = options;
+  const clock = options.clock ?? Date.now;
+  await mkdir(lakeDir, { recursive: true });
+  let manifest = await loadManifest(lakeDir);
+  await sweepUnlisted(lakeDir, ['silver', 'bronze'], listedFiles(manifest));
+
+  const topics: TopicDef<unknown>[] = [TOPICS.trades as TopicDef<unknown>];
+  if (options.rawTopic !== undefined) topics.push(options.rawTopic as TopicDef<unknown>);
+  const pending: Record<string, number[]> = {};
+  for (const def of topics) {
+    await log.createTopic(def.name, def.config);
+    const committed = manifest.offsets[def.name] ?? [];
+    pending[def.name] = Array.from({ length: def.config.partitions }, (_, p) => committed[p] ?? 0);
+  }
+  const silver: SilverStore = await openSilverStore();
+  const bronze: BronzeStore = createBronzeStore();
+  const listeners = new Set<(changes: readonly LakeChange[]) => void>();
+  let lastFlushMs = clock();
+  let consumed = 0;
+  let chain: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+
+  const consumeOnce = async (): Promise<number> => {
+    let n = 0;
+    for (const def of topics) {
+      const offsets = pending[def.name] as number[];
+      for (let p = 0; p < offsets.length; p++) {
+        const records = await log.read(def.name, p, offsets[p] as number, {
+          maxRecords: opts.readBatchRecords,
+        });
+        if (records.length === 0) continue;
+        offsets[p] = (records[records.length - 1]?.offset ?? 0) + 1;
+        n += records.length;
+        if (def === topics[0]) {
+          const trades = decodeRecords(TOPICS.trades, records);
+          await silver.append(trades);
+          const nowMs = clock();
+          for (const t of trades) {
+            const venue = (manifest.venues[t.venue] ??= {
+              maxTs: t.ts,
+              sealedUntilTs: -1,
+              lastArrivalMs: nowMs,
+            });
+            if (t.ts > venue.maxTs) venue.maxTs = t.ts;
+            venue.lastArrivalMs = nowMs;
+          }
+          consumed += trades.length;
+        } else {
+          for (const raw of decodeRecords(def as TopicDef<RawPayloads>, records)) bronze.append(raw);
+        }
+      }
+    }
+    return n;
+  };
+
+  /** Per venue, the end of the hours that may be sealed now. */
+  const frontiers = (sealAll: boolean): Map<string, UnixMs> => {
+    const nowMs = clock();
+    const out = new Map<string, UnixMs>();
+    for (const [name, v] of Object.entries(manifest.venues)) {
+      const newestHourEnd = hourOf(v.maxTs) + HOUR_MS;
+      let until = Math.max(
+        v.sealedUntilTs,
+        hourOf(v.maxTs - opts.maxOutOfOrdernessMs - opts.allowedLatenessMs),
+      );
+      if (sealAll) until = Math.max(until, newestHourEnd);
+      else if (live && nowMs - v.lastArrivalMs >= opts.idleSealMs) {
+        const wallUntil = hourOf(nowMs - opts.maxOutOfOrdernessMs - opts.allowedLatenessMs);
+        until = Math.max(until, Math.min(wallUntil, newestHourEnd));
+      }
+      out.set(name, until);
+    }
+    return out;
+  };
+
+  const sealDue = (): boolean => {
+    const until = frontiers(false);
+    return Object.values(manifest.hours).some(
+      (h) => !h.sealed && h.hourTs + HOUR_MS <= (until.get(h.venue) ?? -Infinity),
+    );
+  };
+
+  const flush = async (sealAll: boolean): Promise<void> => {
+    const nowMs = clock();
+    const result = await commitFlush(manifest, silver, bronze, {
+      lakeDir,
+      sealUntil: frontiers(sealAll),
+      bronzeSealBeforeTs: sealAll ? Infinity : hourOf(nowMs - opts.maxOutOfOrdernessMs),
+      offsets: pending,
+      nowMs,
+      garbageGraceMs: opts.garbageGraceMs,
+    });
+    manifest = result.manifest;
+    lastFlushMs = nowMs;
+    if (result.changes.length > 0) for (const listener of listeners) listener(result.changes);
+  };
+
+  const flushDue = (): boolean =>
+    silver.stagedRows() >= opts.flushRows ||
+    ((silver.stagedRows() > 0 || bronze.stagedLines() > 0) &&
+      clock() - lastFlushMs >= opts.flushIntervalMs) ||
+    sealDue();
+
+  return {
+    async run(signal) {
+      while (!signal.aborted) {
+        const n = await exclusive(consumeOnce);
+        if (flushDue()) await exclusive(() => flush(false));
+        if (n === 0) await idle(log, signal, 200);
+      }
+      await exclusive(() => flush(false));
+    },
+    catchUp: (catchUpOptions = {}) =>
+      exclusive(async () => {
+        while ((await consumeOnce()) > 0) {
+          if (silver.stagedRows() >= opts.flushRows) await flush(false);
+        }
+        await flush(catchUpOptions.sealAll === true);
+      }),
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    manifest: () => manifest,
+    tradesConsumed: () => consumed,
+    async close() {
+      await chain;
+      silver.close();
+    },
+  };
+}
+
+function definedOnly(options: OpenLakeWriterOptions): Partial<LakeWriterOptions> {
+  const out: Partial<LakeWriterOptions> = {};
+  for (const key of Object.keys(LAKE_WRITER_DEFAULTS) as (keyof LakeWriterOptions)[]) {
+    const value = options[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+function idle(_log: EventLog, signal: AbortSignal, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { createLakeReader, type LakeChange, openLakeWriter } from '../../src/lake/index.js';
+import { DAY0, HOUR, readParquet, tempLake, trade } from './helpers.js';
+
+describe('lake writer: silver', () => {
+  it('seals an hour once the watermark passes its end plus the allowed lateness, deduplicated and sorted', async () => {
+    const lake = await tempLake();
+    try {
+      const writer = await openLakeWriter(lake.log, { lakeDir: lake.lakeDir, live: false });
+      const changes: LakeChange[] = [];
+      writer.onChange((c) => changes.push(...c));
+      const t1 = trade({ ts: DAY0 + 10_000, price: 101 });
+      const t2 = trade({ ts: DAY0 + 5_000, price: 102, side: 'sell' });
+      await lake.append([t1, t2, { ...t1 }]); // a duplicate the log writer's window missed
+      // 01:01:00.999 → watermark 01:00:59.999: hour 00 not sealed yet (needs 01:01:00 + 1 s).
+      await lake.append([trade({ ts: DAY0 + HOUR + 60_999 })]);
+      await writer.catchUp();
+      const reader = createLakeReader(lake.lakeDir, writer.manifest);
+      assert.deepEqual(reader.silverFiles('2019-10-11', '2019-10-11'), []);
+      assert.equal(reader.untilTs('2019-10-11'), DAY0);
+      await lake.append([trade({ ts: DAY0 + HOUR + 61_000 })]);
+      await writer.catchUp();
+      const files = reader.silverFiles('2019-10-11', '2019-10-11');
+      assert.equal(files.length, 1);
+      assert.match(files[0] ?? '', /silver\/trades\/date=2019-10-11\/venue=binance\/00\.\d{8}\.parquet$/);
+      const rows = await readParquet(files);
+      assert.deepEqual(
+        rows.map((r) => [r.trade_id, r.ts, r.price, r.is_buy]),
+        [
+          [t2.tradeId, t2.ts, 102, false],
+          [t1.tradeId, t1.ts, 101, true],
+        ],
+      );
+      assert.equal(rows[0]?.id_num, Number(t2.tradeId));
+      assert.equal(reader.untilTs('2019-10-11'), DAY0 + HOUR);
+      assert.deepEqual(
+        changes.map((c) => [c.kind, c.hourTs]),
+        [['sealed', DAY0]],
+      );
+      await writer.close();
+    } finally {
+      await lake.cleanup();
+    }
+  });
+
+  it('a late trade for a sealed hour lands in a later file of the partition and re-opens the hour', async () => {
+    const lake = await tempLake();
+    try {
+      const writer = await openLakeWriter(lake.log, {
+        lakeDir: lake.lakeDir,
+        live: false,
+        garbageGraceMs: 0,
+      });
+      const changes: LakeChange[] = [];
+      writer.onChange((c) => changes.push(...c));
+      const first = trade({ ts: DAY0 + 1000 });
+      // Watermark 02:59:59 seals hours ending by 02:58:59: hour 00 (hour 01 has no trades).
+      await lake.append([first, trade({ ts: DAY0 + 3 * HOUR })]);
+      await writer.catchUp();
+      const reader = createLakeReader(lake.lakeDir, writer.manifest);
+      const before = reader.silverFiles('2019-10-11', '2019-10-11');
+      assert.equal(before.length, 1);
+      const late = trade({ ts: DAY0 + 2000, price: 99 });
+      await lake.append([late, { ...first }]); // and a duplicate, which changes nothing
+      await writer.catchUp();
+      const after = reader.silverFiles('2019-10-11', '2019-10-11');
+      assert.equal(after.length, 1);
+      assert.notEqual(after[0], before[0]);
+      assert.equal(
+        existsSync(before[0] ?? ''),
+        false,
+        'the replaced file is deleted once past the grace period',
+      );
+      assert.deepEqual(
+        (await readParquet(after)).map((r) => r.trade_id),
+        [first.tradeId, late.tradeId],
+      );
+      assert.deepEqual(
+        changes.map((c) => [c.kind, c.hourTs, c.generation]),
+        [
+          ['sealed', DAY0, 1],
+          ['reopened', DAY0, 2],
+        ],
+      );
+      // A second copy of the late trade changes nothing more.
+      await lake.append([{ ...late }]);
+      await writer.catchUp();
+      assert.deepEqual(reader.silverFiles('2019-10-11', '2019-10-11'), after);
+      assert.equal(changes.length, 2);
+      await writer.close();
+    } finally {
+      await lake.cleanup();
+    }
+  });
+
+  it('sealAll seals every hour with data; a reopened writer resumes from the committed offsets and sweeps leftovers', async () => {
+    const lake = await tempLake();
+    try {
+      let writer = await openLakeWriter(lake.log, { lakeDir: lake.lakeDir, live: false });
+      const trades = [trade({ ts: DAY0 + 1000 }), trade({ ts: DAY0 + 25 * HOUR, venue: 'bybit' })];
+      await lake.append(trades);
+      await writer.catchUp({ sealAll: true });
+      await writer.close();
+      const leftover = join(
+        lake.lakeDir,
+        'silver/trades/date=2019-10-11/venue=binance/.tmp-00.00000099.parquet',
+      );
+      await writeFile(leftover, 'half a file');
+      writer = await openLakeWriter(lake.log, { lakeDir: lake.lakeDir, live: false });
+      assert.equal(existsSync(leftover), false);
+      await lake.append([trade({ ts: DAY0 + 2000 })]);
+      await writer.catchUp({ sealAll: true });
+      const reader = createLakeReader(lake.lakeDir, writer.manifest);
+      assert.deepEqual(reader.dates(), ['2019-10-11', '2019-10-12']);
+      const rows = await readParquet(reader.silverFiles('2019-10-11', '2019-10-12'));
+      assert.equal(rows.length, 3, 'each trade once');
+      assert.deepEqual(
+        rows.map((r) => r.venue),
+        ['binance', 'binance', 'bybit'],
+      );
+      assert.equal(reader.untilTs('2019-10-12'), DAY0 + 26 * HOUR);
+      await writer.close();
+    } finally {
+      await lake.cleanup();
+    }
+  });
+
+  it('live: a venue quiet for idleSealMs has its ended hours sealed on the wall clock, not the current one', async () => {
+    const lake = await tempLake();
+    try {
+      let nowMs = DAY0 + 2 * HOUR + 30 * 60_000; // 02:30
+      const writer = await openLakeWriter(lake.log, {
+        lakeDir: lake.lakeDir,
+        live: true,
+        idleSealMs: 10_000,
+        clock: () => nowMs,
+      });
+      await lake.append([trade({ ts: DAY0 + HOUR + 1000 }), trade({ ts: DAY0 + 2 * HOUR + 1000 })]);
+      await writer.catchUp();
+      const reader = createLakeReader(lake.lakeDir, writer.manifest);
+      assert.deepEqual(reader.silverFiles('2019-10-11', '2019-10-11'), []);
+      nowMs += 10_000;
+      const controller = new AbortController();
+      const running = writer.run(controller.signal);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      controller.abort();
+      await running;
+      assert.equal(
+        reader.untilTs('2019-10-11'),
+        DAY0 + 2 * HOUR,
+        'hour 01 sealed, hour 02 (still running) open',
+      );
+      await writer.close();
+    } finally {
+      await lake.cleanup();
+    }
+  });
+});
