@@ -37,7 +37,7 @@ export type DailyMarketMetric = Static<typeof DailyMarketMetricSchema>;
 
 export const MOVER_PERIODS = ['1h', '24h', '7d'] as const;
 export type MoverPeriod = (typeof MOVER_PERIODS)[number];
-export const MoverPeriodSchema = Type.Union(MOVER_PERIODS.map((p) => Type.Literal(p)));
+export const MoverPeriodSchema = Type.Enum(MOVER_PERIODS);
 export const MoverTypeSchema = Type.Union([Type.Literal('gainers'), Type.Literal('losers')]);
 export type MoverType = Static<typeof MoverTypeSchema>;
 
@@ -134,7 +134,7 @@ export const ReconciliationDiffSchema = Type.Object(
     field: Type.String(),
     speed: Type.Union([Type.Number(), Type.Null()]),
     batch: Type.Union([Type.Number(), Type.Null()]),
-    cause: Type.Union(RECONCILIATION_CAUSES.map((c) => Type.Literal(c))),
+    cause: Type.Enum(RECONCILIATION_CAUSES),
     detail: Type.String(),
   },
   { additionalProperties: false },

@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir, unlink } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
@@ -12,7 +13,7 @@ export async function sweepUnlisted(
 ): Promise<string[]> {
   const deleted: string[] = [];
   const walk = async (dir: string): Promise<void> => {
-    let entries: import('node:fs').Dirent[];
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {

@@ -1,0 +1,173 @@
+import {
+  type Candle,
+  INTERVALS,
+  type Interval,
+  type ReconciliationCause,
+  type ReconciliationDiff,
+  roundTo,
+  type UnixMs,
+} from '../../domain/index.js';
+import type { BatchJobDef, JobContext } from '../job.js';
+import { sqlString } from '../job.js';
+
+/**
+ * `reconciliation`: the speed layer's final candles (closed or revised) against the batch
+ * layer's over the same buckets of the day, every difference listed with its likely cause
+ * (ARCHITECTURE.md §5). Zero rows on data that arrived on time.
+ *
+ * Causes, from the trade counts of the two sides (the log writer and silver deduplicate, so
+ * the speed layer can only see fewer trades by dropping them, or more by a duplicate the lake
+ * removed):
+ * - `late_trade`: batch counted more trades: the speed layer dropped some that came after the
+ *   allowed lateness (its `lateDropped` counter);
+ * - `duplicate`: speed counted more trades: a trade reached it twice, silver kept one;
+ * - `missing_in_speed` / `missing_in_batch`: one side has no candle for the bucket (the speed
+ *   layer started later, or its candles topic expired; the lake lost the hour's input);
+ * - `mismatch`: same trade count, different values.
+ * Compared exactly: open, high, low, close, trades; volume at 8 decimals; quote volume to 1e-9
+ * relative.
+ */
+export interface SpeedCandleSource {
+  /** The speed layer's closed and revised candles of every series with `fromTs ≤ openTime < untilTs`. */
+  candles(fromTs: UnixMs, untilTs: UnixMs): Promise<readonly Candle[]> | readonly Candle[];
+}
+
+const FIELDS = ['trades', 'open', 'high', 'low', 'close', 'volume', 'quoteVolume'] as const;
+
+export function createReconciliationJob(speed: SpeedCandleSource): BatchJobDef {
+  return {
+    name: 'reconciliation',
+    description: 'speed vs batch candles over the same buckets, every difference with its likely cause',
+    dependsOn: ['candles'],
+    cron: '20 * * * *',
+    async run(ctx) {
+      const batch = await goldCandles(ctx);
+      const speedCandles = (await speed.candles(ctx.dayStartTs, ctx.untilTs)).filter(
+        (c) => c.state !== 'open' && c.closeTime < ctx.untilTs,
+      );
+      const diffs = reconcile(speedCandles, batch);
+      await writeDiffs(ctx, diffs);
+      return { rows: diffs.length, status: 'ok' };
+    },
+  };
+}
+
+const key = (c: { venue: string; symbol: string; interval: string; openTime: number }): string =>
+  `${c.interval}|${c.venue}|${c.symbol}|${c.openTime}`;
+
+/** Every bucket where the two sides differ, ordered by interval, series and time. */
+export function reconcile(speed: readonly Candle[], batch: readonly Candle[]): ReconciliationDiff[] {
+  const bySpeed = new Map(speed.map((c) => [key(c), c]));
+  const byBatch = new Map(batch.map((c) => [key(c), c]));
+  const diffs: ReconciliationDiff[] = [];
+  for (const b of batch) {
+    const s = bySpeed.get(key(b));
+    if (s === undefined) {
+      diffs.push(diff(b, 'candle', null, b.trades, 'missing_in_speed', 'no speed candle for this bucket'));
+      continue;
+    }
+    const field = FIELDS.find((f) => !same(f, s[f], b[f]));
+    if (field === undefined) continue;
+    const cause: ReconciliationCause =
+      b.trades > s.trades ? 'late_trade' : b.trades < s.trades ? 'duplicate' : 'mismatch';
+    const detail =
+      cause === 'late_trade'
+        ? `batch saw ${b.trades - s.trades} more trade(s) than speed: arrived after the allowed lateness`
+        : cause === 'duplicate'
+          ? `speed counted ${s.trades - b.trades} trade(s) more than silver holds`
+          : `${field} differs with equal trade counts`;
+    diffs.push(diff(b, field, s[field], b[field], cause, detail));
+  }
+  for (const s of speed) {
+    if (!byBatch.has(key(s)))
+      diffs.push(diff(s, 'candle', s.trades, null, 'missing_in_batch', 'no batch candle for this bucket'));
+  }
+  const order = (i: string): number => INTERVALS.indexOf(i as Interval);
+  return diffs.sort(
+    (a, b) =>
+      order(a.interval) - order(b.interval) ||
+      (a.venue < b.venue ? -1 : a.venue > b.venue ? 1 : 0) ||
+      (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0) ||
+      a.openTime - b.openTime,
+  );
+}
+
+function same(field: (typeof FIELDS)[number], a: number, b: number): boolean {
+  if (field === 'volume') return roundTo(a) === roundTo(b);
+  if (field === 'quoteVolume') return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+  return a === b;
+}
+
+function diff(
+  c: Candle,
+  field: string,
+  speed: number | null,
+  batch: number | null,
+  cause: ReconciliationCause,
+  detail: string,
+): ReconciliationDiff {
+  return {
+    venue: c.venue,
+    symbol: c.symbol,
+    interval: c.interval,
+    openTime: c.openTime,
+    field,
+    speed,
+    batch,
+    cause,
+    detail,
+  };
+}
+
+async function goldCandles(ctx: JobContext): Promise<Candle[]> {
+  const path = ctx.goldFile('candles', ctx.date);
+  if (path === undefined) return [];
+  const reader = await ctx.connection.runAndReadAll(
+    `SELECT * FROM read_parquet(${sqlString(path)}) WHERE close_time < ${ctx.untilTs}`,
+  );
+  return reader.getRowObjectsJS().map((r) => ({
+    venue: String(r['venue']),
+    symbol: String(r['symbol']),
+    interval: String(r['interval']) as Interval,
+    openTime: Number(r['open_time']),
+    closeTime: Number(r['close_time']),
+    open: Number(r['open']),
+    high: Number(r['high']),
+    low: Number(r['low']),
+    close: Number(r['close']),
+    volume: Number(r['volume']),
+    quoteVolume: Number(r['quote_volume']),
+    trades: Number(r['trades']),
+    takerBuyVolume: Number(r['taker_buy_volume']),
+    takerBuyQuoteVolume: Number(r['taker_buy_quote_volume']),
+    state: 'closed',
+    source: 'batch',
+  }));
+}
+
+async function writeDiffs(ctx: JobContext, diffs: readonly ReconciliationDiff[]): Promise<void> {
+  const { connection } = ctx;
+  await connection.run(`CREATE OR REPLACE TEMP TABLE reconciliation_diffs (
+    venue VARCHAR, symbol VARCHAR, interval VARCHAR, open_time BIGINT, field VARCHAR,
+    speed DOUBLE, batch DOUBLE, cause VARCHAR, detail VARCHAR)`);
+  const appender = await connection.createAppender('reconciliation_diffs');
+  for (const d of diffs) {
+    appender.appendVarchar(d.venue);
+    appender.appendVarchar(d.symbol);
+    appender.appendVarchar(d.interval);
+    appender.appendBigInt(BigInt(d.openTime));
+    appender.appendVarchar(d.field);
+    if (d.speed === null) appender.appendNull();
+    else appender.appendDouble(d.speed);
+    if (d.batch === null) appender.appendNull();
+    else appender.appendDouble(d.batch);
+    appender.appendVarchar(d.cause);
+    appender.appendVarchar(d.detail);
+    appender.endRow();
+  }
+  appender.closeSync();
+  await connection.run(
+    `COPY (SELECT * FROM reconciliation_diffs ORDER BY ALL) TO ${sqlString(ctx.outputPath)} (FORMAT parquet)`,
+  );
+  await connection.run('DROP TABLE reconciliation_diffs');
+}

@@ -1,0 +1,302 @@
+import { type Dirent, existsSync } from 'node:fs';
+import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { Cron } from 'croner';
+import { CryptoLambdaError, type UnixMs } from '../domain/index.js';
+import { DAY_MS, dayStart, type LakeChange, type LakeReader, sweepUnlisted } from '../lake/index.js';
+import { topologicalOrder } from './dag.js';
+import { BATCH_ERRORS } from './errors.js';
+import { openRunHistory, type RunHistory, type RunRecord } from './history.js';
+import type { BatchJobDef, JobContext } from './job.js';
+
+/**
+ * The batch scheduler: runs the job DAG for a UTC day when the lake seals hours of that day,
+ * re-runs days whose sealed input changed (late trades) on each job's cron, retries failed runs
+ * with exponential backoff, and keeps the run history. A job is due for a day when it has no run
+ * for the day's current input, or a job it depends on ran since; a job whose dependency failed
+ * or was blocked is recorded as blocked, with the reason.
+ */
+export interface SchedulerOptions {
+  lake: LakeReader;
+  jobs: readonly BatchJobDef[];
+  /** Attempts after the first when a job throws. @default 2 */
+  retries?: number;
+  /** Wait before the first retry; ×4 for each next one. @default 1000 */
+  backoffMs?: number;
+  /** Wait after the last sealed hour before running, so a burst of seals runs the DAG once. @default 500 */
+  sealedDebounceMs?: number;
+  clock?: () => UnixMs;
+  /** Called with every finished run (progress, logs). */
+  onRun?: (run: RunRecord) => void;
+}
+
+export type RunTrigger = 'sealed' | 'cron' | 'manual' | 'backfill';
+
+export interface BatchScheduler {
+  /** Runs the due jobs for a day in DAG order (`only`: just these; `force`: even when not due). */
+  runDate(
+    date: string,
+    trigger: RunTrigger,
+    options?: { only?: readonly string[]; force?: boolean },
+  ): Promise<RunRecord[]>;
+  /** Runs every due job of the given days (default: every day with data), oldest day first. */
+  runDue(trigger: RunTrigger, dates?: readonly string[]): Promise<RunRecord[]>;
+  /** Days with at least one due job. */
+  dueDates(): string[];
+  /** Feeds the lake writer's changes: sealed hours run their day soon; re-opened ones wait for cron. */
+  notify(changes: readonly LakeChange[]): void;
+  /** Starts the cron schedules until `signal` aborts. */
+  start(signal: AbortSignal): void;
+  /** Resolves when no run is in progress or queued. */
+  idle(): Promise<void>;
+  /** The batch watermark: the end of the last hour every job has processed (ARCHITECTURE.md §5). */
+  watermarkTs(): UnixMs | undefined;
+  readonly history: RunHistory;
+  readonly jobs: readonly BatchJobDef[];
+  close(): Promise<void>;
+}
+
+export async function openScheduler(options: SchedulerOptions): Promise<BatchScheduler> {
+  const { lake } = options;
+  const jobs = topologicalOrder(options.jobs);
+  const retries = options.retries ?? 2;
+  const backoffMs = options.backoffMs ?? 1000;
+  const clock = options.clock ?? Date.now;
+  const history = await openRunHistory(join(lake.lakeDir, '_batch', 'runs.jsonl'));
+  // A gold file half-written when a run was killed is never visible (it has a temporary name); drop it.
+  await sweepGoldTemps(lake.lakeDir);
+  const instance = await DuckDBInstance.create(':memory:');
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+  let watermark: UnixMs | undefined;
+  const pendingSealed = new Set<string>();
+  let sealedTimer: NodeJS.Timeout | undefined;
+  const crons: Cron[] = [];
+
+  const isDue = (job: BatchJobDef, date: string, version: string): boolean => {
+    const last = history.last(job.name, date);
+    if (last === undefined || last.inputVersion !== version) return true;
+    if (last.status === 'failed' && last.error?.startsWith('error:') === true) return true;
+    return job.dependsOn.some((dep) => (history.last(dep, date)?.finishedAt ?? 0) > last.startedAt);
+  };
+
+  const runOne = async (
+    job: BatchJobDef,
+    date: string,
+    trigger: RunTrigger,
+    version: string,
+  ): Promise<RunRecord> => {
+    const startedAt = clock();
+    const start = dayStart(date);
+    const untilTs = lake.untilTs(date) ?? start;
+    const base: Omit<RunRecord, 'status' | 'finishedAt' | 'durationMs' | 'rows' | 'error' | 'attempts'> = {
+      id: `${job.name}:${date}:${startedAt}`,
+      job: job.name,
+      date,
+      trigger,
+      startedAt,
+      inputUntilTs: untilTs,
+      inputVersion: version,
+    };
+    const blockers = job.dependsOn
+      .map((dep) => history.last(dep, date))
+      .filter((r): r is RunRecord => r !== undefined && r.status !== 'succeeded');
+    if (blockers.length > 0) {
+      const why = blockers
+        .map((b) => `${b.job} ${b.status}${b.error === null ? '' : ` (${b.error})`}`)
+        .join('; ');
+      return finish({ ...base, status: 'blocked', attempts: 1, rows: 0, error: `blocked by ${why}` });
+    }
+    const goldPath = lake.goldPath(job.name, date);
+    const outputPath = join(dirname(goldPath), `.tmp-${basename(goldPath)}`);
+    await mkdir(dirname(goldPath), { recursive: true });
+    for (let attempt = 1; ; attempt++) {
+      const connection = await instance.connect();
+      const ctx: JobContext = {
+        connection,
+        date,
+        dayStartTs: start,
+        untilTs,
+        silverFiles: (from, to) => lake.silverFiles(from, to),
+        goldFile: (name, d) => {
+          const path = lake.goldPath(name, d);
+          return existsSync(path) ? path : undefined;
+        },
+        outputPath,
+        nowMs: clock(),
+      };
+      try {
+        const output = await job.run(ctx);
+        await rename(outputPath, goldPath);
+        return finish({
+          ...base,
+          status: output.status === 'ok' ? 'succeeded' : 'failed',
+          attempts: attempt,
+          rows: output.rows,
+          error: output.status === 'ok' ? null : `check: ${output.message ?? 'failed'}`,
+        });
+      } catch (error) {
+        await unlink(outputPath).catch(() => undefined);
+        if (attempt > retries) {
+          const message = error instanceof Error ? error.message : String(error);
+          return finish({
+            ...base,
+            status: 'failed',
+            attempts: attempt,
+            rows: 0,
+            error: `error: ${message}`,
+          });
+        }
+        await sleep(backoffMs * 4 ** (attempt - 1));
+      } finally {
+        connection.closeSync();
+      }
+    }
+  };
+
+  const finish = async (run: Omit<RunRecord, 'finishedAt' | 'durationMs'>): Promise<RunRecord> => {
+    const finishedAt = clock();
+    const record: RunRecord = { ...run, finishedAt, durationMs: finishedAt - run.startedAt };
+    await history.append(record);
+    options.onRun?.(record);
+    return record;
+  };
+
+  const runDateNow = async (
+    date: string,
+    trigger: RunTrigger,
+    opts: { only?: readonly string[]; force?: boolean } = {},
+  ): Promise<RunRecord[]> => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(dayStart(date))) {
+      throw new CryptoLambdaError(BATCH_ERRORS.badDate, `"${date}" is not a date; use YYYY-MM-DD`);
+    }
+    for (const name of opts.only ?? []) {
+      if (!jobs.some((j) => j.name === name)) {
+        throw new CryptoLambdaError(
+          BATCH_ERRORS.unknownJob,
+          `no batch job "${name}"; the jobs are ${jobs.map((j) => j.name).join(', ')}`,
+        );
+      }
+    }
+    const version = lake.inputVersion(date);
+    const runs: RunRecord[] = [];
+    for (const job of jobs) {
+      if (opts.only !== undefined && !opts.only.includes(job.name)) continue;
+      if (opts.force !== true && !isDue(job, date, version)) continue;
+      runs.push(await runOne(job, date, trigger, version));
+    }
+    watermark = computeWatermark();
+    return runs;
+  };
+
+  const computeWatermark = (): UnixMs | undefined => {
+    let out: UnixMs | undefined;
+    for (const date of lake.dates()) {
+      const start = dayStart(date);
+      let processed = start + DAY_MS;
+      for (const job of jobs) {
+        const last = history.last(job.name, date);
+        processed = Math.min(processed, last?.status === 'succeeded' ? last.inputUntilTs : start);
+      }
+      if (processed <= start) return out;
+      out = processed;
+      if (processed < start + DAY_MS) return out;
+    }
+    return out;
+  };
+  watermark = computeWatermark();
+
+  const dueDates = (): string[] =>
+    lake.dates().filter((date) => {
+      const version = lake.inputVersion(date);
+      return jobs.some((job) => isDue(job, date, version));
+    });
+
+  const runDue = (trigger: RunTrigger, dates?: readonly string[]): Promise<RunRecord[]> =>
+    serial(async () => {
+      const runs: RunRecord[] = [];
+      for (const date of [...(dates ?? dueDates())].sort()) runs.push(...(await runDateNow(date, trigger)));
+      return runs;
+    });
+
+  return {
+    jobs,
+    history,
+    runDate: (date, trigger, opts) => serial(() => runDateNow(date, trigger, opts)),
+    runDue,
+    dueDates,
+    notify(changes) {
+      let sealed = false;
+      for (const change of changes) {
+        if (change.kind === 'sealed') {
+          pendingSealed.add(change.date);
+          sealed = true;
+        }
+      }
+      if (!sealed) return;
+      clearTimeout(sealedTimer);
+      sealedTimer = setTimeout(() => {
+        const dates = [...pendingSealed];
+        pendingSealed.clear();
+        runDue('sealed', dates).catch(() => undefined);
+      }, options.sealedDebounceMs ?? 500);
+    },
+    start(signal) {
+      for (const job of jobs) {
+        crons.push(
+          new Cron(
+            job.cron,
+            { timezone: 'UTC', protect: true },
+            () => void runDue('cron').catch(() => undefined),
+          ),
+        );
+      }
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const c of crons) c.stop();
+          clearTimeout(sealedTimer);
+        },
+        { once: true },
+      );
+    },
+    async idle() {
+      while (sealedTimer !== undefined && pendingSealed.size > 0) await sleep(50);
+      await chain;
+    },
+    watermarkTs: () => watermark,
+    async close() {
+      for (const c of crons) c.stop();
+      clearTimeout(sealedTimer);
+      await chain;
+      instance.closeSync();
+    },
+  };
+}
+
+async function sweepGoldTemps(lakeDir: string): Promise<void> {
+  const keep = new Set<string>();
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) await walk(join(dir, e.name), `${rel}/${e.name}`);
+      else if (!e.name.startsWith('.tmp-')) keep.add(`${rel}/${e.name}`);
+    }
+  };
+  await walk(join(lakeDir, 'gold'), 'gold');
+  await sweepUnlisted(lakeDir, ['gold'], keep);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

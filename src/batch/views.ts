@@ -1,0 +1,188 @@
+import { existsSync } from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type {
+  Candle,
+  DailyMarketMetric,
+  Interval,
+  JobRun,
+  Mover,
+  MoverPeriod,
+  MoverType,
+  QualityCheck,
+  TrendingScore,
+  UnixMs,
+} from '../domain/index.js';
+import { INTERVAL_MS } from '../domain/index.js';
+import { type LakeReader, sqlText, utcDate } from '../lake/index.js';
+import type { RunRecord } from './history.js';
+import type { BatchScheduler } from './scheduler.js';
+
+/**
+ * The gold views as the serving layer reads them (its `BatchReader` port): committed gold
+ * Parquet read with DuckDB. Candles of a day's file are cached per series until that day's
+ * `candles` run changes.
+ */
+export interface BatchViews {
+  watermarkTs(): UnixMs | undefined;
+  candles(query: {
+    venue: string;
+    symbol: string;
+    interval: Interval;
+    from: UnixMs;
+    to: UnixMs;
+  }): Promise<Candle[]>;
+  daily(date?: string): Promise<DailyMarketMetric[]>;
+  movers(period: MoverPeriod, type: MoverType, limit: number): Promise<Mover[]>;
+  trending(limit: number): Promise<TrendingScore[]>;
+  quality(date?: string): Promise<QualityCheck[]>;
+  runs(limit: number): Promise<JobRun[]>;
+  status(): { watermarkTs: UnixMs | null; lastRuns: JobRun[]; lake: { files: number; bytes: number } };
+  close(): void;
+}
+
+type Row = Record<string, unknown>;
+
+export async function createBatchViews(scheduler: BatchScheduler, lake: LakeReader): Promise<BatchViews> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const query = async (sql: string): Promise<Row[]> => {
+    const connection = await instance.connect();
+    try {
+      return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Row[];
+    } finally {
+      connection.closeSync();
+    }
+  };
+  /** The newest day whose last run of `job` succeeded (or ran at all, with `anyStatus`), and its file. */
+  const latest = (job: string, anyStatus = false): { date: string; path: string } | undefined => {
+    const runs = scheduler.history.all();
+    for (let i = runs.length - 1; i >= 0; i--) {
+      const run = runs[i] as RunRecord;
+      if (run.job !== job || (!anyStatus && run.status !== 'succeeded')) continue;
+      const path = lake.goldPath(job, run.date);
+      if (existsSync(path)) return { date: run.date, path };
+    }
+    return undefined;
+  };
+  const fileOf = (job: string, date: string): string | undefined => {
+    const path = lake.goldPath(job, date);
+    return existsSync(path) ? path : undefined;
+  };
+  const cache = new Map<string, Candle[]>();
+
+  return {
+    watermarkTs: () => scheduler.watermarkTs(),
+    async candles(q) {
+      const watermark = scheduler.watermarkTs();
+      if (watermark === undefined) return [];
+      const to = Math.min(q.to, watermark - INTERVAL_MS[q.interval]);
+      const out: Candle[] = [];
+      for (let day = Math.floor(q.from / 86_400_000) * 86_400_000; day <= to; day += 86_400_000) {
+        const date = utcDate(day);
+        const path = fileOf('candles', date);
+        if (path === undefined) continue;
+        const run = scheduler.history.last('candles', date);
+        const key = `${path}|${run?.id}|${q.venue}|${q.symbol}|${q.interval}`;
+        let candles = cache.get(key);
+        if (candles === undefined) {
+          const rows = await query(
+            `SELECT * FROM read_parquet(${sqlText(path)}) WHERE venue = ${sqlText(q.venue)}
+             AND symbol = ${sqlText(q.symbol)} AND interval = ${sqlText(q.interval)} ORDER BY open_time`,
+          );
+          candles = rows.map((r) => toCandle(camel(r)));
+          if (cache.size > 512) cache.delete(cache.keys().next().value as string);
+          cache.set(key, candles);
+        }
+        for (const c of candles)
+          if (c.openTime >= q.from && c.openTime <= to && c.closeTime < watermark) out.push(c);
+      }
+      return out;
+    },
+    async daily(date) {
+      const found =
+        date === undefined ? latest('daily_market_metrics') : pathFor('daily_market_metrics', date);
+      if (found === undefined) return [];
+      const rows = await query(`SELECT * FROM read_parquet(${sqlText(found.path)}) ORDER BY venue, symbol`);
+      return rows.map((r) => camel(r) as unknown as DailyMarketMetric);
+    },
+    async movers(period, type, limit) {
+      const found = latest('top_movers');
+      if (found === undefined) return [];
+      const rows = await query(
+        `SELECT * FROM read_parquet(${sqlText(found.path)}) WHERE period = ${sqlText(period)}
+         AND type = ${sqlText(type)} ORDER BY rank LIMIT ${Math.max(0, Math.floor(limit))}`,
+      );
+      return rows.map((r) => camel(r) as unknown as Mover);
+    },
+    async trending(limit) {
+      const found = latest('trending');
+      if (found === undefined) return [];
+      const rows = await query(
+        `SELECT * FROM read_parquet(${sqlText(found.path)})
+         WHERE hour_ts = (SELECT max(hour_ts) FROM read_parquet(${sqlText(found.path)}))
+         ORDER BY rank LIMIT ${Math.max(0, Math.floor(limit))}`,
+      );
+      return rows.map((r) => camel(r) as unknown as TrendingScore);
+    },
+    async quality(date) {
+      const found = date === undefined ? latest('quality', true) : pathFor('quality', date);
+      if (found === undefined) return [];
+      const rows = await query(`SELECT * FROM read_parquet(${sqlText(found.path)}) ORDER BY ALL`);
+      return rows.map((r) => camel(r) as unknown as QualityCheck);
+    },
+    async runs(limit) {
+      const all = scheduler.history.all();
+      return all
+        .slice(Math.max(0, all.length - limit))
+        .reverse()
+        .map(toJobRun);
+    },
+    status: () => ({
+      watermarkTs: scheduler.watermarkTs() ?? null,
+      lastRuns: scheduler.history.latestPerJob().map(toJobRun),
+      lake: lake.size(),
+    }),
+    close: () => instance.closeSync(),
+  };
+
+  function pathFor(job: string, date: string): { date: string; path: string } | undefined {
+    const path = fileOf(job, date);
+    return path === undefined ? undefined : { date, path };
+  }
+}
+
+/** A run as the API shows it. */
+export function toJobRun(run: RunRecord): JobRun {
+  const { inputVersion: _, ...rest } = run;
+  return rest;
+}
+
+/** snake_case columns to camelCase fields; BIGINT to number. */
+function camel(row: Row): Row {
+  const out: Row = {};
+  for (const [key, value] of Object.entries(row)) {
+    out[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] =
+      typeof value === 'bigint' ? Number(value) : value;
+  }
+  return out;
+}
+
+function toCandle(r: Row): Candle {
+  return {
+    venue: r['venue'] as string,
+    symbol: r['symbol'] as string,
+    interval: r['interval'] as Interval,
+    openTime: r['openTime'] as number,
+    closeTime: r['closeTime'] as number,
+    open: r['open'] as number,
+    high: r['high'] as number,
+    low: r['low'] as number,
+    close: r['close'] as number,
+    volume: r['volume'] as number,
+    quoteVolume: r['quoteVolume'] as number,
+    trades: r['trades'] as number,
+    takerBuyVolume: r['takerBuyVolume'] as number,
+    takerBuyQuoteVolume: r['takerBuyQuoteVolume'] as number,
+    state: 'closed',
+    source: 'batch',
+  };
+}
