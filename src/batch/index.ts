@@ -4,6 +4,16 @@ export { downstreamOf, topologicalOrder } from './dag.js';
 export { BATCH_ERRORS, type BatchErrorCode } from './errors.js';
 export { openRunHistory, type RunHistory, type RunRecord } from './history.js';
 export { type BatchJobDef, type JobContext, type JobOutput, sqlFileList, sqlString } from './job.js';
+export { dailyMarketMetricsJob } from './jobs/daily-metrics.js';
+export { MOVER_PERIOD_MS, MOVERS_LIMIT, topMoversJob } from './jobs/movers.js';
+export { QUALITY_THRESHOLDS, type QualityThresholds, qualityJob } from './jobs/quality.js';
 export { createReconciliationJob, reconcile, type SpeedCandleSource } from './jobs/reconciliation.js';
+export {
+  TRENDING_SCALES,
+  TRENDING_WEIGHTS,
+  type TrendingWeights,
+  trendingJob,
+  WHALE_QUANTILE,
+} from './jobs/trending.js';
 export { type BatchScheduler, openScheduler, type RunTrigger, type SchedulerOptions } from './scheduler.js';
 export { type BatchViews, createBatchViews, toJobRun } from './views.js';

@@ -1,0 +1,158 @@
+import type { DuckDBValue } from '@duckdb/node-api';
+import { CryptoLambdaError, INTERVAL_MS, type UnixMs } from '../../domain/index.js';
+import { BATCH_ERRORS } from '../errors.js';
+import { type JobContext, sqlFileList, sqlString } from '../job.js';
+
+/**
+ * What the gold jobs share: typed relations over silver and gold Parquet files that stay valid
+ * (and empty, with the same columns) when there are no files, UTC day arithmetic, and the one
+ * `COPY … TO` that writes a job's output.
+ */
+
+export const MINUTE_MS = INTERVAL_MS['1m'];
+export const HOUR_MS = INTERVAL_MS['1h'];
+export const DAY_MS = INTERVAL_MS['1d'];
+
+const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+
+/** 00:00 UTC of a `YYYY-MM-DD` day. */
+export function dayStartOf(date: string): UnixMs {
+  const ts = DATE_PATTERN.test(date) ? Date.parse(`${date}T00:00:00Z`) : Number.NaN;
+  if (!Number.isFinite(ts) || utcDate(ts) !== date) {
+    throw new CryptoLambdaError(BATCH_ERRORS.badDate, `not a YYYY-MM-DD UTC day: ${JSON.stringify(date)}`);
+  }
+  return ts;
+}
+
+/** The UTC day (`YYYY-MM-DD`) holding `ts`. */
+export function utcDate(ts: UnixMs): string {
+  return new Date(ts).toISOString().slice(0, 10);
+}
+
+/** The day `days` days after `date` (before it when negative). */
+export function addDays(date: string, days: number): string {
+  return utcDate(dayStartOf(date) + days * DAY_MS);
+}
+
+/** The UTC days from `fromTs`'s to `toTs`'s, inclusive, oldest first. */
+export function daysBetween(fromTs: UnixMs, toTs: UnixMs): string[] {
+  const out: string[] = [];
+  for (let day = Math.floor(fromTs / DAY_MS) * DAY_MS; day <= toTs; day += DAY_MS) out.push(utcDate(day));
+  return out;
+}
+
+/** Silver trades columns and types (see `job.ts`). */
+const SILVER_COLUMNS = [
+  ['venue', 'VARCHAR'],
+  ['symbol', 'VARCHAR'],
+  ['trade_id', 'VARCHAR'],
+  ['id_num', 'BIGINT'],
+  ['ts', 'BIGINT'],
+  ['price', 'DOUBLE'],
+  ['qty', 'DOUBLE'],
+  ['is_buy', 'BOOLEAN'],
+  ['count', 'BIGINT'],
+  ['recv_ts', 'BIGINT'],
+] as const;
+
+/** Gold candles columns and types, as the `candles` job writes them. */
+const GOLD_CANDLE_COLUMNS = [
+  ['interval', 'VARCHAR'],
+  ['venue', 'VARCHAR'],
+  ['symbol', 'VARCHAR'],
+  ['open_time', 'BIGINT'],
+  ['close_time', 'BIGINT'],
+  ['open', 'DOUBLE'],
+  ['high', 'DOUBLE'],
+  ['low', 'DOUBLE'],
+  ['close', 'DOUBLE'],
+  ['volume', 'DOUBLE'],
+  ['quote_volume', 'DOUBLE'],
+  ['trades', 'BIGINT'],
+  ['taker_buy_volume', 'DOUBLE'],
+  ['taker_buy_quote_volume', 'DOUBLE'],
+] as const;
+
+type Columns = readonly (readonly [string, string])[];
+
+/**
+ * A parenthesised relation over Parquet `files` with exactly `columns` (cast to their types), or
+ * an empty relation with the same columns when there are no files, so every query runs, and
+ * writes a readable empty output, whatever exists.
+ */
+function parquetRelation(files: readonly string[], columns: Columns): string {
+  const list = columns.map(([name, type]) => `CAST(${quoteIdent(name)} AS ${type}) AS ${quoteIdent(name)}`);
+  if (files.length === 0) {
+    const nulls = columns.map(([name, type]) => `CAST(NULL AS ${type}) AS ${quoteIdent(name)}`);
+    return `(SELECT ${nulls.join(', ')} WHERE false)`;
+  }
+  return `(SELECT ${list.join(', ')} FROM read_parquet(${sqlFileList(files)}, union_by_name = true))`;
+}
+
+/** Silver trades of `files` (see `job.ts` for the columns), empty without files. */
+export function silverRelation(files: readonly string[]): string {
+  return parquetRelation(files, SILVER_COLUMNS);
+}
+
+/** Gold candles of `files`, every interval, empty without files. */
+export function goldCandlesRelation(files: readonly string[]): string {
+  return parquetRelation(files, GOLD_CANDLE_COLUMNS);
+}
+
+/** The committed gold candles files of `days` that exist. */
+export function goldCandleFiles(ctx: JobContext, days: readonly string[]): string[] {
+  return days.map((day) => ctx.goldFile('candles', day)).filter((f): f is string => f !== undefined);
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** `expr` when it is a finite number, else 0: no NaN or Infinity ever reaches a gold file. */
+export function finiteOr0(expr: string): string {
+  return `(CASE WHEN isfinite(${expr}) THEN ${expr} ELSE 0.0 END)`;
+}
+
+/**
+ * Writes the rows of `query` as one Parquet file to `ctx.outputPath` and returns how many it
+ * wrote. The query's column names become the file's.
+ */
+export async function copyToParquet(
+  ctx: JobContext,
+  query: string,
+  params: Record<string, DuckDBValue> = {},
+): Promise<number> {
+  return runSql(ctx, `COPY (${query}) TO ${sqlString(ctx.outputPath)} (FORMAT parquet)`, params);
+}
+
+async function runSql(ctx: JobContext, sql: string, params: Record<string, DuckDBValue>): Promise<number> {
+  try {
+    const result = await ctx.connection.run(sql, params);
+    return result.rowsChanged;
+  } catch (cause) {
+    throw queryFailed(ctx, cause);
+  }
+}
+
+/** Reads the rows of `query` as plain JS objects. */
+export async function readRows(
+  ctx: JobContext,
+  query: string,
+  params: Record<string, DuckDBValue> = {},
+): Promise<Record<string, unknown>[]> {
+  try {
+    const reader = await ctx.connection.runAndReadAll(query, params);
+    return reader.getRowObjectsJS();
+  } catch (cause) {
+    throw queryFailed(ctx, cause);
+  }
+}
+
+/** A failed query (an unreadable file, a full disk, …) as `BATCH_JOB_FAILED`, retryable. */
+function queryFailed(ctx: JobContext, cause: unknown): CryptoLambdaError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new CryptoLambdaError(BATCH_ERRORS.jobFailed, `query for ${ctx.date} failed: ${reason}`, {
+    retryable: true,
+    cause,
+  });
+}
