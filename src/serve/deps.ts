@@ -11,10 +11,10 @@ import type {
   TrendingScore,
   UnixMs,
 } from '../domain/index.js';
-import type { SymbolInfo, SystemStatus } from './schemas.js';
+import type { BatchStatus, SymbolInfo, SystemStatus } from './schemas.js';
 
 // Declared as schemas (they are also response bodies); re-exported here with the rest of the port.
-export type { SymbolInfo, SystemStatus };
+export type { BatchStatus, SymbolInfo, SystemStatus };
 
 /** What the server needs from the rest of the process; `main` wires real implementations. */
 export interface ServeDeps {
@@ -91,11 +91,4 @@ export interface BatchReader {
   runs(limit: number): Promise<JobRun[]>;
   /** What `/api/v1/system/status` shows of the batch layer. */
   status(): BatchStatus;
-}
-
-export interface BatchStatus {
-  watermarkTs: UnixMs | null;
-  /** The last run of each job. */
-  lastRuns: JobRun[];
-  lake: { files: number; bytes: number };
 }

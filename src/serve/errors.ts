@@ -1,5 +1,6 @@
 import type { FastifyError } from 'fastify';
 import { CryptoLambdaError, isCryptoLambdaError } from '../domain/index.js';
+import type { BatchReader } from './deps.js';
 import type { ErrorResponse } from './schemas.js';
 
 /**
@@ -21,6 +22,8 @@ export const SERVE_ERROR_STATUS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** A dependency failed with a retryable error; try again later. */
   UNAVAILABLE: 503,
+  /** The process runs without a batch layer (no lake), so batch views cannot be served. */
+  BATCH_UNAVAILABLE: 503,
   /** Anything else. The message is generic; details go to the server log only. */
   INTERNAL_ERROR: 500,
   /** WebSocket: a message that is not a JSON object of the protocol. */
@@ -50,9 +53,20 @@ export function invalidParameter(field: string, message: string): FieldError {
   return serveError('INVALID_PARAMETER', message, field);
 }
 
+/** The batch reader, or `BATCH_UNAVAILABLE` when the process runs without a batch layer. */
+export function requireBatch(batch: BatchReader | undefined): BatchReader {
+  if (batch === undefined) {
+    throw serveError('BATCH_UNAVAILABLE', 'batch views are not available: this process runs without a lake');
+  }
+  return batch;
+}
+
 function isServeCode(code: string): code is ServeErrorCode {
   return Object.hasOwn(SERVE_ERROR_STATUS, code);
 }
+
+/** 5xx codes raised by the serving layer itself with a message it wrote, so the body keeps both. */
+const OWN_5XX: ReadonlySet<ServeErrorCode> = new Set(['BATCH_UNAVAILABLE']);
 
 interface AjvIssue {
   keyword: string;
@@ -108,7 +122,7 @@ export function toHttpError(error: unknown): HttpError {
     return { status: 400, body: body('INVALID_PARAMETER', message, field) };
   }
   if (isCryptoLambdaError(error)) {
-    if (isServeCode(error.code) && SERVE_ERROR_STATUS[error.code] < 500) {
+    if (isServeCode(error.code) && (SERVE_ERROR_STATUS[error.code] < 500 || OWN_5XX.has(error.code))) {
       const field = (error as FieldError).field;
       return { status: SERVE_ERROR_STATUS[error.code], body: body(error.code, error.message, field) };
     }

@@ -20,7 +20,14 @@ export {
   type ServeOptions,
   type WsOptions,
 } from './options.js';
-export { ErrorResponseSchema, SymbolInfoSchema, SystemStatusSchema } from './schemas.js';
+export {
+  BatchStatusSchema,
+  ErrorResponseSchema,
+  PipelineStatusSchema,
+  SymbolInfoSchema,
+  type SystemStatusResponse,
+  SystemStatusSchema,
+} from './schemas.js';
 export { buildServer } from './server.js';
 export type { WsStats } from './ws/hub.js';
 export { type ClientMessage, ClientMessageSchema } from './ws/protocol.js';

@@ -25,6 +25,15 @@ export function parseTimeParam(field: string, raw: string): UnixMs {
   );
 }
 
+/**
+ * Parses a UTC day parameter, `YYYY-MM-DD`, refusing days that do not exist (`2024-02-30`,
+ * `2024-13-40`). Throws `INVALID_PARAMETER` naming `field`.
+ */
+export function parseDateParam(field: string, raw: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(raw) && isCalendarDate(raw)) return raw;
+  throw invalidParameter(field, `"${field}" must be a real UTC day as YYYY-MM-DD, got "${raw}"`);
+}
+
 /** True when `YYYY-MM-DD` names a real day; `Date.parse` would roll 2024-02-30 over to March. */
 function isCalendarDate(ymd: string): boolean {
   const [year, month, day] = ymd.split('-').map(Number) as [number, number, number];

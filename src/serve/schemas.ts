@@ -1,5 +1,20 @@
 import { type Static, Type } from 'typebox';
-import { CandleSchema, INTERVALS, IntervalSchema, RejectedSchema } from '../domain/index.js';
+import {
+  CandleSchema,
+  DailyMarketMetricSchema,
+  INTERVALS,
+  IntervalSchema,
+  JobRunSchema,
+  MOVER_PERIODS,
+  MoverPeriodSchema,
+  MoverSchema,
+  MoverTypeSchema,
+  QualityCheckSchema,
+  QualityStatusSchema,
+  RejectedSchema,
+  TrendingScoreSchema,
+  UtcDateSchema,
+} from '../domain/index.js';
 
 /**
  * Wire shapes of the serving layer, declared once as TypeBox schemas: fastify validates
@@ -35,7 +50,8 @@ export const SymbolInfoSchema = Type.Object({
 });
 export type SymbolInfo = Static<typeof SymbolInfoSchema>;
 
-export const SystemStatusSchema = Type.Object({
+/** What `deps.status()` reports: sources, the speed layer, rejected records, throughput. */
+export const PipelineStatusSchema = Type.Object({
   sources: Type.Array(
     Type.Object({
       name: Type.String(),
@@ -59,7 +75,26 @@ export const SystemStatusSchema = Type.Object({
   throughput: Type.Object({ tradesPerSec: Type.Number() }),
   startedAt: Type.Integer(),
 });
-export type SystemStatus = Static<typeof SystemStatusSchema>;
+/** What `deps.status()` returns (the pipeline's part of `/api/v1/system/status`). */
+export type SystemStatus = Static<typeof PipelineStatusSchema>;
+
+/** The batch layer as `/api/v1/system/status` shows it. */
+export const BatchStatusSchema = Type.Object({
+  /** The batch watermark: buckets ending at or before it are served from batch views. */
+  watermarkTs: NullableTs,
+  /** The last run of each job. */
+  lastRuns: Type.Array(JobRunSchema),
+  /** Committed lake files and their total size. */
+  lake: Type.Object({ files: Type.Integer(), bytes: Type.Integer() }),
+});
+export type BatchStatus = Static<typeof BatchStatusSchema>;
+
+/** `/api/v1/system/status`: the pipeline's status and the batch layer's (null without a lake). */
+export const SystemStatusSchema = Type.Object({
+  ...PipelineStatusSchema.properties,
+  batch: Type.Union([BatchStatusSchema, Type.Null()]),
+});
+export type SystemStatusResponse = Static<typeof SystemStatusSchema>;
 
 /** A candle as the API lists it: the series (venue, symbol, interval) is stated once, beside the list. */
 export const CandleRowSchema = Type.Omit(CandleSchema, ['venue', 'symbol', 'interval']);
@@ -127,3 +162,80 @@ export const RejectedQuerySchema = Type.Object(
   { limit: Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: 100 }) },
   { additionalProperties: false },
 );
+
+// Batch views (ARCHITECTURE.md §2, gold): the records are the domain's schemas, listed as they are.
+
+const listLimit = (max: number, fallback: number) =>
+  Type.Integer({
+    minimum: 1,
+    maximum: max,
+    default: fallback,
+    description: `1..${max}, default ${fallback}.`,
+  });
+const NullableDate = Type.Union([UtcDateSchema, Type.Null()]);
+
+export const DailyQuerySchema = Type.Object(
+  { date: Type.Optional(UtcDateSchema) },
+  { additionalProperties: false },
+);
+
+export const DailyResponseSchema = Type.Object({
+  /** The day listed; null when no day has been computed yet. */
+  date: NullableDate,
+  markets: Type.Array(DailyMarketMetricSchema),
+});
+
+export const MoversQuerySchema = Type.Object(
+  {
+    period: Type.Enum([...MOVER_PERIODS], { default: '24h', description: 'Default `24h`.' }),
+    type: Type.Enum(['gainers', 'losers'], { default: 'gainers', description: 'Default `gainers`.' }),
+    limit: listLimit(100, 10),
+  },
+  { additionalProperties: false },
+);
+
+export const MoversResponseSchema = Type.Object({
+  period: MoverPeriodSchema,
+  type: MoverTypeSchema,
+  /** Exclusive end of the period ranked; null before the first movers run. */
+  asOfTs: NullableTs,
+  /** Rank 1 first. */
+  movers: Type.Array(MoverSchema),
+});
+
+export const TrendingQuerySchema = Type.Object(
+  { limit: listLimit(100, 10) },
+  { additionalProperties: false },
+);
+
+export const TrendingResponseSchema = Type.Object({
+  /** Open time of the hour scored; null before the first trending run. */
+  hourTs: NullableTs,
+  /** Rank 1 first. */
+  trending: Type.Array(TrendingScoreSchema),
+});
+
+export const QualityQuerySchema = DailyQuerySchema;
+
+export const QualityResponseSchema = Type.Object({
+  /** The day checked; null before the first quality run. */
+  date: NullableDate,
+  /** The worst status among the checks (`pass` when there are none). */
+  status: QualityStatusSchema,
+  checks: Type.Array(QualityCheckSchema),
+});
+
+export const RunsQuerySchema = Type.Object(
+  {
+    limit: listLimit(500, 50),
+    job: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Only the runs of this job.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const RunsResponseSchema = Type.Object({
+  /** Newest first. */
+  runs: Type.Array(JobRunSchema),
+});

@@ -10,9 +10,14 @@ import { routeNotFound, toHttpError } from './errors.js';
 import { type BuildServerOptions, resolveServeOptions } from './options.js';
 import { candlesRoutes } from './routes/candles.js';
 import { healthRoutes } from './routes/health.js';
+import { marketsRoutes } from './routes/markets.js';
 import { installMetrics } from './routes/metrics.js';
+import { moversRoutes } from './routes/movers.js';
+import { qualityRoutes } from './routes/quality.js';
+import { runsRoutes } from './routes/runs.js';
 import { symbolsRoutes } from './routes/symbols.js';
 import { systemRoutes } from './routes/system.js';
+import { trendingRoutes } from './routes/trending.js';
 import { createHub } from './ws/hub.js';
 import { wsRoutes } from './ws/route.js';
 
@@ -57,11 +62,15 @@ export function buildServer(deps: ServeDeps, options: BuildServerOptions = {}): 
       info: {
         title: 'crypto-lambda API',
         description:
-          'Candles, symbols and pipeline status. Errors: `{ "error": { "code", "message", "field" } }`.',
+          'Candles (speed and batch views merged at the batch watermark), symbols, batch analytics and ' +
+          'pipeline status. Errors: `{ "error": { "code", "message", "field" } }`; batch endpoints answer ' +
+          '503 `BATCH_UNAVAILABLE` when the process runs without a batch layer.',
         version: '1',
       },
       tags: [
         { name: 'market data', description: 'Candles and symbols' },
+        { name: 'analytics', description: 'Batch views: daily metrics, movers, trending' },
+        { name: 'batch', description: 'Batch layer: data quality and job runs' },
         { name: 'system', description: 'Health and pipeline status' },
       ],
     },
@@ -72,6 +81,11 @@ export function buildServer(deps: ServeDeps, options: BuildServerOptions = {}): 
   app.register(healthRoutes, context);
   app.register(symbolsRoutes, context);
   app.register(candlesRoutes, context);
+  app.register(marketsRoutes, context);
+  app.register(moversRoutes, context);
+  app.register(trendingRoutes, context);
+  app.register(qualityRoutes, context);
+  app.register(runsRoutes, context);
   app.register(systemRoutes, context);
   app.register(wsRoutes, { ...context, hub });
   if (resolved.dashboard) app.register(dashboardRoutes, context);

@@ -68,6 +68,10 @@ describe('toHttpError', () => {
       SERVE_ERROR_STATUS.UNKNOWN_SYMBOL,
     );
     assert.equal(toHttpError(serveError('ROUTE_NOT_FOUND', 'no')).status, 404);
+    assert.deepEqual(toHttpError(serveError('BATCH_UNAVAILABLE', 'no lake')), {
+      status: 503,
+      body: { error: { code: 'BATCH_UNAVAILABLE', message: 'no lake' } },
+    });
   });
 
   it('hides the text of internal errors and says when to retry', () => {

@@ -1,5 +1,16 @@
-import type { Candle, Interval, Rejected } from '../../src/domain/index.js';
-import type { CandleQuery, ServeDeps, SymbolInfo, SystemStatus } from '../../src/serve/index.js';
+import {
+  type Candle,
+  type DailyMarketMetric,
+  INTERVAL_MS,
+  type Interval,
+  type JobRun,
+  type Mover,
+  type QualityCheck,
+  type Rejected,
+  type TrendingScore,
+  type UnixMs,
+} from '../../src/domain/index.js';
+import type { BatchReader, CandleQuery, ServeDeps, SymbolInfo, SystemStatus } from '../../src/serve/index.js';
 
 /** An in-memory `ServeDeps` for tests: candles pushed in are readable and fanned out to live listeners. */
 export interface FakeDeps {
@@ -143,4 +154,173 @@ export function createFakeDeps(initial: readonly Candle[] = []): FakeDeps {
     },
   };
   return fake;
+}
+
+/** The gold rows an in-memory `BatchReader` answers from; tests change them between requests. */
+export interface FakeBatch {
+  reader: BatchReader;
+  watermarkTs: UnixMs | undefined;
+  /** Batch candles of every series; `candles()` returns those ending at or before the watermark. */
+  candles: Candle[];
+  daily: DailyMarketMetric[];
+  movers: Mover[];
+  trending: TrendingScore[];
+  quality: QualityCheck[];
+  /** Any order; `runs()` answers newest first. */
+  runs: JobRun[];
+  lake: { files: number; bytes: number };
+  /** Ranges received by `candles()`. */
+  candleQueries: { from: UnixMs; to: UnixMs }[];
+}
+
+const latestDate = (rows: readonly { date: string }[]): string | undefined =>
+  rows
+    .map((r) => r.date)
+    .sort()
+    .at(-1);
+
+export function createFakeBatch(rows: Partial<Omit<FakeBatch, 'reader' | 'candleQueries'>> = {}): FakeBatch {
+  const fake: FakeBatch = {
+    watermarkTs: undefined,
+    candles: [],
+    daily: [],
+    movers: [],
+    trending: [],
+    quality: [],
+    runs: [],
+    lake: { files: 0, bytes: 0 },
+    candleQueries: [],
+    ...rows,
+    reader: {
+      watermarkTs: () => fake.watermarkTs,
+      async candles(q) {
+        fake.candleQueries.push({ from: q.from, to: q.to });
+        const watermark = fake.watermarkTs ?? Number.NEGATIVE_INFINITY;
+        return fake.candles
+          .filter(
+            (c) =>
+              seriesKey(c) === seriesKey(q) &&
+              c.openTime >= q.from &&
+              c.openTime <= q.to &&
+              c.openTime + INTERVAL_MS[c.interval] <= watermark,
+          )
+          .sort((a, b) => a.openTime - b.openTime);
+      },
+      async daily(date) {
+        const day = date ?? latestDate(fake.daily);
+        return fake.daily.filter((d) => d.date === day);
+      },
+      async movers(period, type, limit) {
+        return fake.movers
+          .filter((m) => m.period === period && m.type === type)
+          .sort((a, b) => a.rank - b.rank)
+          .slice(0, limit);
+      },
+      async trending(limit) {
+        return [...fake.trending].sort((a, b) => a.rank - b.rank).slice(0, limit);
+      },
+      async quality(date) {
+        const day = date ?? latestDate(fake.quality);
+        return fake.quality.filter((q) => q.date === day);
+      },
+      async runs(limit) {
+        return [...fake.runs].sort((a, b) => b.startedAt - a.startedAt).slice(0, limit);
+      },
+      status() {
+        const lastRuns = new Map<string, JobRun>();
+        for (const run of [...fake.runs].sort((a, b) => a.startedAt - b.startedAt))
+          lastRuns.set(run.job, run);
+        return { watermarkTs: fake.watermarkTs ?? null, lastRuns: [...lastRuns.values()], lake: fake.lake };
+      },
+    },
+  };
+  return fake;
+}
+
+export function mover(overrides: Partial<Mover> = {}): Mover {
+  return {
+    period: '24h',
+    type: 'gainers',
+    rank: 1,
+    venue: 'binance',
+    symbol: 'BTC-USDT',
+    asOfTs: T0,
+    open: 100,
+    close: 110,
+    changePct: 10,
+    volume: 5,
+    quoteVolume: 525,
+    ...overrides,
+  };
+}
+
+export function trendingScore(overrides: Partial<TrendingScore> = {}): TrendingScore {
+  return {
+    venue: 'binance',
+    symbol: 'BTC-USDT',
+    hourTs: T0,
+    rank: 1,
+    score: 0.75,
+    volatilityRaw: 0.02,
+    volatilityScore: 0.5,
+    volumeSpikeRaw: 3,
+    volumeSpikeScore: 1,
+    tradeGrowthRaw: 1.5,
+    tradeGrowthScore: 0.6,
+    whaleShareRaw: 0.1,
+    whaleShareScore: 0.9,
+    ...overrides,
+  };
+}
+
+export function dailyMetric(overrides: Partial<DailyMarketMetric> = {}): DailyMarketMetric {
+  return {
+    venue: 'binance',
+    symbol: 'BTC-USDT',
+    date: '2024-01-02',
+    open: 100,
+    high: 120,
+    low: 90,
+    close: 110,
+    volume: 10,
+    quoteVolume: 1_050,
+    trades: 42,
+    vwap: 105,
+    change: 10,
+    changePct: 10,
+    realizedVolatility: null,
+    ...overrides,
+  };
+}
+
+export function qualityCheck(overrides: Partial<QualityCheck> = {}): QualityCheck {
+  return {
+    check: 'duplicates',
+    date: '2024-01-02',
+    venue: 'binance',
+    symbol: '',
+    status: 'pass',
+    value: 0,
+    threshold: 0,
+    detail: '',
+    ...overrides,
+  };
+}
+
+export function jobRun(overrides: Partial<JobRun> = {}): JobRun {
+  return {
+    id: 'candles-2024-01-02-1',
+    job: 'candles',
+    date: '2024-01-02',
+    trigger: 'sealed',
+    status: 'succeeded',
+    attempts: 1,
+    startedAt: T0,
+    finishedAt: T0 + 1_000,
+    durationMs: 1_000,
+    rows: 1_440,
+    inputUntilTs: T0 + 3_600_000,
+    error: null,
+    ...overrides,
+  };
 }

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isCryptoLambdaError } from '../../src/domain/index.js';
 import type { SymbolInfo } from '../../src/serve/index.js';
-import { candleChannel, parseTimeParam, resolveSeries, speedWatermark } from '../../src/serve/params.js';
+import {
+  candleChannel,
+  parseDateParam,
+  parseTimeParam,
+  resolveSeries,
+  speedWatermark,
+} from '../../src/serve/params.js';
 
 const info = (venue: string, symbol: string): SymbolInfo => ({
   venue,
@@ -43,6 +49,20 @@ describe('parseTimeParam', () => {
     it(`refuses "${raw}" naming the field`, () =>
       throwsWith(() => parseTimeParam('to', raw), 'INVALID_PARAMETER', 'to'));
   }
+});
+
+describe('parseDateParam', () => {
+  it('accepts real UTC days and refuses impossible ones, naming the field', () => {
+    assert.equal(parseDateParam('date', '2024-02-29'), '2024-02-29');
+    for (const raw of ['2024-13-40', '2023-02-29', '2024-1-2', '2024-01-02T00:00:00Z', '']) {
+      assert.throws(
+        () => parseDateParam('date', raw),
+        (error: unknown) =>
+          isCryptoLambdaError(error, 'INVALID_PARAMETER') && (error as { field?: string }).field === 'date',
+        raw,
+      );
+    }
+  });
 });
 
 describe('resolveSeries', () => {

@@ -53,10 +53,10 @@ describe('buildServer', () => {
     });
   });
 
-  it('GET /api/v1/system/status returns deps.status() unchanged', async () => {
+  it('GET /api/v1/system/status returns deps.status(), and batch null without a batch layer', async () => {
     const response = await app.inject('/api/v1/system/status');
     assert.equal(response.statusCode, 200);
-    assert.deepEqual(response.json(), fake.status);
+    assert.deepEqual(response.json(), { ...fake.status, batch: null });
   });
 
   it('GET /api/v1/rejected returns the newest records, limit 100 by default', async () => {
@@ -107,12 +107,28 @@ describe('buildServer', () => {
       '/api/v1/candles',
       '/api/v1/system/status',
       '/api/v1/rejected',
+      '/api/v1/markets/daily',
+      '/api/v1/movers',
+      '/api/v1/trending',
+      '/api/v1/quality',
+      '/api/v1/batch/runs',
     ]) {
       assert.ok(spec.paths[path]?.get, `${path} documented`);
     }
     const parameters = spec.paths['/api/v1/candles'].get.parameters.map((p: { name: string }) => p.name);
     assert.deepEqual(parameters.sort(), ['from', 'interval', 'limit', 'symbol', 'to', 'venue']);
     assert.ok(spec.paths['/api/v1/candles'].get.responses['400']);
+    const movers = spec.paths['/api/v1/movers'].get;
+    assert.deepEqual(movers.parameters.map((p: { name: string }) => p.name).sort(), [
+      'limit',
+      'period',
+      'type',
+    ]);
+    assert.ok(movers.responses['503'], 'batch endpoints document 503');
+    assert.ok(
+      spec.paths['/api/v1/system/status'].get.responses['200'].content['application/json'].schema.properties
+        .batch,
+    );
     assert.equal(spec.paths['/ws'], undefined, 'hidden routes stay out of the spec');
     const ui = await app.inject('/docs');
     assert.equal(ui.statusCode, 200);

@@ -215,3 +215,66 @@ export function parseServerMessage(text: string): ServerMessage | undefined {
     ? (value as ServerMessage)
     : undefined;
 }
+
+/** How often the batch panels (movers, trending) are fetched again; batch views change hourly at most. */
+export const BATCH_REFRESH_MS = 30_000;
+/** Shown in a panel while the batch layer has nothing for it (or the process runs without one). */
+export const PLACEHOLDER = '—';
+
+/** One cell of a side-panel table; `className` is `ok`, `bad`, `num` or empty. */
+export interface PanelCell {
+  text: string;
+  className: string;
+}
+
+export const MOVERS_URLS = [
+  '/api/v1/movers?period=24h&type=gainers&limit=5',
+  '/api/v1/movers?period=24h&type=losers&limit=5',
+];
+export const TRENDING_URL = '/api/v1/trending?limit=5';
+
+/** A price at the house precision (≤ 8 decimals, at least 2), never in exponent notation. */
+export function formatPrice(price: number): string {
+  const text = price.toFixed(8).replace(/0+$/, '');
+  const decimals = text.length - text.indexOf('.') - 1;
+  return decimals < 2 ? price.toFixed(2) : text;
+}
+
+const placeholder = (columns: number): PanelCell[][] => [
+  Array.from({ length: columns }, (_, i) => ({ text: i === 0 ? PLACEHOLDER : '', className: '' })),
+];
+
+/**
+ * Rows of the movers panel from `/api/v1/movers` bodies (gainers, then losers): symbol, change
+ * over the period, last close. A body that is not a movers list (503 without a batch layer, a
+ * network error) adds nothing; with no row at all, one placeholder row.
+ */
+export function moverRows(bodies: readonly unknown[]): PanelCell[][] {
+  const rows: PanelCell[][] = [];
+  for (const body of bodies) {
+    const movers = (body as { movers?: unknown } | undefined)?.movers;
+    if (!Array.isArray(movers)) continue;
+    for (const m of movers as { symbol: string; changePct: number; close: number }[]) {
+      rows.push([
+        { text: m.symbol, className: '' },
+        {
+          text: `${m.changePct >= 0 ? '+' : ''}${m.changePct.toFixed(2)}%`,
+          className: m.changePct >= 0 ? 'ok num' : 'bad num',
+        },
+        { text: formatPrice(m.close), className: 'num' },
+      ]);
+    }
+  }
+  return rows.length > 0 ? rows : placeholder(3);
+}
+
+/** Rows of the trending panel from a `/api/v1/trending` body: rank, symbol, score; or a placeholder row. */
+export function trendingRows(body: unknown): PanelCell[][] {
+  const trending = (body as { trending?: unknown } | undefined)?.trending;
+  if (!Array.isArray(trending) || trending.length === 0) return placeholder(3);
+  return (trending as { rank: number; symbol: string; score: number }[]).map((t) => [
+    { text: String(t.rank), className: '' },
+    { text: t.symbol, className: '' },
+    { text: t.score.toFixed(3), className: 'num' },
+  ]);
+}

@@ -24,7 +24,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   th { font-weight: 600; color: #8a8f9c; text-align: left; padding: 2px 4px; }
   td { padding: 2px 4px; vertical-align: top; } td:first-child { word-break: break-all; }
   td:nth-child(n+3), th:nth-child(n+3) { text-align: right; }
-  .ok { color: #26a69a; } .bad { color: #ef5350; }
+  .ok { color: #26a69a; } .bad { color: #ef5350; } td.num, th.num { text-align: right; }
   ul { margin: 0; padding-left: 18px; }
 </style>
 </head>
@@ -43,6 +43,12 @@ export const DASHBOARD_HTML = `<!doctype html>
   <h2>Sources</h2>
   <table><thead><tr><th>name</th><th>state</th><th>trades</th><th>rejected</th></tr></thead>
     <tbody id="sources"></tbody></table>
+  <h2>Top movers (24h)</h2>
+  <table><thead><tr><th>symbol</th><th class="num">change</th><th class="num">close</th></tr></thead>
+    <tbody id="movers"></tbody></table>
+  <h2>Trending</h2>
+  <table><thead><tr><th>#</th><th>symbol</th><th class="num">score</th></tr></thead>
+    <tbody id="trending"></tbody></table>
   <h2>Rejected by reason</h2>
   <ul id="reasons"></ul>
   <p><a href="/docs">API docs</a> · <a href="/metrics">metrics</a></p>

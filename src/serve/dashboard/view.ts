@@ -5,10 +5,14 @@
  */
 import {
   applyCandle,
+  BATCH_REFRESH_MS,
   type BarSource,
   candleChannelName,
   candlesUrl,
   DOWN_COLOR,
+  MOVERS_URLS,
+  moverRows,
+  type PanelCell,
   parseServerMessage,
   pickInterval,
   pricePrecision,
@@ -18,8 +22,10 @@ import {
   setBars,
   statusView,
   symbolChoices,
+  TRENDING_URL,
   toChartBar,
   toVolumeBar,
+  trendingRows,
   UP_COLOR,
   wsUrl,
 } from './model.js';
@@ -146,6 +152,32 @@ function renderStatus(status: StatusLike): void {
   byId('reasons').replaceChildren(...view.rejectedByReason.map(([reason, n]) => el('li', `${reason}: ${n}`)));
 }
 
+function renderTable(id: string, rows: readonly PanelCell[][]): void {
+  byId(id).replaceChildren(
+    ...rows.map((cells) => {
+      const row = el('tr', '');
+      row.append(...cells.map((cell) => el('td', cell.text, cell.className)));
+      return row;
+    }),
+  );
+}
+
+/** A JSON body, or undefined when the server is unreachable or answers something else. */
+async function fetchJson(url: string): Promise<unknown> {
+  try {
+    return await (await browser.fetch(url)).json();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The batch panels: movers and trending, from batch views (a placeholder row until they exist). */
+async function refreshBatchPanels(): Promise<void> {
+  const [trending, ...movers] = await Promise.all([fetchJson(TRENDING_URL), ...MOVERS_URLS.map(fetchJson)]);
+  renderTable('movers', moverRows(movers));
+  renderTable('trending', trendingRows(trending));
+}
+
 function send(message: object): void {
   if (socket !== undefined && open) socket.send(JSON.stringify(message));
 }
@@ -240,6 +272,8 @@ async function start(): Promise<void> {
   });
   intervalSelect.addEventListener('change', () => void loadSeries());
   connect(0);
+  void refreshBatchPanels();
+  setInterval(() => void refreshBatchPanels(), BATCH_REFRESH_MS);
   await loadSeries();
 }
 

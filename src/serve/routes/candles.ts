@@ -1,5 +1,6 @@
 import type { ResourcePlugin } from '../context.js';
 import { invalidParameter } from '../errors.js';
+import { readMergedCandles } from '../merge.js';
 import { parseTimeParam, resolveSeries, speedWatermark } from '../params.js';
 import { CandlesQuerySchema, CandlesResponseSchema, ErrorResponseSchema } from '../schemas.js';
 
@@ -12,9 +13,15 @@ import { CandlesQuerySchema, CandlesResponseSchema, ErrorResponseSchema } from '
  * - `from`, `to`: inclusive bucket open times, integer ms or ISO-8601 with a zone; `from ≤ to`.
  * - `limit`: 1..10000, default 500; a larger range returns its newest `limit` candles.
  *
+ * Buckets that end at or before the batch watermark come from the batch view (`source: 'batch'`,
+ * `state: 'closed'`), the rest from the speed view (`source: 'speed'`); the batch candle wins where
+ * both have a bucket. `from`/`to`/`limit` mean the same with or without the merge: the newest
+ * `limit` buckets of `[from, to]`; without `from`, the newest `limit` up to `to` (or up to the
+ * newest candle). See `merge.ts` for the window the batch view is asked for. `watermarks.batch`
+ * is the batch watermark, null without a batch layer or before its first run.
+ *
  * An unknown symbol is 404 `UNKNOWN_SYMBOL` (field `symbol`), an unknown venue 404 `UNKNOWN_VENUE`
- * (field `venue`); a known series with nothing in range is 200 with an empty list. Every candle
- * comes from the speed layer until batch views exist, so `watermarks.batch` is null.
+ * (field `venue`); a known series with nothing in range is 200 with an empty list.
  */
 export const candlesRoutes: ResourcePlugin = async (app, { deps, options }) => {
   app.get(
@@ -29,6 +36,7 @@ export const candlesRoutes: ResourcePlugin = async (app, { deps, options }) => {
           400: ErrorResponseSchema,
           404: ErrorResponseSchema,
           500: ErrorResponseSchema,
+          503: ErrorResponseSchema,
         },
       },
     },
@@ -41,14 +49,14 @@ export const candlesRoutes: ResourcePlugin = async (app, { deps, options }) => {
       }
       const info = resolveSeries(deps.candles.symbols(), query, options.defaultVenue);
       const series = { venue: info.venue, symbol: info.symbol, interval: query.interval };
-      const candles = deps.candles.candles({
+      const { candles, batchWatermarkTs } = await readMergedCandles(deps.candles, deps.batch, {
         ...series,
         limit: query.limit,
         ...(from === undefined ? {} : { from }),
         ...(to === undefined ? {} : { to }),
       });
       const speed = speedWatermark(deps.status().speed.watermarks, series);
-      return { ...series, candles, watermarks: { speed, batch: null } };
+      return { ...series, candles, watermarks: { speed, batch: batchWatermarkTs } };
     },
   );
 };

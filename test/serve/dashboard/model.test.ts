@@ -7,6 +7,9 @@ import {
   candlesUrl,
   DOWN_COLOR,
   formatDuration,
+  formatPrice,
+  moverRows,
+  PLACEHOLDER,
   parseServerMessage,
   pickInterval,
   pricePrecision,
@@ -16,6 +19,7 @@ import {
   symbolChoices,
   toChartBar,
   toVolumeBar,
+  trendingRows,
   UP_COLOR,
   wsUrl,
 } from '../../../src/serve/dashboard/model.js';
@@ -136,5 +140,47 @@ describe('dashboard model', () => {
     assert.equal(parseServerMessage('{"type":"weird"}'), undefined);
     assert.equal(parseServerMessage('nope'), undefined);
     assert.equal(parseServerMessage('null'), undefined);
+  });
+
+  it('builds the movers and trending panels, or a placeholder row', () => {
+    const gainers = { movers: [{ symbol: 'SOL-USDT', changePct: 12.5, close: 0.00001234 }] };
+    const losers = { movers: [{ symbol: 'XRP-USDT', changePct: -3.254, close: 0.5 }] };
+    assert.deepEqual(moverRows([gainers, losers]), [
+      [
+        { text: 'SOL-USDT', className: '' },
+        { text: '+12.50%', className: 'ok num' },
+        { text: '0.00001234', className: 'num' },
+      ],
+      [
+        { text: 'XRP-USDT', className: '' },
+        { text: '-3.25%', className: 'bad num' },
+        { text: '0.50', className: 'num' },
+      ],
+    ]);
+    const empty = [
+      [
+        { text: PLACEHOLDER, className: '' },
+        { text: '', className: '' },
+        { text: '', className: '' },
+      ],
+    ];
+    const unavailable = { error: { code: 'BATCH_UNAVAILABLE', message: 'no lake' } };
+    assert.deepEqual(moverRows([unavailable, undefined, { movers: [] }]), empty);
+    assert.deepEqual(trendingRows({ trending: [{ rank: 1, symbol: 'PEPE-USDT', score: 0.75 }] }), [
+      [
+        { text: '1', className: '' },
+        { text: 'PEPE-USDT', className: '' },
+        { text: '0.750', className: 'num' },
+      ],
+    ]);
+    assert.deepEqual(trendingRows({ hourTs: null, trending: [] }), empty);
+    assert.deepEqual(trendingRows(unavailable), empty);
+    assert.deepEqual([42_000.5, 1, 0.1, 1e-7, 123.456789].map(formatPrice), [
+      '42000.50',
+      '1.00',
+      '0.10',
+      '0.0000001',
+      '123.456789',
+    ]);
   });
 });

@@ -19,7 +19,7 @@ describe('dashboard', () => {
     assert.match(String(response.headers['content-type']), /^text\/html/);
     assert.match(response.body, /<script src="\/assets\/lightweight-charts.js"><\/script>/);
     assert.match(response.body, /<script type="module" src="\/dashboard\/view.js"><\/script>/);
-    for (const id of ['symbol', 'interval', 'chart', 'figures', 'sources', 'reasons']) {
+    for (const id of ['symbol', 'interval', 'chart', 'figures', 'sources', 'reasons', 'movers', 'trending']) {
       assert.match(response.body, new RegExp(`id="${id}"`));
     }
   });

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { CryptoLambdaError } from '../../../src/domain/index.js';
 import { buildServer, type ServeApp } from '../../../src/serve/index.js';
-import { candle, createFakeDeps, type FakeDeps, series, T0 } from '../fake-deps.js';
+import {
+  candle,
+  createFakeBatch,
+  createFakeDeps,
+  type FakeBatch,
+  type FakeDeps,
+  series,
+  T0,
+} from '../fake-deps.js';
 
 interface ErrorBody {
   error: { code: string; message: string; field?: string };
@@ -142,4 +151,122 @@ describe('GET /api/v1/candles', () => {
       assert.ok(!response.body.includes('    at '), 'no stack trace');
     });
   }
+});
+
+describe('GET /api/v1/candles merged at the batch watermark', () => {
+  const MIN = 60_000;
+  const WATERMARK = T0 + 60 * MIN;
+  interface Row {
+    openTime: number;
+    close: number;
+    source: string;
+    state: string;
+  }
+  let fake: FakeDeps;
+  let batch: FakeBatch;
+  let app: ServeApp;
+  before(async () => {
+    // Speed holds minutes 50..69; batch minutes 0..60 with other prices (its minute 60 ends after the watermark).
+    fake = createFakeDeps(series(70).slice(50));
+    batch = createFakeBatch({
+      watermarkTs: WATERMARK,
+      candles: series(61, { source: 'batch' }).map((c) => ({ ...c, close: 1_000 + c.close, trades: 7 })),
+    });
+    fake.deps.batch = batch.reader;
+    app = buildServer(fake.deps, { processMetrics: false, dashboard: false });
+    await app.ready();
+  });
+  after(() => app.close());
+
+  const get = async (query: string) => {
+    const response = await app.inject(`/api/v1/candles?symbol=BTC-USDT&interval=1m&${query}`);
+    assert.equal(response.statusCode, 200, response.body);
+    return response.json() as { candles: Row[]; watermarks: { speed: number | null; batch: number | null } };
+  };
+  const minutes = (rows: readonly Row[]) => rows.map((c) => (c.openTime - T0) / MIN);
+
+  it('serves buckets before the watermark from batch and the rest from speed, each once', async () => {
+    const body = await get('limit=500');
+    assert.deepEqual(body.watermarks, { speed: T0 + 5 * MIN, batch: WATERMARK });
+    assert.deepEqual(
+      minutes(body.candles),
+      Array.from({ length: 70 }, (_, i) => i),
+    );
+    for (const c of body.candles) {
+      const minute = (c.openTime - T0) / MIN;
+      assert.equal(c.source, minute < 60 ? 'batch' : 'speed', `minute ${minute}`);
+      if (minute < 60) assert.equal(c.state, 'closed');
+    }
+    // Minutes 50..59 are in both views: the batch candle wins; 59|60 is the boundary.
+    assert.equal(body.candles[55]?.close, 1_155);
+    assert.equal(body.candles[59]?.close, 1_159);
+    assert.equal(body.candles[60]?.close, 160);
+  });
+
+  it('applies limit to the merged list and asks the batch view for a bounded window', async () => {
+    batch.candleQueries.length = 0;
+    const body = await get('limit=15');
+    assert.deepEqual(
+      minutes(body.candles),
+      Array.from({ length: 15 }, (_, i) => 55 + i),
+    );
+    assert.deepEqual(
+      body.candles.map((c) => c.source),
+      [...Array(5).fill('batch'), ...Array(10).fill('speed')],
+    );
+    assert.deepEqual(batch.candleQueries, [{ from: T0 + 55 * MIN, to: T0 + 59 * MIN }]);
+    const newest = await get('limit=5');
+    assert.deepEqual(minutes(newest.candles), [65, 66, 67, 68, 69]);
+    assert.equal(batch.candleQueries.length, 1, 'no batch read when no batch bucket can be in the answer');
+  });
+
+  it('keeps from/to semantics across the watermark', async () => {
+    const old = await get(`from=${T0 + 10 * MIN}&to=${T0 + 20 * MIN}`);
+    assert.deepEqual(
+      minutes(old.candles),
+      Array.from({ length: 11 }, (_, i) => 10 + i),
+    );
+    assert.ok(old.candles.every((c) => c.source === 'batch'));
+    const upTo = await get(`to=${T0 + 20 * MIN}&limit=3`);
+    assert.deepEqual(minutes(upTo.candles), [18, 19, 20]);
+    const across = await get(`from=${T0 + 58 * MIN}&to=${T0 + 61 * MIN}`);
+    assert.deepEqual(
+      across.candles.map((c) => c.source),
+      ['batch', 'batch', 'speed', 'speed'],
+    );
+    const after = await get(`from=${WATERMARK}`);
+    assert.deepEqual(
+      minutes(after.candles),
+      Array.from({ length: 10 }, (_, i) => 60 + i),
+    );
+  });
+
+  it('answers like the speed view alone before the first batch run', async () => {
+    batch.watermarkTs = undefined;
+    try {
+      const body = await get('limit=500');
+      assert.equal(body.watermarks.batch, null);
+      assert.deepEqual(
+        minutes(body.candles),
+        Array.from({ length: 20 }, (_, i) => 50 + i),
+      );
+      assert.ok(body.candles.every((c) => c.source === 'speed'));
+    } finally {
+      batch.watermarkTs = WATERMARK;
+    }
+  });
+
+  it('answers 503 UNAVAILABLE when the batch view fails with a retryable error', async () => {
+    const read = batch.reader.candles;
+    batch.reader.candles = async () => {
+      throw new CryptoLambdaError('BATCH_READ_FAILED', 'duckdb busy', { retryable: true });
+    };
+    try {
+      const response = await app.inject('/api/v1/candles?symbol=BTC-USDT&interval=1m');
+      assert.equal(response.statusCode, 503);
+      assert.equal((response.json() as ErrorBody).error.code, 'UNAVAILABLE');
+    } finally {
+      batch.reader.candles = read;
+    }
+  });
 });

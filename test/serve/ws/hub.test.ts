@@ -140,7 +140,12 @@ describe('createHub', () => {
     const sockets = [fakeSocket(), fakeSocket()];
     for (const socket of sockets) hub.connect(socket).receive('{"op":"subscribe","channel":"status"}');
     assert.deepEqual(sockets[0]?.frames[0], { type: 'snapshot', channel: 'status', status: fake.status });
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    // Wait for two ticks however busy the machine is (a 5 ms timer can fire late under load).
+    const deadline = Date.now() + 5000;
+    const updatesOf = (i: number) => sockets[i]?.frames.filter((f) => f['type'] === 'update').length ?? 0;
+    while ((updatesOf(0) < 2 || updatesOf(1) < 2) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     for (const socket of sockets) {
       const updates = socket.frames.filter((f) => f['type'] === 'update');
       assert.ok(updates.length >= 2, `${updates.length} status updates`);

@@ -1,0 +1,32 @@
+import type { ResourcePlugin } from '../context.js';
+import { requireBatch } from '../errors.js';
+import { ErrorResponseSchema, MoversQuerySchema, MoversResponseSchema } from '../schemas.js';
+
+/**
+ * `GET /api/v1/movers?period=1h|24h|7d&type=gainers|losers&limit=1..100`: the latest top movers
+ * from the batch layer, rank 1 first (defaults: `24h`, `gainers`, 10). `asOfTs` is the end of the
+ * period ranked, null before the first run. Without a batch layer, 503 `BATCH_UNAVAILABLE`.
+ */
+export const moversRoutes: ResourcePlugin = async (app, { deps }) => {
+  app.get(
+    '/api/v1/movers',
+    {
+      schema: {
+        summary: 'Top gainers or losers over 1h, 24h or 7d',
+        tags: ['analytics'],
+        querystring: MoversQuerySchema,
+        response: {
+          200: MoversResponseSchema,
+          400: ErrorResponseSchema,
+          500: ErrorResponseSchema,
+          503: ErrorResponseSchema,
+        },
+      },
+    },
+    async (request) => {
+      const { period, type, limit } = request.query;
+      const movers = await requireBatch(deps.batch).movers(period, type, limit);
+      return { period, type, asOfTs: movers[0]?.asOfTs ?? null, movers: movers.slice(0, limit) };
+    },
+  );
+};
