@@ -1,7 +1,8 @@
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { UnixMs } from '../domain/index.js';
+import { CryptoLambdaError, type UnixMs } from '../domain/index.js';
 import { type BronzeStore, joinGzipFiles } from './bronze-store.js';
+import { LAKE_ERRORS } from './errors.js';
 import { bronzeFile, HOUR_MS, silverFile, tempName, utcDate } from './layout.js';
 import { hourKey, type LakeFile, type LakeManifest, type SilverHour, saveManifest } from './manifest.js';
 import type { SilverStore } from './silver-store.js';
@@ -58,14 +59,30 @@ export async function commitFlush(
   const nextSeq = (): number => next.seq++;
 
   // 1. Staged silver rows: a part file per open hour; a sealed hour is compacted with them at once.
-  for (const { venue, hourTs } of await silver.stagedHours()) {
+  const staged = await silver.stagedHours();
+  const stagedTotal = staged.reduce((n, h) => n + h.rows, 0);
+  if (stagedTotal !== silver.stagedRows()) {
+    throw new CryptoLambdaError(
+      LAKE_ERRORS.io,
+      `silver staging groups hold ${stagedTotal} of ${silver.stagedRows()} rows`,
+    );
+  }
+  for (const { venue, hourTs, rows } of staged) {
     const key = hourKey(venue, hourTs);
     const hour: SilverHour = next.hours[key] ?? { venue, hourTs, sealed: false, generation: 0, files: [] };
     next.hours[key] = hour;
     if (!hour.sealed) {
-      hour.files.push(
-        await place(silverFile(venue, hourTs, nextSeq(), 'part'), (p) => silver.writePart(venue, hourTs, p)),
+      const part = await place(silverFile(venue, hourTs, nextSeq(), 'part'), (p) =>
+        silver.writePart(venue, hourTs, p),
       );
+      // Never commit a flush that would drop a staged trade.
+      if (part.rows !== rows) {
+        throw new CryptoLambdaError(
+          LAKE_ERRORS.io,
+          `silver part ${part.path} holds ${part.rows} of ${rows} staged rows`,
+        );
+      }
+      hour.files.push(part);
       continue;
     }
     const before = hour.files.reduce((n, f) => n + f.rows, 0);

@@ -88,7 +88,7 @@ export async function openSilverStore(): Promise<SilverStore> {
     async stagedHours() {
       closeAppender();
       const result = await connection.runAndReadAll(
-        `SELECT venue, (ts // ${HOUR_MS})::BIGINT * ${HOUR_MS} AS hour_ts, count(*) AS n
+        `SELECT venue, floor(ts / ${HOUR_MS})::BIGINT * ${HOUR_MS} AS hour_ts, count(*) AS n
          FROM staged GROUP BY ALL ORDER BY ALL`,
       );
       return result.getRows().map(([venue, hourTs, n]) => ({

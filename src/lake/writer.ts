@@ -193,7 +193,7 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
       while (!signal.aborted) {
         const n = await exclusive(consumeOnce);
         if (flushDue()) await exclusive(() => flush(false));
-        if (n === 0) await idle(log, signal, 200);
+        if (n === 0) await idle(signal, 200);
       }
       await exclusive(() => flush(false));
     },
@@ -226,16 +226,14 @@ function definedOnly(options: OpenLakeWriterOptions): Partial<LakeWriterOptions>
   return out;
 }
 
-function idle(_log: EventLog, signal: AbortSignal, ms: number): Promise<void> {
+function idle(signal: AbortSignal, ms: number): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }

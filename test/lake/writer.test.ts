@@ -47,6 +47,27 @@ describe('lake writer: silver', () => {
     }
   });
 
+  it('keeps trades of every minute of an hour, the last half included', async () => {
+    const lake = await tempLake();
+    try {
+      const writer = await openLakeWriter(lake.log, { lakeDir: lake.lakeDir, live: false });
+      // Only the second half of hour 23 and the last millisecond of the day.
+      const trades = [trade({ ts: DAY0 + 23 * HOUR + 45 * 60_000 }), trade({ ts: DAY0 + 24 * HOUR - 1 })];
+      await lake.append(trades);
+      await writer.catchUp({ sealAll: true });
+      const reader = createLakeReader(lake.lakeDir, writer.manifest);
+      assert.deepEqual(reader.dates(), ['2019-10-11']);
+      const rows = await readParquet(reader.silverFiles('2019-10-11', '2019-10-11'));
+      assert.deepEqual(
+        rows.map((r) => r.ts),
+        trades.map((t) => t.ts),
+      );
+      await writer.close();
+    } finally {
+      await lake.cleanup();
+    }
+  });
+
   it('a late trade for a sealed hour lands in a later file of the partition and re-opens the hour', async () => {
     const lake = await tempLake();
     try {
