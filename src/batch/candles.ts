@@ -1,12 +1,14 @@
-import { DuckDBInstance } from '@duckdb/node-api';
-import { type Candle, INTERVAL_MS, type Interval, type Trade, type UnixMs } from '../domain/index.js';
+import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { Candle, Interval, Trade, UnixMs } from '../domain/index.js';
+import { candlesSql, orderKeySql, type TradeKeyStats } from './candles-sql.js';
 
 /**
- * Candles computed by the batch engine: the trades go into an embedded DuckDB table and one SQL
- * query builds every bucket of the interval, with exactly the speed layer's semantics
- * (ARCHITECTURE.md §4): a bucket is `floor(ts / interval) * interval`; open and close are the
- * first and last trade by `(ts, tradeId)`; empty buckets from a series' first trade up to the end
- * carry the previous close. The batch engine sees every trade, so nothing is late here.
+ * Candles computed by the batch engine: the trades go into an embedded DuckDB table with the
+ * silver columns, and the gold job's SQL (`candles-sql.ts`) builds every bucket of the interval,
+ * with exactly the speed layer's semantics (ARCHITECTURE.md §4): a bucket is
+ * `floor(ts / interval) * interval`; open and close are the first and last trade by
+ * `(ts, tradeId)`; empty buckets from a series' first trade up to the end carry the previous
+ * close. The batch engine sees every trade, so nothing is late here.
  */
 export interface BatchCandlesOptions {
   interval: Interval;
@@ -17,56 +19,23 @@ export interface BatchCandlesOptions {
   toTs?: UnixMs;
 }
 
-const CANDLES_SQL = `
-WITH buckets AS (
-  SELECT venue, symbol, (ts // $ms::BIGINT) * $ms::BIGINT AS open_time,
-    first(price ORDER BY ts, id_key) AS open,
-    max(price) AS high,
-    min(price) AS low,
-    last(price ORDER BY ts, id_key) AS close,
-    fsum(qty) AS volume,
-    fsum(price * qty) AS quote_volume,
-    sum(count)::BIGINT AS trades,
-    fsum(CASE WHEN is_buy THEN qty ELSE 0 END) AS taker_buy_volume,
-    fsum(CASE WHEN is_buy THEN price * qty ELSE 0 END) AS taker_buy_quote_volume
-  FROM trades
-  GROUP BY ALL
-),
-series AS (
-  SELECT venue, symbol, min(open_time) AS first_open, max(open_time) AS last_open FROM buckets GROUP BY ALL
-),
-grid AS (
-  SELECT venue, symbol,
-    unnest(range(first_open, coalesce($end_ts::BIGINT, (SELECT max(last_open) FROM series) + $ms::BIGINT), $ms::BIGINT)) AS open_time
-  FROM series
-)
-SELECT grid.venue, grid.symbol, grid.open_time, b.open, b.high, b.low, b.close,
-  coalesce(b.volume, 0) AS volume, coalesce(b.quote_volume, 0) AS quote_volume,
-  coalesce(b.trades, 0) AS trades,
-  coalesce(b.taker_buy_volume, 0) AS taker_buy_volume,
-  coalesce(b.taker_buy_quote_volume, 0) AS taker_buy_quote_volume,
-  last_value(b.close IGNORE NULLS) OVER (
-    PARTITION BY grid.venue, grid.symbol ORDER BY grid.open_time
-    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-  ) AS carried_close
-FROM grid LEFT JOIN buckets b USING (venue, symbol, open_time)
-ORDER BY grid.venue, grid.symbol, grid.open_time
-`;
+/** A trade id as silver's `id_num`: its value when it is 1 to 18 decimal digits, else NULL. */
+const ID_NUM = /^\d{1,18}$/;
 
 interface Row {
   venue: string;
   symbol: string;
   open_time: bigint | number;
-  open: number | null;
-  high: number | null;
-  low: number | null;
-  close: number | null;
+  close_time: bigint | number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
   volume: number;
   quote_volume: number;
   trades: bigint | number;
   taker_buy_volume: number;
   taker_buy_quote_volume: number;
-  carried_close: number;
 }
 
 /**
@@ -77,55 +46,67 @@ export async function batchCandles(
   trades: AsyncIterable<readonly Trade[]> | Iterable<readonly Trade[]>,
   options: BatchCandlesOptions,
 ): Promise<Candle[]> {
-  const intervalMs = INTERVAL_MS[options.interval];
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
-    // id_key orders trade ids as the speed layer does: numerically when they are digits.
     await connection.run(`CREATE TABLE trades (
-      venue VARCHAR, symbol VARCHAR, id_key VARCHAR, ts BIGINT, price DOUBLE, qty DOUBLE,
-      is_buy BOOLEAN, count BIGINT)`);
+      venue VARCHAR, symbol VARCHAR, trade_id VARCHAR, id_num BIGINT, ts BIGINT, price DOUBLE,
+      qty DOUBLE, is_buy BOOLEAN, count INTEGER, recv_ts BIGINT)`);
     const appender = await connection.createAppender('trades');
     for await (const batch of trades) {
       for (const t of batch) {
         appender.appendVarchar(t.venue);
         appender.appendVarchar(t.symbol);
-        appender.appendVarchar(/^\d+$/.test(t.tradeId) ? t.tradeId.padStart(24, '0') : t.tradeId);
+        appender.appendVarchar(t.tradeId);
+        if (ID_NUM.test(t.tradeId)) appender.appendBigInt(BigInt(t.tradeId));
+        else appender.appendNull();
         appender.appendBigInt(BigInt(t.ts));
         appender.appendDouble(t.price);
         appender.appendDouble(t.qty);
         appender.appendBoolean(t.side === 'buy');
-        appender.appendBigInt(BigInt(t.count));
+        appender.appendInteger(t.count);
+        appender.appendBigInt(BigInt(t.recvTs));
         appender.endRow();
       }
     }
     appender.closeSync();
-    const reader = await connection.runAndReadAll(CANDLES_SQL, {
-      ms: BigInt(intervalMs),
-      end_ts: options.toTs === undefined ? null : BigInt(options.toTs),
-    });
-    return (reader.getRowObjectsJS() as unknown as Row[]).map((row) =>
-      toCandle(row, options.interval, intervalMs),
+    const stats = await connection.runAndReadAll(
+      `SELECT min(ts) AS "minTs", max(ts) AS "maxTs", min(id_num) AS "minId", max(id_num) AS "maxId",
+         count(*) - count(id_num) AS "nullIds" FROM trades`,
     );
+    const row = stats.getRowObjects()[0] ?? {};
+    const big = (value: DuckDBValue | undefined): bigint | null => (typeof value === 'bigint' ? value : null);
+    const keys: TradeKeyStats = {
+      minTs: big(row['minTs']),
+      maxTs: big(row['maxTs']),
+      minId: big(row['minId']),
+      maxId: big(row['maxId']),
+      nullIds: big(row['nullIds']),
+    };
+    const orderKey = orderKeySql(keys);
+    const sql = candlesSql([{ relation: 'trades', orderKey }], {
+      intervals: [options.interval],
+      ...(options.toTs === undefined ? {} : { toTs: options.toTs }),
+    });
+    const reader = await connection.runAndReadAll(sql);
+    return (reader.getRowObjectsJS() as unknown as Row[]).map((row) => toCandle(row, options.interval));
   } finally {
     connection.closeSync();
     instance.closeSync();
   }
 }
 
-function toCandle(row: Row, interval: Interval, intervalMs: number): Candle {
-  const openTime = Number(row.open_time);
-  const filled = row.open === null;
+function toCandle(row: Row, interval: Interval): Candle {
   return {
     venue: row.venue,
     symbol: row.symbol,
     interval,
-    openTime,
-    closeTime: openTime + intervalMs - 1,
-    open: filled ? row.carried_close : (row.open as number),
-    high: filled ? row.carried_close : (row.high as number),
-    low: filled ? row.carried_close : (row.low as number),
-    close: filled ? row.carried_close : (row.close as number),
+    openTime: Number(row.open_time),
+    closeTime: Number(row.close_time),
+    open: row.open,
+    high: row.high,
+    low: row.low,
+    close: row.close,
     volume: row.volume,
     quoteVolume: row.quote_volume,
     trades: Number(row.trades),

@@ -1,9 +1,20 @@
 /** The batch layer: exact views recomputed by embedded DuckDB. */
 export { type BatchCandlesOptions, batchCandles } from './candles.js';
+export {
+  type CandleSource,
+  type CandlesSqlOptions,
+  candlesSql,
+  GENERAL_ORDER_KEY,
+  orderKeySql,
+  silverCandleSources,
+  type TradeKeyStats,
+} from './candles-sql.js';
 export { downstreamOf, topologicalOrder } from './dag.js';
 export { BATCH_ERRORS, type BatchErrorCode } from './errors.js';
+export { GOLD_JOBS } from './gold-jobs.js';
 export { openRunHistory, type RunHistory, type RunRecord } from './history.js';
 export { type BatchJobDef, type JobContext, type JobOutput, sqlFileList, sqlString } from './job.js';
+export { candlesJob } from './jobs/candles.js';
 export { dailyMarketMetricsJob } from './jobs/daily-metrics.js';
 export { MOVER_PERIOD_MS, MOVERS_LIMIT, topMoversJob } from './jobs/movers.js';
 export { QUALITY_THRESHOLDS, type QualityThresholds, qualityJob } from './jobs/quality.js';

@@ -24,6 +24,12 @@ export interface SchedulerOptions {
   retries?: number;
   /** Wait before the first retry; ×4 for each next one. @default 1000 */
   backoffMs?: number;
+  /**
+   * DuckDB threads for the jobs. One keeps outputs byte-identical from run to run: parallel
+   * floating-point sums add in a different order each time and differ in the last bits.
+   * @default 1
+   */
+  threads?: number;
   /** Wait after the last sealed hour before running, so a burst of seals runs the DAG once. @default 500 */
   sealedDebounceMs?: number;
   clock?: () => UnixMs;
@@ -66,7 +72,7 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
   const history = await openRunHistory(join(lake.lakeDir, '_batch', 'runs.jsonl'));
   // A gold file half-written when a run was killed is never visible (it has a temporary name); drop it.
   await sweepGoldTemps(lake.lakeDir);
-  const instance = await DuckDBInstance.create(':memory:');
+  const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 1) });
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const next = chain.then(fn);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { batchCandles } from '../../src/batch/index.js';
-import { type Candle, INTERVALS, roundTo, type Trade } from '../../src/domain/index.js';
+import { type Candle, INTERVALS, type Interval, roundTo, type Trade } from '../../src/domain/index.js';
 import { createSimulator, openReplay } from '../../src/ingest/index.js';
 import { finalCandles } from '../../src/speed/index.js';
 import { FIXTURES, parseCsv } from '../cli/helpers.js';
@@ -96,5 +97,63 @@ describe('batch candles (DuckDB)', () => {
         assert.ok(batch.filter((c) => c.trades === 0).length > 10, 'empty minutes are compared too');
       assertSameCandles(batch, speed);
     }
+  });
+
+  it('equal the speed layer on any trades: ties in time, numeric ids of any size, ids that are not numbers', async () => {
+    const series = fc.constantFrom(
+      { venue: 'binance', symbol: 'BTC-USDT', ids: 'small' },
+      { venue: 'binance', symbol: 'ETH-USDT', ids: 'huge' },
+      { venue: 'kraken', symbol: 'BTC-USD', ids: 'text' },
+    );
+    const raw = fc.record({
+      series,
+      dtMs: fc.oneof(
+        fc.constant(0),
+        fc.integer({ min: 0, max: 90_000 }),
+        fc.integer({ min: 0, max: 2_000_000 }),
+      ),
+      id: fc.integer({ min: 0, max: 1_000_000 }),
+      price: fc.double({ min: 0.001, max: 1000, noNaN: true }),
+      qty: fc.double({ min: 0.0001, max: 50, noNaN: true }),
+      buy: fc.boolean(),
+      count: fc.integer({ min: 1, max: 5 }),
+    });
+    const interval = fc.constantFrom<Interval>('1m', '5m', '1h', '1d');
+    await fc.assert(
+      fc.asyncProperty(fc.array(raw, { minLength: 1, maxLength: 60 }), interval, async (raws, iv) => {
+        const start = Date.UTC(2024, 0, 1, 23);
+        let ts = start;
+        const seen = new Set<string>();
+        const trades: Trade[] = [];
+        for (const r of raws) {
+          ts += r.dtMs;
+          const tradeId =
+            r.series.ids === 'small'
+              ? String(r.id)
+              : r.series.ids === 'huge'
+                ? String(r.id % 2 === 0 ? r.id : 999_999_999_999_000_000 + r.id)
+                : `t${r.id.toString(36)}`;
+          const key = `${r.series.venue}|${r.series.symbol}|${tradeId}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          trades.push({
+            venue: r.series.venue,
+            symbol: r.series.symbol,
+            tradeId,
+            ts,
+            price: r.price,
+            qty: r.qty,
+            side: r.buy ? 'buy' : 'sell',
+            count: r.count,
+            recvTs: ts,
+          });
+        }
+        const batch = await batchCandles([trades], { interval: iv });
+        const speed: Candle[] = [];
+        for await (const c of finalCandles(trades, { interval: iv })) speed.push(c);
+        assertSameCandles(batch, speed);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

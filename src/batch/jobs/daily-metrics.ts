@@ -72,7 +72,7 @@ volatility AS (
   FROM minute_returns
   GROUP BY venue, symbol
 )
-SELECT d.venue, d.symbol, $date AS date,
+SELECT d.venue, d.symbol, $date::VARCHAR AS date,
   d.open, d.high, d.low, d.close, d.volume, d.quote_volume, d.trades,
   coalesce(d.quote_volume / nullif(d.volume, 0), d.close) AS vwap,
   d.close - p.previous_close AS change,

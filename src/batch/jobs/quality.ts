@@ -103,7 +103,7 @@ checks AS (
     CASE WHEN $is_today THEN 'newest trade received ' || lag_ms || ' ms ago' ELSE 'historical day' END
   FROM per_venue
 )
-SELECT "check", $date AS date, venue, symbol, status, value, threshold, detail
+SELECT "check", $date::VARCHAR AS date, venue, symbol, status, value, threshold, detail
 FROM checks
 ORDER BY "check", venue, symbol`;
   const rows = await copyToParquet(ctx, query, {

@@ -28,7 +28,7 @@ import { sqlString } from '../job.js';
  * relative.
  */
 export interface SpeedCandleSource {
-  /** The speed layer's closed and revised candles of every series with `fromTs ≤ openTime < untilTs`. */
+  /** The speed layer's candles (open ones too) of every series with `fromTs ≤ openTime < untilTs`. */
   candles(fromTs: UnixMs, untilTs: UnixMs): Promise<readonly Candle[]> | readonly Candle[];
 }
 
@@ -43,7 +43,7 @@ export function createReconciliationJob(speed: SpeedCandleSource): BatchJobDef {
     async run(ctx) {
       const batch = await goldCandles(ctx);
       const speedCandles = (await speed.candles(ctx.dayStartTs, ctx.untilTs)).filter(
-        (c) => c.state !== 'open' && c.closeTime < ctx.untilTs,
+        (c) => c.closeTime < ctx.untilTs,
       );
       const diffs = reconcile(speedCandles, batch);
       await writeDiffs(ctx, diffs);
@@ -55,12 +55,25 @@ export function createReconciliationJob(speed: SpeedCandleSource): BatchJobDef {
 const key = (c: { venue: string; symbol: string; interval: string; openTime: number }): string =>
   `${c.interval}|${c.venue}|${c.symbol}|${c.openTime}`;
 
-/** Every bucket where the two sides differ, ordered by interval, series and time. */
+/**
+ * Every bucket where the two sides differ, ordered by interval, series and time. A bucket the
+ * speed layer still has open (its watermark has not passed it yet) is not final there, and is
+ * not compared, nor are buckets after the newest one the speed layer has for the series.
+ */
 export function reconcile(speed: readonly Candle[], batch: readonly Candle[]): ReconciliationDiff[] {
   const bySpeed = new Map(speed.map((c) => [key(c), c]));
+  const open = new Set(speed.filter((c) => c.state === 'open').map(key));
+  // How far the speed layer got per series and interval: later buckets are not reached yet.
+  const reached = new Map<string, number>();
+  for (const c of speed) {
+    const series = `${c.interval}|${c.venue}|${c.symbol}`;
+    reached.set(series, Math.max(reached.get(series) ?? -Infinity, c.openTime));
+  }
   const byBatch = new Map(batch.map((c) => [key(c), c]));
   const diffs: ReconciliationDiff[] = [];
   for (const b of batch) {
+    if (open.has(key(b)) || b.openTime > (reached.get(`${b.interval}|${b.venue}|${b.symbol}`) ?? -Infinity))
+      continue;
     const s = bySpeed.get(key(b));
     if (s === undefined) {
       diffs.push(diff(b, 'candle', null, b.trades, 'missing_in_speed', 'no speed candle for this bucket'));
@@ -79,7 +92,7 @@ export function reconcile(speed: readonly Candle[], batch: readonly Candle[]): R
     diffs.push(diff(b, field, s[field], b[field], cause, detail));
   }
   for (const s of speed) {
-    if (!byBatch.has(key(s)))
+    if (s.state !== 'open' && !byBatch.has(key(s)))
       diffs.push(diff(s, 'candle', s.trades, null, 'missing_in_batch', 'no batch candle for this bucket'));
   }
   const order = (i: string): number => INTERVALS.indexOf(i as Interval);
