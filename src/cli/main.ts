@@ -1,5 +1,7 @@
 import { isCryptoLambdaError } from '../domain/index.js';
 import { CLI_ERRORS } from './args.js';
+import { backfillCommand } from './commands/backfill.js';
+import { batchCommand } from './commands/batch.js';
 import { candlesCommand } from './commands/candles.js';
 import { replayCommand } from './commands/replay.js';
 import { startCommand } from './commands/start.js';
@@ -12,7 +14,9 @@ Real-time and historical crypto market analytics.
 Commands:
   start     run everything in one process: sources, log, speed layer, API and dashboard
   candles   a file of trades in, Binance kline CSV out
-  replay    replay a file through the log and the speed layer, then exit (resumes after a crash)
+  replay    replay a file through the log, speed layer and lake, run the batch jobs, then exit
+  batch     run the batch jobs by hand (batch run <job|all>), or see their state (batch status)
+  backfill  load historical files into the lake and run the batch jobs day by day (resumable)
 
 Run \`crypto-lambda <command> --help\` for a command's options.`;
 
@@ -36,6 +40,10 @@ export async function main(argv: string[], out: Output = processOutput): Promise
         return await candlesCommand(args, out);
       case 'replay':
         return await replayCommand(args, env, out);
+      case 'batch':
+        return await batchCommand(args, env, out);
+      case 'backfill':
+        return await backfillCommand(args, env, out);
       case undefined:
       case 'help':
       case '--help':

@@ -13,6 +13,7 @@ import {
   type SpeedRunner,
   type SpeedView,
 } from '../speed/index.js';
+import { type BatchLayer, type BatchLayerOptions, openBatchLayer } from './batch-layer.js';
 import { type CandleFeed, createCandleFeed } from './live-feed.js';
 import { createRejectedTail, type RejectedTail } from './rejected-tail.js';
 
@@ -30,6 +31,8 @@ export interface PipelineOptions {
   checkpointIntervalMs?: number;
   /** How often old log segments are checked against their topic's retention. @default 60_000 */
   retentionCheckMs?: number;
+  /** The lake and the batch jobs; `false` runs without them. @default {} (on, with defaults) */
+  batch?: false | Pick<BatchLayerOptions, 'lake' | 'onRun'>;
 }
 
 export interface Pipeline {
@@ -38,6 +41,8 @@ export interface Pipeline {
   readonly operator: CandleOperatorInstance;
   readonly runner: SpeedRunner;
   readonly writer: IngestWriter;
+  /** Undefined when opened with `batch: false`. */
+  readonly batch: BatchLayer | undefined;
   readonly deps: ServeDeps;
   /** Runs a source to its end through the log writer; its state shows in `status()`. */
   runSource(source: Source): Promise<void>;
@@ -77,6 +82,10 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     runner.offer(trades, acks),
   );
   const rejectedTail: RejectedTail = createRejectedTail(log);
+  const batch =
+    options.batch === false
+      ? undefined
+      : await openBatchLayer({ dataDir: options.dataDir, log, live: options.live, view, ...options.batch });
   const sources: Source[] = [];
   const throughput = createRate(() => runner.tradesProcessed());
   let lag = 0;
@@ -126,7 +135,14 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     runner,
     writer,
     status,
-    deps: { candles: view, live: feed, rejected: rejectedTail, status },
+    batch,
+    deps: {
+      candles: view,
+      live: feed,
+      rejected: rejectedTail,
+      status,
+      ...(batch === undefined ? {} : { batch: batch.views }),
+    },
     async runSource(source) {
       sources.push(source);
       await writer.run(source, controller.signal);
@@ -136,6 +152,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
       clearInterval(retention);
       controller.abort();
       await Promise.allSettled(running);
+      await batch?.close();
       await log.close();
     },
   };

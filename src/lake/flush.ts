@@ -1,4 +1,4 @@
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CryptoLambdaError, type UnixMs } from '../domain/index.js';
 import { type BronzeStore, joinGzipFiles } from './bronze-store.js';
@@ -23,6 +23,8 @@ export interface FlushPlan {
   sealUntil: ReadonlyMap<string, UnixMs>;
   /** Bronze hours of receive time before this are sealed; `Infinity` seals all. */
   bronzeSealBeforeTs: UnixMs;
+  /** Venue progress as of the cut, committed with the files. */
+  venues: LakeManifest['venues'];
   /** Offsets consumed into the stores, committed with the files. */
   offsets: Record<string, number[]>;
   nowMs: UnixMs;
@@ -43,6 +45,7 @@ export async function commitFlush(
   plan: FlushPlan,
 ): Promise<{ manifest: LakeManifest; changes: LakeChange[] }> {
   const next = structuredClone(current);
+  next.venues = structuredClone(plan.venues);
   const changes: LakeChange[] = [];
   const replaced: string[] = [];
   const abs = (rel: string): string => join(plan.lakeDir, rel);
@@ -111,15 +114,25 @@ export async function commitFlush(
     .filter((h) => !h.sealed && h.hourTs + HOUR_MS <= (plan.sealUntil.get(h.venue) ?? -Infinity))
     .sort((a, b) => a.hourTs - b.hourTs);
   for (const hour of toSeal) {
-    const file = await place(silverFile(hour.venue, hour.hourTs, nextSeq(), 'sealed'), (p) =>
-      silver.compact(
-        hour.venue,
-        hour.hourTs,
-        hour.files.map((f) => abs(f.path)),
-        false,
-        p,
-      ),
-    );
+    const rel = silverFile(hour.venue, hour.hourTs, nextSeq(), 'sealed');
+    const [only] = hour.files;
+    let file: LakeFile;
+    if (hour.files.length === 1 && only !== undefined && (await silver.duplicates([abs(only.path)])) === 0) {
+      // One sorted part without duplicates is already the sealed file: link it under its sealed
+      // name (the part stays listed until the manifest names the link, so a crash loses nothing).
+      await link(abs(only.path), abs(rel));
+      file = { ...only, path: rel };
+    } else {
+      file = await place(rel, (p) =>
+        silver.compact(
+          hour.venue,
+          hour.hourTs,
+          hour.files.map((f) => abs(f.path)),
+          false,
+          p,
+        ),
+      );
+    }
     replaced.push(...hour.files.map((f) => f.path));
     hour.files = [file];
     hour.sealed = true;

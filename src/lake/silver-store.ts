@@ -1,5 +1,15 @@
 import { stat } from 'node:fs/promises';
-import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import {
+  BOOLEAN,
+  DOUBLE,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  type DuckDBValue,
+  INTEGER,
+  VARCHAR,
+} from '@duckdb/node-api';
 import type { Trade, UnixMs } from '../domain/index.js';
 import { HOUR_MS } from './layout.js';
 
@@ -29,67 +39,121 @@ export interface SilverStore {
     withStaged: boolean,
     path: string,
   ): Promise<{ rows: number; bytes: number }>;
+  /** Rows that repeat the `(venue, symbol, trade_id)` of an earlier row, over the files. */
+  duplicates(files: readonly string[]): Promise<number>;
   clear(): Promise<void>;
   close(): void;
 }
 
-const SILVER_COLUMNS = `venue, symbol, trade_id,
-  CASE WHEN regexp_full_match(trade_id, '[0-9]{1,18}') THEN trade_id::BIGINT END AS id_num,
-  ts::BIGINT AS ts, price, qty, is_buy, count, recv_ts::BIGINT AS recv_ts`;
+/** Silver columns from the staging tables (`t` staged rows, `s` their series). */
+const SILVER_COLUMNS = `s.venue, s.symbol, coalesce(t.trade_id, t.id::BIGINT::VARCHAR) AS trade_id,
+  CASE WHEN t.id IS NOT NULL THEN t.id::BIGINT
+    WHEN regexp_full_match(t.trade_id, '[0-9]{1,18}') THEN t.trade_id::BIGINT END AS id_num,
+  t.ts::BIGINT AS ts, t.price, t.qty, t.is_buy, t.count, t.recv_ts::BIGINT AS recv_ts`;
+const STAGED = 'staged t JOIN series s USING (series)';
 
 const PARQUET = `(FORMAT parquet, COMPRESSION zstd)`;
+/** A silver file's sort order: by series, then `(ts, tradeId)` as ARCHITECTURE.md §4 orders trades. */
+const SILVER_ORDER = 'venue, symbol, ts, id_num, trade_id';
 
 export const sqlText = (value: string): string => `'${value.replaceAll("'", "''")}'`;
 const sqlList = (files: readonly string[]): string => `[${files.map(sqlText).join(', ')}]`;
 
+const CHUNK_ROWS = 2048;
+const STAGED_TYPES = [INTEGER, VARCHAR, DOUBLE, DOUBLE, DOUBLE, DOUBLE, BOOLEAN, INTEGER, DOUBLE];
+
+/** A decimal id below 2^53 without leading zeros travels as a number (cheaper than a string). */
+function numericId(id: string): number | null {
+  if (id.length === 0 || id.length > 15 || (id.length > 1 && id.charCodeAt(0) === 48)) return null;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
+  return Number(id);
+}
+
 export async function openSilverStore(): Promise<SilverStore> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
   const connection: DuckDBConnection = await instance.connect();
-  // Times as DOUBLE on the way in (cheaper to append than BIGINT from JS; exact below 2^53).
+  // Rows go in as column chunks (one native call per column per 2048 rows, not one per value);
+  // venue and symbol as a small series id; numeric trade ids and times as DOUBLE (exact below 2^53).
   await connection.run(`CREATE TABLE staged (
-    venue VARCHAR, symbol VARCHAR, trade_id VARCHAR, ts DOUBLE, price DOUBLE, qty DOUBLE,
+    series INTEGER, trade_id VARCHAR, id DOUBLE, ts DOUBLE, price DOUBLE, qty DOUBLE,
     is_buy BOOLEAN, count INTEGER, recv_ts DOUBLE)`);
+  await connection.run('CREATE TABLE series (series INTEGER, venue VARCHAR, symbol VARCHAR)');
+  const seriesIds = new Map<string, number>();
+  const columns: DuckDBValue[][] = STAGED_TYPES.map(() => []);
   let appender: DuckDBAppender | undefined;
   let staged = 0;
 
-  const closeAppender = (): void => {
+  const flushChunk = async (): Promise<void> => {
+    const rows = columns[0]?.length ?? 0;
+    if (rows === 0) return;
+    appender ??= await connection.createAppender('staged');
+    const chunk = DuckDBDataChunk.create(STAGED_TYPES, rows);
+    columns.forEach((values, i) => {
+      chunk.setColumnValues(i, values);
+      values.length = 0;
+    });
+    appender.appendDataChunk(chunk);
+  };
+  const closeAppender = async (): Promise<void> => {
+    await flushChunk();
     appender?.closeSync();
     appender = undefined;
   };
   const copy = async (select: string, path: string): Promise<{ rows: number; bytes: number }> => {
-    closeAppender();
+    await closeAppender();
     const result = await connection.runAndReadAll(`COPY (${select}) TO ${sqlText(path)} ${PARQUET}`);
     const rows = Number(result.getRows()[0]?.[0] ?? 0);
     return { rows, bytes: (await stat(path)).size };
   };
   const hourFilter = (venue: string, hourTs: UnixMs): string =>
-    `venue = ${sqlText(venue)} AND ts >= ${hourTs} AND ts < ${hourTs + HOUR_MS}`;
+    `s.venue = ${sqlText(venue)} AND t.ts >= ${hourTs} AND t.ts < ${hourTs + HOUR_MS}`;
 
   return {
     async append(trades) {
-      if (trades.length === 0) return;
-      appender ??= await connection.createAppender('staged');
-      const a = appender;
+      const [series, tradeId, id, ts, price, qty, isBuy, count, recvTs] = columns as [
+        DuckDBValue[],
+        DuckDBValue[],
+        DuckDBValue[],
+        DuckDBValue[],
+        DuckDBValue[],
+        DuckDBValue[],
+        DuckDBValue[],
+        DuckDBValue[],
+        DuckDBValue[],
+      ];
       for (const t of trades) {
-        a.appendVarchar(t.venue);
-        a.appendVarchar(t.symbol);
-        a.appendVarchar(t.tradeId);
-        a.appendDouble(t.ts);
-        a.appendDouble(t.price);
-        a.appendDouble(t.qty);
-        a.appendBoolean(t.side === 'buy');
-        a.appendInteger(t.count);
-        a.appendDouble(t.recvTs);
-        a.endRow();
+        const key = `${t.venue}|${t.symbol}`;
+        let sid = seriesIds.get(key);
+        if (sid === undefined) {
+          sid = seriesIds.size;
+          seriesIds.set(key, sid);
+          await connection.run(
+            `INSERT INTO series VALUES (${sid}, ${sqlText(t.venue)}, ${sqlText(t.symbol)})`,
+          );
+        }
+        const numeric = numericId(t.tradeId);
+        series.push(sid);
+        tradeId.push(numeric === null ? t.tradeId : null);
+        id.push(numeric);
+        ts.push(t.ts);
+        price.push(t.price);
+        qty.push(t.qty);
+        isBuy.push(t.side === 'buy');
+        count.push(t.count);
+        recvTs.push(t.recvTs);
+        if (series.length === CHUNK_ROWS) await flushChunk();
       }
       staged += trades.length;
     },
     stagedRows: () => staged,
     async stagedHours() {
-      closeAppender();
+      await closeAppender();
       const result = await connection.runAndReadAll(
-        `SELECT venue, floor(ts / ${HOUR_MS})::BIGINT * ${HOUR_MS} AS hour_ts, count(*) AS n
-         FROM staged GROUP BY ALL ORDER BY ALL`,
+        `SELECT s.venue, floor(t.ts / ${HOUR_MS})::BIGINT * ${HOUR_MS} AS hour_ts, count(*) AS n
+         FROM ${STAGED} GROUP BY ALL ORDER BY ALL`,
       );
       return result.getRows().map(([venue, hourTs, n]) => ({
         venue: String(venue),
@@ -99,27 +163,40 @@ export async function openSilverStore(): Promise<SilverStore> {
     },
     writePart: (venue, hourTs, path) =>
       copy(
-        `SELECT ${SILVER_COLUMNS} FROM staged WHERE ${hourFilter(venue, hourTs)} ORDER BY symbol, ts`,
+        `SELECT ${SILVER_COLUMNS} FROM ${STAGED} WHERE ${hourFilter(venue, hourTs)} ORDER BY ${SILVER_ORDER}`,
         path,
       ),
-    compact(venue, hourTs, files, withStaged, path) {
+    async compact(venue, hourTs, files, withStaged, path) {
       const parts: string[] = [];
       if (files.length > 0) parts.push(`SELECT * FROM read_parquet(${sqlList(files)})`);
-      if (withStaged) parts.push(`SELECT ${SILVER_COLUMNS} FROM staged WHERE ${hourFilter(venue, hourTs)}`);
-      return copy(
-        `SELECT * FROM (${parts.join(' UNION ALL BY NAME ')})
-         QUALIFY row_number() OVER (PARTITION BY venue, symbol, trade_id ORDER BY recv_ts, ts) = 1
-         ORDER BY symbol, ts, id_num, trade_id`,
-        path,
+      if (withStaged)
+        parts.push(`SELECT ${SILVER_COLUMNS} FROM ${STAGED} WHERE ${hourFilter(venue, hourTs)}`);
+      await closeAppender();
+      const union = `(${parts.join(' UNION ALL BY NAME ')})`;
+      // Duplicates are rare (the log writer drops most): count them first, and only pay for
+      // the window that removes them when there are some.
+      const dup = await connection.runAndReadAll(
+        `SELECT count(*) - count(DISTINCT (venue, symbol, trade_id)) FROM ${union}`,
       );
+      const dedupe =
+        Number(dup.getRows()[0]?.[0] ?? 0) > 0
+          ? 'QUALIFY row_number() OVER (PARTITION BY venue, symbol, trade_id ORDER BY recv_ts, ts) = 1'
+          : '';
+      return copy(`SELECT * FROM ${union} ${dedupe} ORDER BY ${SILVER_ORDER}`, path);
+    },
+    async duplicates(files) {
+      const result = await connection.runAndReadAll(
+        `SELECT count(*) - count(DISTINCT (venue, symbol, trade_id)) FROM read_parquet(${sqlList(files)})`,
+      );
+      return Number(result.getRows()[0]?.[0] ?? 0);
     },
     async clear() {
-      closeAppender();
+      await closeAppender();
       await connection.run('DELETE FROM staged');
       staged = 0;
     },
     close() {
-      closeAppender();
+      appender?.closeSync();
       connection.closeSync();
       instance.closeSync();
     },

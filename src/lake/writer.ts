@@ -95,8 +95,16 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     const committed = manifest.offsets[def.name] ?? [];
     pending[def.name] = Array.from({ length: def.config.partitions }, (_, p) => committed[p] ?? 0);
   }
-  const silver: SilverStore = await openSilverStore();
-  const bronze: BronzeStore = createBronzeStore();
+  // Two sets of stores: while one commits in the background (DuckDB writes Parquet on its own
+  // threads), the consumer stages into the other.
+  let silver: SilverStore = await openSilverStore();
+  let spareSilver: SilverStore = await openSilverStore();
+  let bronze: BronzeStore = createBronzeStore();
+  let spareBronze: BronzeStore = createBronzeStore();
+  /** Venue progress as consumed (the manifest has it as of the last commit). */
+  const venues: LakeManifest['venues'] = structuredClone(manifest.venues);
+  let committing: Promise<void> = Promise.resolve();
+  let commitError: unknown;
   const listeners = new Set<(changes: readonly LakeChange[]) => void>();
   let lastFlushMs = clock();
   let consumed = 0;
@@ -123,13 +131,13 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
           await silver.append(trades);
           const nowMs = clock();
           for (const t of trades) {
-            const venue = (manifest.venues[t.venue] ??= {
-              maxTs: t.ts,
-              sealedUntilTs: -1,
-              lastArrivalMs: nowMs,
-            });
-            if (t.ts > venue.maxTs) venue.maxTs = t.ts;
-            venue.lastArrivalMs = nowMs;
+            const venue = venues[t.venue];
+            if (venue === undefined)
+              venues[t.venue] = { maxTs: t.ts, sealedUntilTs: -1, lastArrivalMs: nowMs };
+            else {
+              if (t.ts > venue.maxTs) venue.maxTs = t.ts;
+              venue.lastArrivalMs = nowMs;
+            }
           }
           consumed += trades.length;
         } else {
@@ -144,7 +152,7 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
   const frontiers = (sealAll: boolean): Map<string, UnixMs> => {
     const nowMs = clock();
     const out = new Map<string, UnixMs>();
-    for (const [name, v] of Object.entries(manifest.venues)) {
+    for (const [name, v] of Object.entries(venues)) {
       const newestHourEnd = hourOf(v.maxTs) + HOUR_MS;
       let until = Math.max(
         v.sealedUntilTs,
@@ -167,19 +175,46 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     );
   };
 
-  const flush = async (sealAll: boolean): Promise<void> => {
+  /**
+   * Cuts what is staged (with the offsets it came from) and commits it in the background; the
+   * next cut waits for this commit, so commits stay in order and at most one is in flight.
+   */
+  const startFlush = async (sealAll: boolean): Promise<void> => {
+    await committing;
+    if (commitError !== undefined) throw commitError;
     const nowMs = clock();
-    const result = await commitFlush(manifest, silver, bronze, {
+    const plan = {
       lakeDir,
       sealUntil: frontiers(sealAll),
       bronzeSealBeforeTs: sealAll ? Infinity : hourOf(nowMs - opts.maxOutOfOrdernessMs),
-      offsets: pending,
+      offsets: structuredClone(pending),
+      venues: structuredClone(venues),
       nowMs,
       garbageGraceMs: opts.garbageGraceMs,
-    });
-    manifest = result.manifest;
+    };
+    const cutSilver = silver;
+    const cutBronze = bronze;
+    [silver, spareSilver] = [spareSilver, silver];
+    [bronze, spareBronze] = [spareBronze, bronze];
     lastFlushMs = nowMs;
-    if (result.changes.length > 0) for (const listener of listeners) listener(result.changes);
+    committing = commitFlush(manifest, cutSilver, cutBronze, plan).then(
+      (result) => {
+        manifest = result.manifest;
+        for (const [name, v] of Object.entries(result.manifest.venues)) {
+          const live = venues[name];
+          if (live !== undefined) live.sealedUntilTs = Math.max(live.sealedUntilTs, v.sealedUntilTs);
+        }
+        if (result.changes.length > 0) for (const listener of listeners) listener(result.changes);
+      },
+      (error: unknown) => {
+        commitError ??= error;
+      },
+    );
+  };
+  const flush = async (sealAll: boolean): Promise<void> => {
+    await startFlush(sealAll);
+    await committing;
+    if (commitError !== undefined) throw commitError;
   };
 
   const flushDue = (): boolean =>
@@ -192,7 +227,7 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     async run(signal) {
       while (!signal.aborted) {
         const n = await exclusive(consumeOnce);
-        if (flushDue()) await exclusive(() => flush(false));
+        if (flushDue()) await exclusive(() => startFlush(false));
         if (n === 0) await idle(signal, 200);
       }
       await exclusive(() => flush(false));
@@ -200,7 +235,7 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     catchUp: (catchUpOptions = {}) =>
       exclusive(async () => {
         while ((await consumeOnce()) > 0) {
-          if (silver.stagedRows() >= opts.flushRows) await flush(false);
+          if (silver.stagedRows() >= opts.flushRows) await startFlush(false);
         }
         await flush(catchUpOptions.sealAll === true);
       }),
@@ -212,7 +247,9 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     tradesConsumed: () => consumed,
     async close() {
       await chain;
+      await committing;
       silver.close();
+      spareSilver.close();
     },
   };
 }

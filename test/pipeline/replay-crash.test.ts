@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { Candle, Trade } from '../../src/domain/index.js';
+import { openLakeReader } from '../../src/lake/index.js';
 import { type EventLog, forEachEvent, openFileLog, TOPICS, type TopicDef } from '../../src/log/index.js';
 import { BIN, runCli } from '../cli/helpers.js';
 import { messyFrames, prng, simulatedTrades } from './synthetic.js';
@@ -26,6 +29,51 @@ interface Outcome {
   candlesBySymbol: Map<string, string[]>;
   tradeIds: string[];
   rejected: number;
+  /** `symbol:tradeId` of every silver row, in file order. */
+  silver: string[];
+  /** Per gold job, its rows as JSON (quality without its wall-clock freshness figure). */
+  gold: Map<string, string[]>;
+  /** Temporary files left visible under the lake. */
+  temps: string[];
+}
+
+const GOLD_JOBS = ['quality', 'candles', 'daily_market_metrics', 'top_movers', 'trending', 'reconciliation'];
+
+async function lakeOutcome(dataDir: string): Promise<Pick<Outcome, 'silver' | 'gold' | 'temps'>> {
+  const reader = await openLakeReader(join(dataDir, 'lake'));
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const rows = async (sql: string): Promise<Record<string, unknown>[]> =>
+      (await connection.runAndReadAll(sql)).getRowObjectsJS();
+    const files = reader.dates().flatMap((d) => reader.silverFiles(d, d));
+    const silver =
+      files.length === 0
+        ? []
+        : (
+            await rows(`SELECT symbol, trade_id FROM read_parquet([${files.map((f) => `'${f}'`).join(',')}])`)
+          ).map((r) => `${r['symbol']}:${r['trade_id']}`);
+    const gold = new Map<string, string[]>();
+    for (const job of GOLD_JOBS) {
+      for (const date of reader.dates()) {
+        const path = reader.goldPath(job, date);
+        if (!existsSync(path)) continue;
+        const list = (await rows(`SELECT * FROM read_parquet('${path}') ORDER BY ALL`)).map((r) =>
+          JSON.stringify(job === 'quality' && r['check'] === 'freshness' ? { ...r, value: 0 } : r, (_, v) =>
+            typeof v === 'bigint' ? Number(v) : v,
+          ),
+        );
+        gold.set(`${job}/${date}`, list);
+      }
+    }
+    const temps = (await readdir(join(dataDir, 'lake'), { recursive: true })).filter((f) =>
+      String(f).split('/').pop()?.startsWith('.tmp-'),
+    );
+    return { silver, gold, temps: temps.map(String) };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
 }
 
 async function outcome(dataDir: string): Promise<Outcome> {
@@ -44,7 +92,7 @@ async function outcome(dataDir: string): Promise<Outcome> {
       .flat()
       .map((t) => `${t.symbol}:${t.tradeId}`);
     const rejected = (await readTopic(log, TOPICS.rejected)).flat().length;
-    return { candlesBySymbol, tradeIds, rejected };
+    return { candlesBySymbol, tradeIds, rejected, ...(await lakeOutcome(dataDir)) };
   } finally {
     await log.close();
   }
@@ -105,7 +153,7 @@ describe('replay killed with SIGKILL at random points and restarted', () => {
     let kills = 0;
     let finished = false;
     for (let attempt = 0; attempt < 12 && !finished; attempt++) {
-      const code = await replayKilledAfter(input, dataDir, 150 + Math.floor(random() * 900));
+      const code = await replayKilledAfter(input, dataDir, 150 + Math.floor(random() * 1800));
       if (code === 0) finished = true;
       else kills++;
     }
@@ -127,5 +175,12 @@ describe('replay killed with SIGKILL at random points and restarted', () => {
     }
     assert.ok(reference.rejected > 0, 'the input has malformed frames');
     assert.equal(crashed.rejected, reference.rejected, 'every rejected record once');
+    // The lake: every trade exactly once in silver, in the same order; gold identical; no temp file.
+    assert.equal(reference.silver.length, reference.tradeIds.length, 'silver holds every trade of the log');
+    assert.deepEqual(crashed.silver, reference.silver);
+    assert.deepEqual([...crashed.gold.keys()].sort(), [...reference.gold.keys()].sort());
+    assert.ok(reference.gold.size >= GOLD_JOBS.length, 'every batch job wrote its output');
+    for (const [key, rows] of reference.gold) assert.deepEqual(crashed.gold.get(key), rows, `gold ${key}`);
+    assert.deepEqual(crashed.temps, []);
   });
 });

@@ -3,12 +3,13 @@ import { parseCommandArgs, parsePositiveOption, requireOption } from '../args.js
 import type { Output } from '../output.js';
 import { openPipeline } from '../pipeline.js';
 import { startProgress } from '../progress.js';
+import { describeRun } from './batch.js';
 
 export const REPLAY_HELP = `Usage: crypto-lambda replay --input <file> [options]
 
-Replays a file of trades through the durable log and the speed layer, then exits once the
-speed layer has processed every trade. Closed candles land in the log's candles topic and the
-speed view under --data-dir. Killed at any moment (even with SIGKILL) and started again with
+Replays a file of trades through the durable log, the speed layer and the lake, then, at the
+end of the input, seals the lake's hours and runs the batch jobs over them. Closed candles
+land in the log's candles topic, silver trades and gold views in the lake under --data-dir. Killed at any moment (even with SIGKILL) and started again with
 the same arguments, it resumes where it stopped and ends with exactly the same candles.
 
 Options:
@@ -56,6 +57,10 @@ export async function replayCommand(args: string[], env: ReplayEnv, out: Output)
   try {
     await pipeline.runSource(source);
     await pipeline.runner.caughtUp();
+    progress.stop();
+    // End of input: every hour of the lake is sealed and the batch DAG runs over it.
+    const runs = (await pipeline.batch?.finishInput()) ?? [];
+    for (const run of runs) out.stderr(`${describeRun(run)}\n`);
   } finally {
     progress.stop();
     await pipeline.close();

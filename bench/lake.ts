@@ -1,0 +1,96 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Trade } from '../src/domain/index.js';
+import { createSimulator } from '../src/ingest/index.js';
+import { openLakeWriter } from '../src/lake/index.js';
+import { appendEvents, openFileLog, TOPICS } from '../src/log/index.js';
+import { createCandleOperator, createSpeedRunner } from '../src/speed/index.js';
+
+/**
+ * The lake writer against the speed layer, both consuming the same trades from the embedded
+ * log in this process: the lake must keep up with the speed layer or it lags behind it live.
+ * Speed: the checkpointed runner with the candle operator over 6 intervals (closed candles
+ * appended to the log). Lake: the writer staging into DuckDB, Parquet part files per hour, and
+ * sealing every hour at the end (compaction with dedupe). Trades per second of each.
+ */
+export interface LakeRound {
+  speedPerSec: number;
+  lakePerSec: number;
+  trades: number;
+  lakeFiles: number;
+}
+
+async function simulated(count: number): Promise<Trade[]> {
+  const startTs = Date.UTC(2024, 0, 1);
+  const sim = createSimulator({
+    seed: 7,
+    realtime: false,
+    startTs,
+    tradesPerSec: 400,
+    maxTrades: count,
+    now: () => startTs,
+  });
+  const trades: Trade[] = [];
+  for await (const batch of sim.batches({ signal: new AbortController().signal }))
+    trades.push(...batch.trades);
+  return trades;
+}
+
+/** Writes `count` simulated trades to a fresh log; returns its directory. */
+export async function prepareLog(
+  count: number,
+): Promise<{ dir: string; trades: number; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'cl-bench-lake-'));
+  const log = await openFileLog({ dir: join(dir, 'log') });
+  const trades = await simulated(count);
+  await log.createTopic(TOPICS.trades.name, TOPICS.trades.config);
+  for (let i = 0; i < trades.length; i += 10_000)
+    await appendEvents(log, TOPICS.trades, trades.slice(i, i + 10_000));
+  await log.close();
+  return { dir, trades: trades.length, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export async function speedRate(dir: string, round: number, trades: number): Promise<number> {
+  const log = await openFileLog({ dir: join(dir, 'log') });
+  const controller = new AbortController();
+  try {
+    const runner = await createSpeedRunner(
+      {
+        log,
+        operator: createCandleOperator({ openUpdates: 'on-drain' }),
+        checkpointPath: join(dir, `speed-${round}.json`),
+        onCandle: () => undefined,
+      },
+      { live: false, checkpointIntervalMs: 1000 },
+    );
+    const t0 = performance.now();
+    const running = runner.run(controller.signal);
+    await runner.caughtUp();
+    const seconds = (performance.now() - t0) / 1000;
+    controller.abort();
+    await running;
+    return trades / seconds;
+  } finally {
+    await log.close();
+  }
+}
+
+export async function lakeRate(
+  dir: string,
+  round: number,
+  trades: number,
+): Promise<{ perSec: number; files: number }> {
+  const log = await openFileLog({ dir: join(dir, 'log') });
+  try {
+    const lake = await openLakeWriter(log, { lakeDir: join(dir, `lake-${round}`), live: false });
+    const t0 = performance.now();
+    await lake.catchUp({ sealAll: true });
+    const seconds = (performance.now() - t0) / 1000;
+    const files = Object.values(lake.manifest().hours).reduce((n, h) => n + h.files.length, 0);
+    await lake.close();
+    return { perSec: trades / seconds, files };
+  } finally {
+    await log.close();
+  }
+}

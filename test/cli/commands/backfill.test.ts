@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { openLakeReader } from '../../../src/lake/index.js';
+import { BIN, FIXTURES, runCli } from '../helpers.js';
+
+const DAY_MS = 86_400_000;
+const DAYS = ['2019-10-11', '2019-10-12', '2019-10-13'];
+const JOBS = ['quality', 'candles', 'daily_market_metrics', 'top_movers', 'trending', 'reconciliation'];
+
+/** Three days of real Binance aggTrades: the fixture day, and copies shifted by one and two days. */
+async function writeDays(dir: string): Promise<void> {
+  const text = gunzipSync(
+    readFileSync(`${FIXTURES}binance/xrpeth-2019-10-11/XRPETH-aggTrades-2019-10-11.csv.gz`),
+  ).toString('utf8');
+  const [header, ...rows] = text.trim().split('\n');
+  await mkdir(dir, { recursive: true });
+  for (const [k, day] of DAYS.entries()) {
+    const shifted = rows.map((row) => {
+      const c = row.split(',');
+      const id = (n: string | undefined): string => String(Number(n) + k * 1_000_000);
+      return [id(c[0]), c[1], c[2], id(c[3]), id(c[4]), String(Number(c[5]) + k * DAY_MS), c[6], c[7]].join(
+        ',',
+      );
+    });
+    await writeFile(join(dir, `XRPETH-aggTrades-${day}.csv`), `${[header, ...shifted].join('\n')}\n`);
+  }
+}
+
+/** Every gold row of every job and day, as JSON (quality without its wall-clock freshness figure). */
+async function goldRows(dataDir: string): Promise<Map<string, string[]>> {
+  const reader = await openLakeReader(join(dataDir, 'lake'));
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const out = new Map<string, string[]>();
+  try {
+    for (const job of JOBS) {
+      for (const day of DAYS) {
+        const rows = (
+          await connection.runAndReadAll(
+            `SELECT * FROM read_parquet('${reader.goldPath(job, day)}') ORDER BY ALL`,
+          )
+        ).getRowObjectsJS();
+        out.set(
+          `${job}/${day}`,
+          rows.map((r) =>
+            JSON.stringify(r['check'] === 'freshness' ? { ...r, value: 0 } : r, (_, v) =>
+              typeof v === 'bigint' ? Number(v) : v,
+            ),
+          ),
+        );
+      }
+    }
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  return out;
+}
+
+describe('crypto-lambda backfill', () => {
+  let dir: string;
+  let input: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cl-backfill-'));
+    input = join(dir, 'dumps');
+    await writeDays(input);
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('loads several days into the lake, runs the DAG day by day with progress, and a re-run changes nothing', async () => {
+    const dataDir = join(dir, 'a');
+    const args = [
+      'backfill',
+      '--from',
+      DAYS[0] ?? '',
+      '--to',
+      DAYS[2] ?? '',
+      '--input',
+      input,
+      '--data-dir',
+      dataDir,
+    ];
+    const first = await runCli(args);
+    assert.equal(first.code, 0, first.stderr);
+    for (const [i, day] of DAYS.entries()) {
+      assert.match(
+        first.stderr,
+        new RegExp(`\\[day ${i + 1}/3 ${day}\\] XRPETH-aggTrades-${day}\\.csv: 5929 new trades`),
+      );
+      for (const job of JOBS) assert.match(first.stderr, new RegExp(`✓ ${job} ${day}: succeeded`));
+    }
+    assert.match(first.stderr, /backfill done: batch watermark 2019-10-14T00:00:00\.000Z/);
+    const status = await runCli(['batch', 'status', '--data-dir', dataDir]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /batch watermark: 2019-10-14T00:00:00\.000Z/);
+    assert.match(status.stdout, /days due: none/);
+
+    const manifest = await readFile(join(dataDir, 'lake', '_manifest.json'), 'utf8');
+    const runs = await readFile(join(dataDir, 'lake', '_batch', 'runs.jsonl'), 'utf8');
+    const again = await runCli(args);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /XRPETH-aggTrades-2019-10-12\.csv: 0 new trades/);
+    assert.match(again.stderr, /\[day 3\/3 2019-10-13\] batch views up to date/);
+    assert.equal(
+      await readFile(join(dataDir, 'lake', '_batch', 'runs.jsonl'), 'utf8'),
+      runs,
+      'no job ran again',
+    );
+    const lakeAfter = JSON.parse(await readFile(join(dataDir, 'lake', '_manifest.json'), 'utf8')) as {
+      hours: unknown;
+    };
+    assert.deepEqual(lakeAfter.hours, (JSON.parse(manifest) as { hours: unknown }).hours, 'silver unchanged');
+
+    // Day 2's metrics compare with day 1's close.
+    const daily = (await goldRows(dataDir)).get('daily_market_metrics/2019-10-12') ?? [];
+    assert.equal(daily.length, 1);
+    assert.equal(
+      (JSON.parse(daily[0] ?? '{}') as { change: number }).change,
+      0,
+      'the copy closes where day 1 did',
+    );
+  });
+
+  it('killed mid-way and run again, it resumes and ends with the same gold as a run that never stopped', async () => {
+    const dataDir = join(dir, 'b');
+    const args = [
+      'backfill',
+      '--from',
+      DAYS[0] ?? '',
+      '--to',
+      DAYS[2] ?? '',
+      '--input',
+      input,
+      '--data-dir',
+      dataDir,
+    ];
+    // Kill it once day 2 starts: day 1 is done, day 2 is loading.
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        if (chunk.includes('[day 2/3')) child.kill('SIGKILL');
+      });
+      child.on('error', reject);
+      child.on('close', (_code, signal) => {
+        assert.equal(signal, 'SIGKILL');
+        resolve();
+      });
+    });
+    const resumed = await runCli(args);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, /XRPETH-aggTrades-2019-10-11\.csv: 0 new trades/);
+    assert.deepEqual(await goldRows(dataDir), await goldRows(join(dir, 'a')));
+  });
+});

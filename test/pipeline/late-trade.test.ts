@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { openPipeline } from '../../src/cli/pipeline.js';
+import type { Trade } from '../../src/domain/index.js';
+import type { Source, SourceBatch } from '../../src/ingest/index.js';
+import { buildServer } from '../../src/serve/index.js';
+
+const T0 = Date.UTC(2019, 9, 11);
+const MIN = 60_000;
+
+/** A source that delivers the given batches of trades in order, then finishes. */
+function listSource(name: string, batches: Trade[][]): Source {
+  let state: ReturnType<Source['state']> = 'idle';
+  return {
+    name,
+    state: () => state,
+    async *batches(): AsyncIterable<SourceBatch> {
+      state = 'running';
+      for (const [i, trades] of batches.entries())
+        yield { trades, rejected: [], ignored: 0, position: String(i) };
+      state = 'finished';
+    },
+  };
+}
+
+let id = 1000;
+const trade = (ts: number, price: number): Trade => ({
+  venue: 'binance',
+  symbol: 'XRP-ETH',
+  tradeId: String(id++),
+  ts,
+  price,
+  qty: 2,
+  side: 'buy',
+  count: 1,
+  recvTs: ts + 5,
+});
+
+async function readParquet(path: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    return (
+      await connection.runAndReadAll(`SELECT * FROM read_parquet('${path}') ORDER BY ALL`)
+    ).getRowObjectsJS();
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe('a trade later than the allowed lateness', () => {
+  it('the speed view misses it, reconciliation reports it, and the API then serves the corrected candle from batch', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'cl-late-'));
+    try {
+      const pipeline = await openPipeline({ dataDir, live: false });
+      const onTime = [trade(T0 + 10_000, 1), trade(T0 + MIN + 10_000, 2), trade(T0 + 2 * MIN + 10_000, 3)];
+      // Watermark 00:04:59 passes 00:01's end (00:02) + 60 s: a trade for 00:01 now is dropped.
+      const later = [trade(T0 + 5 * MIN, 4)];
+      const late = trade(T0 + MIN + 30_000, 9);
+      await pipeline.runSource(listSource('test', [onTime, later, [late], [trade(T0 + 10 * MIN, 5)]]));
+      await pipeline.runner.caughtUp();
+      assert.equal(pipeline.operator.counters().lateDropped, 1);
+      const speed1 = pipeline.view.candles({
+        venue: 'binance',
+        symbol: 'XRP-ETH',
+        interval: '1m',
+        from: T0 + MIN,
+        to: T0 + MIN,
+        limit: 1,
+      });
+      assert.equal(speed1[0]?.trades, 1, 'the speed view misses the late trade');
+
+      const runs = (await pipeline.batch?.finishInput()) ?? [];
+      assert.deepEqual(
+        runs.map((r) => [r.job, r.status]),
+        [
+          ['quality', 'succeeded'],
+          ['candles', 'succeeded'],
+          ['daily_market_metrics', 'succeeded'],
+          ['top_movers', 'succeeded'],
+          ['trending', 'succeeded'],
+          ['reconciliation', 'succeeded'],
+        ].filter(([job]) => runs.some((r) => r.job === job)),
+      );
+      assert.equal(runs.length, 6);
+      const reader = pipeline.batch?.reader;
+      const diffs = await readParquet(reader?.goldPath('reconciliation', '2019-10-11') ?? '');
+      const minute = diffs.filter((d) => d['interval'] === '1m');
+      assert.deepEqual(
+        minute.map((d) => [Number(d['open_time']), d['field'], d['speed'], d['batch'], d['cause']]),
+        [[T0 + MIN, 'trades', 1, 2, 'late_trade']],
+      );
+      assert.ok(
+        diffs.every((d) => d['cause'] === 'late_trade' && Number(d['open_time']) <= T0 + MIN),
+        'only the late trade’s buckets differ',
+      );
+
+      const app = buildServer(pipeline.deps);
+      const response = await app.inject({
+        url: `/api/v1/candles?symbol=XRP-ETH&interval=1m&from=${T0}&to=${T0 + 3 * MIN}`,
+      });
+      assert.equal(response.statusCode, 200);
+      const body = response.json() as {
+        candles: { openTime: number; trades: number; high: number; close: number; source: string }[];
+        watermarks: { batch: number | null; speed: number | null };
+      };
+      assert.equal(body.watermarks.batch, T0 + 3_600_000);
+      const corrected = body.candles.find((c) => c.openTime === T0 + MIN);
+      assert.deepEqual(corrected && [corrected.trades, corrected.high, corrected.close, corrected.source], [
+        2,
+        9,
+        9,
+        'batch',
+      ]);
+      assert.ok(body.candles.every((c) => c.source === 'batch'));
+      await app.close();
+      await pipeline.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
