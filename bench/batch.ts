@@ -171,7 +171,7 @@ export async function batchRound(connection: DuckDBConnection, silver: SilverSet
   const reference = await rate(silver.trades, async () => {
     await connection.run(`CREATE OR REPLACE TEMP TABLE ${out} AS
       SELECT venue, symbol, ts // 60000 AS b, min(price), max(price), sum(qty), sum(price * qty), sum(count)
-      FROM read_parquet(${sqlFileList(silver.files)}) GROUP BY ALL`);
+      FROM read_parquet(${sqlFileList(silver.files)}, hive_partitioning = false) GROUP BY ALL`);
   });
   let planMs = 0;
   const candles = await rate(silver.trades, async () => {

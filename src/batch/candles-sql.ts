@@ -276,7 +276,7 @@ export async function silverCandleSources(
     }
   }
   return [...groups].map(([venue, g]) => ({
-    relation: `read_parquet(${sqlFileList(g.files)}, union_by_name = true)`,
+    relation: `read_parquet(${sqlFileList(g.files)}, union_by_name = true, hive_partitioning = false)`,
     orderKey: orderKeySql(g.keys),
     ...(singleVenue ? { venue } : {}),
   }));

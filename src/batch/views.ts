@@ -85,7 +85,7 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
         let candles = cache.get(key);
         if (candles === undefined) {
           const rows = await query(
-            `SELECT * FROM read_parquet(${sqlText(path)}) WHERE venue = ${sqlText(q.venue)}
+            `SELECT * FROM read_parquet(${sqlText(path)}, hive_partitioning = false) WHERE venue = ${sqlText(q.venue)}
              AND symbol = ${sqlText(q.symbol)} AND interval = ${sqlText(q.interval)} ORDER BY open_time`,
           );
           candles = rows.map((r) => toCandle(camel(r)));
@@ -101,14 +101,16 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
       const found =
         date === undefined ? latest('daily_market_metrics') : pathFor('daily_market_metrics', date);
       if (found === undefined) return [];
-      const rows = await query(`SELECT * FROM read_parquet(${sqlText(found.path)}) ORDER BY venue, symbol`);
+      const rows = await query(
+        `SELECT * FROM read_parquet(${sqlText(found.path)}, hive_partitioning = false) ORDER BY venue, symbol`,
+      );
       return rows.map((r) => camel(r) as unknown as DailyMarketMetric);
     },
     async movers(period, type, limit) {
       const found = latest('top_movers');
       if (found === undefined) return [];
       const rows = await query(
-        `SELECT * FROM read_parquet(${sqlText(found.path)}) WHERE period = ${sqlText(period)}
+        `SELECT * FROM read_parquet(${sqlText(found.path)}, hive_partitioning = false) WHERE period = ${sqlText(period)}
          AND type = ${sqlText(type)} ORDER BY rank LIMIT ${Math.max(0, Math.floor(limit))}`,
       );
       return rows.map((r) => camel(r) as unknown as Mover);
@@ -117,8 +119,8 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
       const found = latest('trending');
       if (found === undefined) return [];
       const rows = await query(
-        `SELECT * FROM read_parquet(${sqlText(found.path)})
-         WHERE hour_ts = (SELECT max(hour_ts) FROM read_parquet(${sqlText(found.path)}))
+        `SELECT * FROM read_parquet(${sqlText(found.path)}, hive_partitioning = false)
+         WHERE hour_ts = (SELECT max(hour_ts) FROM read_parquet(${sqlText(found.path)}, hive_partitioning = false))
          ORDER BY rank LIMIT ${Math.max(0, Math.floor(limit))}`,
       );
       return rows.map((r) => camel(r) as unknown as TrendingScore);
@@ -126,7 +128,9 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
     async quality(date) {
       const found = date === undefined ? latest('quality', true) : pathFor('quality', date);
       if (found === undefined) return [];
-      const rows = await query(`SELECT * FROM read_parquet(${sqlText(found.path)}) ORDER BY ALL`);
+      const rows = await query(
+        `SELECT * FROM read_parquet(${sqlText(found.path)}, hive_partitioning = false) ORDER BY ALL`,
+      );
       return rows.map((r) => camel(r) as unknown as QualityCheck);
     },
     async runs(limit) {

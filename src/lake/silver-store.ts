@@ -168,7 +168,8 @@ export async function openSilverStore(): Promise<SilverStore> {
       ),
     async compact(venue, hourTs, files, withStaged, path) {
       const parts: string[] = [];
-      if (files.length > 0) parts.push(`SELECT * FROM read_parquet(${sqlList(files)})`);
+      if (files.length > 0)
+        parts.push(`SELECT * FROM read_parquet(${sqlList(files)}, hive_partitioning = false)`);
       if (withStaged)
         parts.push(`SELECT ${SILVER_COLUMNS} FROM ${STAGED} WHERE ${hourFilter(venue, hourTs)}`);
       await closeAppender();
@@ -186,7 +187,7 @@ export async function openSilverStore(): Promise<SilverStore> {
     },
     async duplicates(files) {
       const result = await connection.runAndReadAll(
-        `SELECT count(*) - count(DISTINCT (venue, symbol, trade_id)) FROM read_parquet(${sqlList(files)})`,
+        `SELECT count(*) - count(DISTINCT (venue, symbol, trade_id)) FROM read_parquet(${sqlList(files)}, hive_partitioning = false)`,
       );
       return Number(result.getRows()[0]?.[0] ?? 0);
     },

@@ -70,7 +70,9 @@ export async function readParquet(files: readonly string[]): Promise<SilverRow[]
   const connection = await instance.connect();
   try {
     const list = files.map((f) => `'${f}'`).join(', ');
-    const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet([${list}])`);
+    const reader = await connection.runAndReadAll(
+      `SELECT * FROM read_parquet([${list}], hive_partitioning = false)`,
+    );
     return reader.getRowObjectsJS().map((r) => ({
       ...(r as unknown as SilverRow),
       id_num: r['id_num'] === null ? null : Number(r['id_num']),

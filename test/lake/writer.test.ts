@@ -96,10 +96,24 @@ describe('lake writer: silver', () => {
         false,
         'the replaced file is deleted once past the grace period',
       );
+      const merged = await readParquet(after);
       assert.deepEqual(
-        (await readParquet(after)).map((r) => r.trade_id),
+        merged.map((r) => r.trade_id),
         [first.tradeId, late.tradeId],
       );
+      // Exactly the silver columns: nothing picked up from the hive-style path (date=…/venue=…).
+      assert.deepEqual(Object.keys(merged[0] ?? {}), [
+        'venue',
+        'symbol',
+        'trade_id',
+        'id_num',
+        'ts',
+        'price',
+        'qty',
+        'is_buy',
+        'count',
+        'recv_ts',
+      ]);
       assert.deepEqual(
         changes.map((c) => [c.kind, c.hourTs, c.generation]),
         [

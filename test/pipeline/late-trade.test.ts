@@ -118,6 +118,16 @@ describe('a trade later than the allowed lateness', () => {
         'batch',
       ]);
       assert.ok(body.candles.every((c) => c.source === 'batch'));
+      const daily = await app.inject({ url: '/api/v1/markets/daily' });
+      const dailyBody = daily.json() as {
+        date: string;
+        markets: { date: string; symbol: string; trades: number }[];
+      };
+      assert.equal(dailyBody.date, '2019-10-11');
+      assert.deepEqual(
+        dailyBody.markets.map((m) => [m.date, m.symbol, m.trades]),
+        [['2019-10-11', 'XRP-ETH', 6]],
+      );
       await app.close();
       await pipeline.close();
     } finally {

@@ -116,7 +116,7 @@ ORDER BY "check", venue, symbol`;
   });
   const failed = await readRows(
     ctx,
-    `SELECT "check", venue, symbol, value FROM read_parquet(${sqlString(ctx.outputPath)})
+    `SELECT "check", venue, symbol, value FROM read_parquet(${sqlString(ctx.outputPath)}, hive_partitioning = false)
      WHERE status = 'fail' ORDER BY "check", venue, symbol`,
   );
   if (failed.length === 0) return { rows, status: 'ok' };

@@ -136,7 +136,7 @@ async function goldCandles(ctx: JobContext): Promise<Candle[]> {
   const path = ctx.goldFile('candles', ctx.date);
   if (path === undefined) return [];
   const reader = await ctx.connection.runAndReadAll(
-    `SELECT * FROM read_parquet(${sqlString(path)}) WHERE close_time < ${ctx.untilTs}`,
+    `SELECT * FROM read_parquet(${sqlString(path)}, hive_partitioning = false) WHERE close_time < ${ctx.untilTs}`,
   );
   return reader.getRowObjectsJS().map((r) => ({
     venue: String(r['venue']),

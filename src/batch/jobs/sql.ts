@@ -86,7 +86,7 @@ function parquetRelation(files: readonly string[], columns: Columns): string {
     const nulls = columns.map(([name, type]) => `CAST(NULL AS ${type}) AS ${quoteIdent(name)}`);
     return `(SELECT ${nulls.join(', ')} WHERE false)`;
   }
-  return `(SELECT ${list.join(', ')} FROM read_parquet(${sqlFileList(files)}, union_by_name = true))`;
+  return `(SELECT ${list.join(', ')} FROM read_parquet(${sqlFileList(files)}, union_by_name = true, hive_partitioning = false))`;
 }
 
 /** Silver trades of `files` (see `job.ts` for the columns), empty without files. */
