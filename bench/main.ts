@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { batchRound, openBenchDb, syntheticSilver } from './batch.js';
 import { generateFrames } from './frames.js';
+import { lakeRate, prepareLog, speedRate } from './lake.js';
 import { wsLatency } from './latency.js';
 import { jsonParseRate, pipelineRate, writeFramesFile } from './throughput.js';
 
 /**
- * `npm run bench [-- --quick] [-- --soak <minutes>] [-- --only throughput|latency|batch]
+ * `npm run bench [-- --quick] [-- --soak <minutes>] [-- --only throughput|latency|lake|batch]
  * [-- --batch-trades <n>]`: each figure beside its reference or budget, measured in the same run
  * (the machines are shared and noisy; ratios hold where absolute rates drift). With --quick the
  * last line is a JSON object of the throughput figures, and the batch run uses 10M trades
@@ -129,6 +130,32 @@ if (only === undefined || only === 'batch') {
     `batch candles job (1m 5m 15m 1h 4h 1d, one run per day, Parquet out): ${fmt(best.job)} trades/s: ` +
       `ratio ${(best.job / best.reference).toFixed(2)}; per CPU second ${fmt(best.jobCpu)}: ` +
       `ratio ${(best.jobCpu / best.referenceCpu).toFixed(2)}\n`,
+  );
+}
+
+if (only === undefined || only === 'lake') {
+  const count = quick ? 300_000 : 2_000_000;
+  console.log(`# lake writer vs speed layer: the same ${fmt(count)} trades consumed from the embedded log`);
+  const prepared = await prepareLog(count);
+  let bestSpeed = 0;
+  let bestLake = 0;
+  try {
+    for (let round = 1; round <= 3; round++) {
+      const speed = await speedRate(prepared.dir, round, prepared.trades);
+      const lake = await lakeRate(prepared.dir, round, prepared.trades);
+      bestSpeed = Math.max(bestSpeed, speed);
+      bestLake = Math.max(bestLake, lake.perSec);
+      console.log(
+        `round ${round}: speed layer ${fmt(speed)} trades/s; lake writer ${fmt(lake.perSec)} trades/s ` +
+          `(${lake.files} silver files), ratio ${(lake.perSec / speed).toFixed(2)}`,
+      );
+    }
+  } finally {
+    await prepared.cleanup();
+  }
+  console.log(
+    `lake writer: ${fmt(bestLake)} trades/s vs speed layer ${fmt(bestSpeed)} trades/s: ` +
+      `ratio ${(bestLake / bestSpeed).toFixed(2)} (goal ≥ 1.00)\n`,
   );
 }
 
