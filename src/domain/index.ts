@@ -28,6 +28,7 @@ export { type Candle, CandleSchema, type CandleState, IntervalSchema } from './c
 export { DEFAULT_DECIMALS, formatDecimal, roundTo } from './decimal.js';
 export { CryptoLambdaError, isCryptoLambdaError } from './errors.js';
 export { bucketStart, INTERVAL_MS, INTERVALS, type Interval, isInterval } from './intervals.js';
+export { type RawBatch, RawBatchSchema } from './raw.js';
 export { type Rejected, RejectedSchema } from './rejected.js';
 export { binanceToCanonical, canonicalToBinance, isCanonicalSymbol } from './symbols.js';
 export {

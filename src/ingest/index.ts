@@ -24,7 +24,14 @@ export {
 export { openReplay } from './replay/replay.js';
 export { DEFAULT_SIM_SYMBOLS, type SimSymbol } from './simulator/market.js';
 export { createSimulator, SIMULATOR_DEFAULTS, type SimulatorOptions } from './simulator/simulator.js';
-export type { Source, SourceBatch, SourceRunOptions, SourceState, SourceStatus } from './source.js';
+export type {
+  RawPart,
+  Source,
+  SourceBatch,
+  SourceRunOptions,
+  SourceState,
+  SourceStatus,
+} from './source.js';
 export {
   runInWorker,
   WORKER_SOURCE_DEFAULTS,

@@ -38,9 +38,31 @@ export interface SourceBatch {
   ignored: number;
   /**
    * Opaque resume position after this batch (a replay's line number). Once the batch is in
-   * the log, storing it lets a restarted source skip what it already delivered.
+   * the log, storing it lets a restarted source skip what it already delivered. A source that
+   * fills `raw` gives each batch its own position: the log writer drops a raw record whose
+   * `(source, position)` it has appended already.
    */
   position: string;
+  /**
+   * The payloads this batch was made from, exactly as received, for the `raw` topic (bronze).
+   * Absent from a source that receives nothing (the simulator), and from a batch that carries
+   * `encodedRaw` instead.
+   */
+  raw?: RawPart;
+  /**
+   * The batch's raw record already in the `raw` topic's binary layout, byte for byte
+   * `TOPICS.raw.codec.encode({ source: <this source's name>, position, ...raw })`: a source that
+   * encoded it elsewhere (a worker thread) saves the log writer decoding and encoding again.
+   */
+  encodedRaw?: Uint8Array;
+}
+
+/** A batch's payloads as received (`RawBatch` without what the source and batch already say). */
+export interface RawPart {
+  /** When the payloads were received (or read, for a file without receive times), ms. */
+  recvTs: number;
+  /** Each payload exactly as received, in order: a line of a file, a WebSocket frame's text. */
+  payloads: string[];
 }
 
 export interface SourceStatus {

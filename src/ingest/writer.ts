@@ -12,14 +12,22 @@ import {
   writeFileAtomic,
 } from '../log/index.js';
 import { createDedupeWindow, type DedupeWindow } from './dedupe.js';
+import {
+  createRawRun,
+  parseWriterState,
+  type RawRun,
+  rememberRawRecords,
+  type WriterState,
+} from './raw-capture.js';
 import type { Source, SourceBatch } from './source.js';
 
 /**
  * The log writer: takes a source's batches, drops trades already in the log (by
- * `(venue, symbol, tradeId)`) and rejected records already there (by their origin, a file and
- * line), appends the rest, and only then stores the
- * source's resume position. A crash between the append and the position save makes the source
- * deliver some trades again on restart; the dedupe window, rebuilt from the log's tail, drops them.
+ * `(venue, symbol, tradeId)`), rejected records already there (by their origin, a file and
+ * line) and raw records already there (by source and batch position), appends the rest, and
+ * only then stores the source's resume position. A crash between the append and the position
+ * save makes the source deliver some batches again on restart; the dedupe window, rebuilt from
+ * the log, drops them.
  */
 export interface IngestWriterOptions {
   /**
@@ -43,6 +51,14 @@ export interface IngestWriterOptions {
    * @default 4
    */
   maxBatchesInFlight: number;
+  /**
+   * Append each batch's payloads as received (`SourceBatch.raw` / `encodedRaw`) to the `raw`
+   * topic, one record per batch, for the lake's bronze layer. Exactly once when a restarted
+   * source delivers the same batches again (same options); a batch cut differently (another
+   * `batchSize`) is appended again, so a reader that needs each payload once dedupes by position.
+   * @default true
+   */
+  captureRaw: boolean;
 }
 
 export const INGEST_WRITER_DEFAULTS: IngestWriterOptions = {
@@ -50,6 +66,7 @@ export const INGEST_WRITER_DEFAULTS: IngestWriterOptions = {
   positionSaveEveryTrades: 50_000,
   dedupeTailRecords: 200_000,
   maxBatchesInFlight: 4,
+  captureRaw: true,
 };
 
 export interface IngestCounters {
@@ -57,6 +74,8 @@ export interface IngestCounters {
   rejected: number;
   duplicates: number;
   ignored: number;
+  /** Raw records appended to the `raw` topic (one per batch with payloads). */
+  raw: number;
 }
 
 export interface IngestWriter {
@@ -81,10 +100,12 @@ export async function createIngestWriter(
 ): Promise<IngestWriter> {
   const opts: IngestWriterOptions = { ...INGEST_WRITER_DEFAULTS, ...options };
   const positionsPath = join(stateDir, 'positions.json');
-  const positions = ((await readJsonFile(positionsPath)) ?? {}) as Record<string, string>;
-  await log.createTopic(TOPICS.trades.name, TOPICS.trades.config);
-  await log.createTopic(TOPICS.rejected.name, TOPICS.rejected.config);
-  const dedupe = await rebuildDedupe(log, opts.dedupeTailRecords);
+  const state: WriterState = parseWriterState(await readJsonFile(positionsPath));
+  const { positions, rawScanFrom } = state;
+  for (const topic of [TOPICS.trades, TOPICS.rejected, TOPICS.raw]) {
+    await log.createTopic(topic.name, topic.config);
+  }
+  const dedupe = await rebuildDedupe(log, state, opts.dedupeTailRecords);
   const countersBySource = new Map<string, IngestCounters>();
   const keys = createSeriesKeys();
   // Saves run one after another in the background (each is an fsync): the pipeline does not
@@ -92,9 +113,8 @@ export async function createIngestWriter(
   let saving: Promise<void> = Promise.resolve();
   let saveError: unknown;
 
-  const savePosition = (name: string, position: string): Promise<void> => {
-    positions[name] = position;
-    const snapshot = JSON.stringify(positions);
+  const persist = (): Promise<void> => {
+    const snapshot = JSON.stringify(state);
     saving = saving.then(() =>
       writeFileAtomic(positionsPath, snapshot).catch((error: unknown) => {
         saveError ??= error;
@@ -102,15 +122,24 @@ export async function createIngestWriter(
     );
     return saving;
   };
+  const savePosition = (name: string, position: string, rawNext: number | undefined): Promise<void> => {
+    positions[name] = position;
+    // Raw records this run appended up to here are covered now; any later ones lie after them.
+    if (rawNext !== undefined) rawScanFrom[name] = rawNext;
+    return persist();
+  };
 
   return {
     counters: () => countersBySource,
     async run(source, signal) {
-      const counters: IngestCounters = { trades: 0, rejected: 0, duplicates: 0, ignored: 0 };
+      const counters: IngestCounters = { trades: 0, rejected: 0, duplicates: 0, ignored: 0, raw: 0 };
       countersBySource.set(source.name, counters);
       let lastSaveMs = Date.now();
       let tradesSinceSave = 0;
       let pending: string | undefined;
+      // The offset after the last raw record this run appended, as of the last batch acknowledged.
+      let rawNext: number | undefined;
+      const rawRun = opts.captureRaw ? createRawRun(log, source.name, state, dedupe, persist) : undefined;
       const fromPosition = positions[source.name];
       const runOptions = fromPosition === undefined ? { signal } : { signal, fromPosition };
       // Up to `maxBatchesInFlight` appends are in flight while the source parses the next batch:
@@ -119,9 +148,10 @@ export async function createIngestWriter(
       let previous: Promise<void> = Promise.resolve();
       const inFlight: Promise<void>[] = [];
       for await (const batch of source.batches(runOptions)) {
-        const appended = appendBatch(log, batch, dedupe, keys, counters, onAppended);
-        const step = Promise.all([previous, appended]).then(([, fresh]) => {
+        const appended = appendBatch(log, batch, dedupe, keys, counters, onAppended, rawRun);
+        const step = Promise.all([previous, appended]).then(([, { fresh, rawEnd }]) => {
           if (saveError !== undefined) throw saveError;
+          if (rawEnd !== undefined) rawNext = rawEnd;
           tradesSinceSave += fresh;
           pending = batch.position;
           const nowMs = Date.now();
@@ -129,7 +159,7 @@ export async function createIngestWriter(
             nowMs - lastSaveMs >= opts.positionSaveIntervalMs ||
             tradesSinceSave >= opts.positionSaveEveryTrades
           ) {
-            void savePosition(source.name, pending);
+            void savePosition(source.name, pending, rawNext);
             pending = undefined;
             lastSaveMs = nowMs;
             tradesSinceSave = 0;
@@ -142,7 +172,13 @@ export async function createIngestWriter(
         if (inFlight.length >= opts.maxBatchesInFlight) await inFlight.shift();
       }
       await previous;
-      if (pending !== undefined) await savePosition(source.name, pending);
+      if (pending !== undefined) await savePosition(source.name, pending, rawNext);
+      // Every batch delivered is covered; a run that appended raw records has gone past any an
+      // earlier run left, so none can come again. (A run that only met duplicates keeps the entry.)
+      if (rawNext !== undefined) {
+        delete rawScanFrom[source.name];
+        await persist();
+      }
       await saving;
       if (saveError !== undefined) throw saveError;
       return counters;
@@ -157,7 +193,8 @@ async function appendBatch(
   keys: SeriesKeys,
   counters: IngestCounters,
   onAppended: AppendedListener | undefined,
-): Promise<number> {
+  rawRun: RawRun | undefined,
+): Promise<{ fresh: number; rawEnd: number | undefined }> {
   const { trades } = TOPICS;
   const fresh: Trade[] = [];
   const records: AppendRecord[] = [];
@@ -174,6 +211,8 @@ async function appendBatch(
     records.push({ key, ts: trades.ts(trade), value: encoded?.[i] ?? trades.codec.encode(trade) });
   }
   const rejectedFresh = batch.rejected.filter((r) => !dedupe.seen(rejectedKey(r), r.origin));
+  // Called before the other appends so raw records keep batch order; awaited with them.
+  const rawAppended = rawRun?.append(batch);
   const writes: Promise<unknown>[] = [];
   if (fresh.length > 0) {
     writes.push(log.append(trades.name, records).then((acks) => onAppended?.(fresh, acks)));
@@ -181,11 +220,12 @@ async function appendBatch(
   if (rejectedFresh.length > 0) {
     writes.push(appendEvents(log, TOPICS.rejected, rejectedFresh));
   }
-  await Promise.all(writes);
+  const [rawEnd] = await Promise.all([rawAppended, ...writes]);
   counters.trades += fresh.length;
   counters.rejected += rejectedFresh.length;
   counters.ignored += batch.ignored;
-  return fresh.length;
+  if (rawEnd !== undefined) counters.raw++;
+  return { fresh: fresh.length, rawEnd: rawEnd as number | undefined };
 }
 
 /** The trades topic's key of a trade, made once per series rather than once per trade. */
@@ -226,10 +266,11 @@ function rejectedKey(r: Rejected): string {
   return `rejected:${r.stage}`;
 }
 
-async function rebuildDedupe(log: EventLog, tailRecords: number): Promise<DedupeWindow> {
+async function rebuildDedupe(log: EventLog, state: WriterState, tailRecords: number): Promise<DedupeWindow> {
   const dedupe = createDedupeWindow();
   await readTail(log, TOPICS.trades, tailRecords, (t) => dedupe.seen(TOPICS.trades.key(t), t.tradeId));
   await readTail(log, TOPICS.rejected, tailRecords, (r) => dedupe.seen(rejectedKey(r), r.origin));
+  await rememberRawRecords(log, state, dedupe);
   return dedupe;
 }
 

@@ -18,6 +18,13 @@ export {
   type StoredRecord,
   type TopicConfig,
 } from './event-log.js';
+export {
+  decodeRawBatchHeader,
+  encodeRawBatch,
+  forEachRawPayload,
+  type RawBatchHeader,
+  rawBatchCodec,
+} from './raw-codec.js';
 export { type Codec, type EventMap, jsonCodec, TOPICS, type TopicDef } from './topics.js';
 export { decodeTradeAt, encodedTradeBytes, encodeTradeInto, tradeBinaryCodec } from './trade-codec.js';
 export {

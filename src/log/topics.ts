@@ -1,5 +1,6 @@
-import type { Candle, Rejected, Trade } from '../domain/index.js';
+import type { Candle, RawBatch, Rejected, Trade } from '../domain/index.js';
 import type { TopicConfig } from './event-log.js';
+import { rawBatchCodec } from './raw-codec.js';
 import { tradeBinaryCodec } from './trade-codec.js';
 
 /** Turns a record into bytes and back. */
@@ -34,6 +35,8 @@ export function jsonCodec<T>(): Codec<T> {
 
 /** The records carried by each topic, keyed by kind. */
 export interface EventMap {
+  /** Every source batch's payloads as received, for bronze (one record per batch). */
+  raw: RawBatch;
   trades: Trade;
   rejected: Rejected;
   candles: Candle;
@@ -44,6 +47,14 @@ const DAY_MS = 86_400_000;
 const appendTime = (): number => Date.now();
 
 export const TOPICS: { [K in keyof EventMap]: TopicDef<EventMap[K]> } = {
+  raw: {
+    name: 'raw',
+    config: { partitions: 2, retentionMs: 7 * DAY_MS },
+    // A source's batches stay in one partition, in the order it delivered them.
+    key: (r) => r.source,
+    ts: appendTime,
+    codec: rawBatchCodec,
+  },
   trades: {
     name: 'trades',
     config: { partitions: 4, retentionMs: 7 * DAY_MS },

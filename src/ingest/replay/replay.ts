@@ -5,7 +5,7 @@ import type { ParseResult } from '../binance/fields.js';
 import { parseBinanceFrame } from '../binance/ws.js';
 import { INGEST_ERRORS } from '../errors.js';
 import { sleepUnlessAborted } from '../sleep.js';
-import type { Source, SourceBatch, SourceRunOptions, SourceState } from '../source.js';
+import type { RawPart, Source, SourceBatch, SourceRunOptions, SourceState } from '../source.js';
 import { readLineChunks } from './lines.js';
 import {
   inspectReplay,
@@ -15,6 +15,7 @@ import {
   type ResolvedReplayOptions,
   validateReplayOptions,
 } from './options.js';
+import { recordedRecvTs } from './recorded.js';
 
 /** Batches per second when pacing: small enough to look smooth, large enough to stay cheap. */
 const PACED_BATCHES_PER_SEC = 20;
@@ -25,7 +26,10 @@ const PACED_BATCHES_PER_SEC = 20;
  * recorded WebSocket frames. The format is detected when the run starts; a file that cannot be
  * read makes the run throw and the state `failed`.
  *
- * Positions are line numbers: `fromPosition` resumes right after that line.
+ * Positions are line numbers: `fromPosition` resumes right after that line. Each batch's `raw`
+ * holds the lines it covers exactly as read (CSV header, rejected and ignored lines included;
+ * blank lines left out), stamped with the receive time of its first recorded frame line, else
+ * with the time they were read.
  * @throws CryptoLambdaError `INGEST_BAD_OPTION`, `INGEST_BAD_SYMBOL` for bad options, at once.
  * @example
  * const source = openReplay('XRPETH-aggTrades-2019-10-11.csv.gz', { replayRate: 1000 });
@@ -99,6 +103,11 @@ async function* replayLines(
   let ignored = 0;
   let lines = 0;
   let seenContent = false;
+  // The batch's raw part: every line as read, and when (a recorded receive time wins).
+  let payloads: string[] = [];
+  let readMs: number | undefined;
+  let recordedMs: number | undefined;
+  const raw = (): RawPart => ({ recvTs: recordedMs ?? readMs ?? now(), payloads });
   for await (const chunk of readLineChunks(info.path, info.gzip)) {
     if (signal.aborted) return;
     const nowMs = now();
@@ -106,6 +115,9 @@ async function* replayLines(
       lineNo++;
       if (lineNo <= skipThrough) continue;
       if (line.length === 0 || line === '\r') continue;
+      payloads.push(line);
+      readMs ??= nowMs;
+      if (!csv && recordedMs === undefined) recordedMs = recordedRecvTs(line);
       if (csv && isCsvHeader(line, !seenContent)) continue;
       seenContent = true;
       lines++;
@@ -124,21 +136,25 @@ async function* replayLines(
         }
         if (signal.aborted) return;
         delivered += trades.length;
-        yield { trades, rejected, ignored, position: String(lineNo) };
+        yield { trades, rejected, ignored, position: String(lineNo), raw: raw() };
         trades = [];
         rejected = [];
         ignored = 0;
         lines = 0;
+        payloads = [];
+        readMs = undefined;
+        recordedMs = undefined;
       }
     }
   }
-  if (lines > 0) {
+  // A file of a CSV header alone still has a payload to keep.
+  if (lines > 0 || payloads.length > 0) {
     if (replayRate !== undefined) {
       const dueMs = startMs + (delivered * 1000) / replayRate;
       if (!(await sleepUnlessAborted(dueMs - now(), signal))) return;
     }
     if (signal.aborted) return;
-    yield { trades, rejected, ignored, position: String(lineNo) };
+    yield { trades, rejected, ignored, position: String(lineNo), raw: raw() };
   }
 }
 

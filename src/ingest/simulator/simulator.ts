@@ -59,6 +59,9 @@ const BURST = { rate: 4, meanSec: 2 };
  * A `Source` of synthetic trades (venue `sim`): geometric-Brownian prices with jumps on real
  * tick sizes, lognormal sizes with whales, bursty arrivals. Positions carry the whole model
  * state, so `fromPosition` continues the exact sequence.
+ *
+ * Its batches have no `raw` part: the simulator receives nothing, it makes its trades, so there
+ * is no payload as received for bronze (the `raw` topic gets nothing from it).
  * @throws CryptoLambdaError `INGEST_BAD_OPTION` for options out of range.
  */
 export function createSimulator(options: SimulatorOptions = {}): Source {

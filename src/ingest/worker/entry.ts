@@ -2,13 +2,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isCryptoLambdaError } from '../../domain/index.js';
 import { INGEST_ERRORS } from '../errors.js';
 import type { SourceRunOptions } from '../source.js';
-import { type FromWorker, packTrades, type ToWorker, type WorkerInit } from './protocol.js';
+import { type FromWorker, packRaw, packTrades, type ToWorker, type WorkerInit } from './protocol.js';
 import { openSource } from './spec.js';
 
 /*
  * The worker thread of `runInWorker`: loads the ingest code as soon as it is spawned, then on
- * `start` builds the source from its spec, runs it, and posts each batch with its trades
- * encoded, never more batches ahead than it has credits.
+ * `start` builds the source from its spec, runs it, and posts each batch with its trades and
+ * raw record encoded, never more batches ahead than it has credits.
  */
 const port = parentPort;
 if (port === null) throw new Error('ingest/worker/entry.js runs only as a worker thread');
@@ -49,17 +49,11 @@ async function run(fromPosition: string | undefined): Promise<void> {
       if (signal.aborted) break;
       credits--;
       const { buffer, ends } = packTrades(batch.trades);
-      post(
-        {
-          type: 'batch',
-          buffer,
-          ends,
-          rejected: batch.rejected,
-          ignored: batch.ignored,
-          position: batch.position,
-        },
-        [buffer, ends.buffer as ArrayBuffer],
-      );
+      const raw = packRaw(source.name, batch);
+      const transfer = [buffer, ends.buffer as ArrayBuffer];
+      if (raw !== undefined) transfer.push(raw);
+      const { rejected, ignored, position } = batch;
+      post({ type: 'batch', buffer, ends, raw, rejected, ignored, position }, transfer);
     }
     post({ type: 'end', state: source.state() === 'finished' ? 'finished' : 'stopped' });
   } catch (error) {

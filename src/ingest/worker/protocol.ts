@@ -1,5 +1,6 @@
 import type { Rejected, Trade } from '../../domain/index.js';
-import { decodeTradeAt, encodedTradeBytes, encodeTradeInto } from '../../log/index.js';
+import { decodeTradeAt, encodedTradeBytes, encodeRawBatch, encodeTradeInto } from '../../log/index.js';
+import type { SourceBatch } from '../source.js';
 import type { SourceSpec } from './spec.js';
 
 /*
@@ -11,7 +12,8 @@ import type { SourceSpec } from './spec.js';
  *                   `credits` ahead of the batches taken · then one { type: 'end' } or { type: 'error' }
  *
  * A batch's trades travel as one transferred ArrayBuffer in the trades topic's binary layout
- * (record `i` ends at `ends[i]`): moving it costs nothing, and the bytes are the log's values.
+ * (record `i` ends at `ends[i]`), and its raw payloads as another, the `raw` topic's record:
+ * moving them costs nothing, and the bytes are the log's values.
  */
 
 export interface WorkerInit {
@@ -29,6 +31,8 @@ export interface BatchMessage {
   type: 'batch';
   buffer: ArrayBuffer;
   ends: Uint32Array;
+  /** The batch's raw record (`TOPICS.raw`'s layout) when its source has raw payloads. */
+  raw: ArrayBuffer | undefined;
   rejected: Rejected[];
   ignored: number;
   position: string;
@@ -72,4 +76,23 @@ export function unpackTrades(
     start = end;
   }
   return { trades, encoded };
+}
+
+/**
+ * The batch's raw record as `TOPICS.raw.codec.encode` makes it, in an ArrayBuffer of its own to
+ * transfer; undefined when the batch has no raw part.
+ */
+export function packRaw(source: string, batch: SourceBatch): ArrayBuffer | undefined {
+  const { raw } = batch;
+  if (raw === undefined) return undefined;
+  const bytes = encodeRawBatch({
+    source,
+    position: batch.position,
+    recvTs: raw.recvTs,
+    payloads: raw.payloads,
+  });
+  // The encoder's bytes fill their own buffer; a view of a larger one would send too much.
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? (bytes.buffer as ArrayBuffer)
+    : (bytes.slice().buffer as ArrayBuffer);
 }

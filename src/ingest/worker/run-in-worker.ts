@@ -102,7 +102,8 @@ function spawn(spec: SourceSpec, opts: WorkerSourceOptions): Channel {
 /**
  * Runs the source a spec describes in a worker thread, so that parsing and encoding its trades
  * take another core: each batch arrives with `encodedTrades` (the log's bytes, made in the
- * worker) and its trades decoded from them. Positions, `fromPosition`, errors (with their codes)
+ * worker) and its trades decoded from them, and with `encodedRaw` (the raw record, made in the
+ * worker) in place of `raw`. Positions, `fromPosition`, errors (with their codes)
  * and states are those of the source run in this thread (`openSource(spec)`); aborting the
  * signal stops the worker, and a worker that dies makes the source `failed` with
  * `INGEST_WORKER_FAILED`.
@@ -161,13 +162,15 @@ export function runInWorker(spec: SourceSpec, options: Partial<WorkerSourceOptio
               return;
             }
             const { trades, encoded } = unpackTrades(event.buffer, event.ends);
-            yield {
+            const batch: SourceBatch = {
               trades,
               encodedTrades: encoded,
               rejected: event.rejected,
               ignored: event.ignored,
               position: event.position,
             };
+            if (event.raw !== undefined) batch.encodedRaw = new Uint8Array(event.raw);
+            yield batch;
             // Taken: the worker may send one more.
             worker.postMessage({ type: 'credit' });
             break;

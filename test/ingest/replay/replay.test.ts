@@ -250,3 +250,64 @@ describe('openReplay: runs', () => {
     });
   });
 });
+
+describe('openReplay: raw payloads for bronze', () => {
+  const payloads = (batches: SourceBatch[]): string[] => batches.flatMap((b) => b.raw?.payloads ?? []);
+
+  it('gives every line of a CSV dump as read, header included, stamped with the read time', async () => {
+    const started = Date.now();
+    const batches = await collect(openReplay(AGG_TRADES_CSV_GZ, { batchSize: 700 }));
+    assert.deepEqual(payloads(batches), fixtureLines(AGG_TRADES_CSV_GZ));
+    assert.equal(batches[0]!.raw!.payloads.length, 701, 'the header and 700 rows');
+    for (const b of batches) {
+      assert.ok(b.raw!.recvTs >= started && b.raw!.recvTs <= Date.now());
+    }
+  });
+
+  it('gives recorded frame lines as recorded, stamped with the first one’s receive time', async () => {
+    const jsonl = await collect(openReplay(WS_JSONL, { batchSize: 10 }));
+    const lines = fixtureLines(WS_JSONL);
+    assert.deepEqual(payloads(jsonl), lines);
+    const receivedAt = (line: string): number =>
+      Math.round((JSON.parse(line) as { received_at: number }).received_at * 1000);
+    assert.deepEqual(
+      jsonl.map((b) => b.raw!.recvTs),
+      [0, 10, 20, 30, 40].map((i) => receivedAt(lines[i]!)),
+    );
+    const capture = await collect(openReplay(WS_CAPTURE_GZ, { batchSize: 100 }));
+    const captured = fixtureLines(WS_CAPTURE_GZ);
+    assert.deepEqual(payloads(capture), captured);
+    // The first line is the subscription URL; the first frame after it says when it came.
+    assert.match(captured[0]!, /^wss:/);
+    assert.equal(capture[0]!.raw!.recvTs, Math.round(Number(captured[1]!.split(': ')[0]) * 1000));
+  });
+
+  it('keeps rejected lines and line endings, leaves blank lines out, and resumes after a position', async () => {
+    const lines = [
+      'agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker,is_best_match',
+      ...rows.slice(0, 30).map((r) => `${r.join(',')}\r`),
+    ];
+    lines.splice(5, 0, 'total garbage', '', '\r', 'prix ≠ 0,5 €');
+    const file = tmp.write('XRPETH-aggTrades-2019-10-14.csv', lines);
+    const batches = await collect(openReplay(file, { batchSize: 7 }));
+    const kept = lines.filter((l) => l !== '' && l !== '\r');
+    assert.deepEqual(payloads(batches), kept);
+    assert.equal(batches.flatMap((b) => b.rejected).length, 2);
+    for (const k of [0, 2, batches.length - 1]) {
+      const resumed = await collect(openReplay(file, { batchSize: 7 }), {
+        fromPosition: batches[k]!.position,
+      });
+      assert.deepEqual(payloads(resumed), payloads(batches.slice(k + 1)));
+    }
+  });
+
+  it('delivers a CSV header alone as a batch of one payload and no trades', async () => {
+    const header =
+      'agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker,is_best_match';
+    const batches = await collect(openReplay(tmp.write('XRPETH-aggTrades-2019-10-15.csv', [header])));
+    assert.deepEqual(
+      batches.map((b) => [b.trades.length, b.raw?.payloads]),
+      [[0, [header]]],
+    );
+  });
+});

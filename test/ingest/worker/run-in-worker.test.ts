@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { RawBatch } from '../../../src/domain/index.js';
 import {
   openSource,
   runInWorker,
@@ -17,14 +18,57 @@ const tmp = tempDir();
 after(() => tmp.cleanup());
 
 /**
- * Batches to compare across runs: without the bytes only a worker adds, and without the wall
- * clock's reading that stamps each rejection (two runs never reject at the same millisecond).
+ * Batches to compare across runs: without the bytes only a worker adds, without the raw part
+ * (compared by `rawRecords`), and without the wall clock's reading that stamps each rejection
+ * (two runs never reject at the same millisecond).
  */
 function plain(batches: readonly SourceBatch[]): SourceBatch[] {
-  return batches.map(({ encodedTrades: _, ...rest }) => ({
+  return batches.map(({ encodedTrades: _, encodedRaw: _bytes, raw: _raw, ...rest }) => ({
     ...rest,
     rejected: rest.rejected.map((r) => ({ ...r, ts: 0 })),
   }));
+}
+
+/** Each batch's raw record as the log writer would append it, whichever way the batch carries it. */
+function rawRecords(source: string, batches: readonly SourceBatch[]): (RawBatch | undefined)[] {
+  return batches.map((b) => {
+    if (b.encodedRaw !== undefined) return TOPICS.raw.codec.decode(b.encodedRaw);
+    if (b.raw === undefined) return undefined;
+    return { source, position: b.position, recvTs: b.raw.recvTs, payloads: b.raw.payloads };
+  });
+}
+
+/** `rawRecords` without their read times, which differ between runs. */
+function rawPayloads(source: string, batches: readonly SourceBatch[]): (RawBatch | undefined)[] {
+  return rawRecords(source, batches).map((r) => r && { ...r, recvTs: 0 });
+}
+
+/**
+ * The worker's raw records are the source's own, but for the time a line was read (a recorded
+ * receive time is the same both ways).
+ */
+function sameRaw(
+  name: string,
+  fromWorker: readonly SourceBatch[],
+  fromThread: readonly SourceBatch[],
+  startedMs: number,
+  endedMs: number,
+): void {
+  const worker = rawRecords(name, fromWorker);
+  const thread = rawRecords(name, fromThread);
+  assert.ok(
+    fromWorker.every((b) => b.raw === undefined),
+    'a worker sends raw records encoded',
+  );
+  assert.deepEqual(rawPayloads(name, fromWorker), rawPayloads(name, fromThread));
+  worker.forEach((r, i) => {
+    if (r === undefined) return;
+    const recorded = r.recvTs === thread[i]!.recvTs;
+    assert.ok(
+      recorded || (r.recvTs >= startedMs && r.recvTs <= endedMs),
+      `read at ${r.recvTs}, outside the run`,
+    );
+  });
 }
 
 /** Runs the spec in a worker and in this thread; both must deliver exactly the same. */
@@ -41,6 +85,7 @@ async function sameBothWays(
   const endedMs = Date.now();
   const fromThread = await collect(inThread, options);
   assert.deepEqual(plain(fromWorker), plain(fromThread));
+  sameRaw(worker.name, fromWorker, fromThread, startedMs, endedMs);
   for (const r of fromWorker.flatMap((b) => b.rejected)) {
     assert.ok(r.ts >= startedMs && r.ts <= endedMs, `rejected at ${r.ts}, outside the run`);
   }
@@ -114,6 +159,8 @@ describe('runInWorker: the same batches as the source in this thread', () => {
     for (const k of [0, 3, all.length - 2, all.length - 1]) {
       const resumed = await sameBothWays(spec, { fromPosition: all[k]!.position });
       assert.deepEqual(plain(resumed), plain(all.slice(k + 1)));
+      const name: string = openSource(spec).name;
+      assert.deepEqual(rawPayloads(name, resumed), rawPayloads(name, all.slice(k + 1)));
     }
   });
 
@@ -162,6 +209,8 @@ describe('runInWorker: runs', () => {
       runs.push(batches);
     }
     assert.deepEqual(plain(runs[0]!), plain(runs[1]!));
+    const name: string = openSource(spec).name;
+    assert.deepEqual(rawPayloads(name, runs[0]!), rawPayloads(name, runs[1]!));
     assert.equal(runs[0]!.length, 3);
   });
 
