@@ -120,6 +120,27 @@ describe('crypto-lambda backfill', () => {
     };
     assert.deepEqual(lakeAfter.hours, (JSON.parse(manifest) as { hours: unknown }).hours, 'silver unchanged');
 
+    // Bronze: every line of every file as received (the CSV header too), gzip JSON lines.
+    const bronze = Object.values(
+      (JSON.parse(manifest) as { bronze: Record<string, { source: string; files: { path: string }[] }> })
+        .bronze,
+    );
+    const lines = bronze.flatMap((h) =>
+      h.files.flatMap((f) =>
+        gunzipSync(readFileSync(join(dataDir, 'lake', f.path)))
+          .toString('utf8')
+          .trim()
+          .split('\n')
+          .map((l) => `${h.source} ${(JSON.parse(l) as { payload: string }).payload}`),
+      ),
+    );
+    assert.equal(lines.length, 3 * 5930);
+    assert.ok(
+      lines.includes(
+        'replay:XRPETH-aggTrades-2019-10-12.csv 14519807,0.00141342,23.00000000,16373518,16373518,1570838411620,true,true',
+      ),
+    );
+
     // Day 2's metrics compare with day 1's close.
     const daily = (await goldRows(dataDir)).get('daily_market_metrics/2019-10-12') ?? [];
     assert.equal(daily.length, 1);
