@@ -42,7 +42,11 @@ export interface PipelineRun {
  * the last trade; the source is made before the pipeline opens, as the CLI does, and the worker
  * thread's start-up (a few hundred ms of loading code, once per source) is reported apart.
  */
-export async function pipelineRate(framesFile: string, mode: 'worker' | 'thread'): Promise<PipelineRun> {
+export async function pipelineRate(
+  framesFile: string,
+  mode: 'worker' | 'thread',
+  writer: { captureRaw?: boolean } = {},
+): Promise<PipelineRun> {
   const created = performance.now();
   const spec = { kind: 'replay', path: framesFile } as const;
   const worker = mode === 'worker' ? runInWorker(spec) : undefined;
@@ -64,11 +68,11 @@ export async function pipelineRate(framesFile: string, mode: 'worker' | 'thread'
       },
       { checkpointIntervalMs: 1000 },
     );
-    const writer = await createIngestWriter(log, dir, {}, (trades, acks) => runner.offer(trades, acks));
+    const ingest = await createIngestWriter(log, dir, writer, (trades, acks) => runner.offer(trades, acks));
     const running = runner.run(controller.signal);
     await worker?.ready();
     const t0 = performance.now();
-    const counters = await writer.run(source, controller.signal);
+    const counters = await ingest.run(source, controller.signal);
     await runner.caughtUp();
     const seconds = (performance.now() - t0) / 1000;
     controller.abort();
