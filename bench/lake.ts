@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Trade } from '../src/domain/index.js';
-import { createSimulator } from '../src/ingest/index.js';
+import { createIngestWriter, createSimulator, runInWorker } from '../src/ingest/index.js';
 import { openLakeWriter } from '../src/lake/index.js';
 import { appendEvents, openFileLog, TOPICS } from '../src/log/index.js';
 import { createCandleOperator, createSpeedRunner } from '../src/speed/index.js';
@@ -92,5 +92,58 @@ export async function lakeRate(
     return { perSec: trades / seconds, files };
   } finally {
     await log.close();
+  }
+}
+
+/**
+ * The product's path with the lake on: a frames file → worker-thread parse → log writer →
+ * handoff to the speed runner and the lake writer (both also read the log for what they were not
+ * handed). Trades per second until the speed layer caught up, and until the lake committed
+ * everything (every hour sealed).
+ */
+export async function pipelineWithLakeRate(
+  framesFile: string,
+  bronze = true,
+): Promise<{ speedPerSec: number; lakePerSec: number }> {
+  const source = runInWorker({ kind: 'replay', path: framesFile });
+  const dir = await mkdtemp(join(tmpdir(), 'cl-bench-pl-'));
+  const log = await openFileLog({ dir: join(dir, 'log') });
+  const controller = new AbortController();
+  try {
+    const runner = await createSpeedRunner(
+      {
+        log,
+        operator: createCandleOperator({ openUpdates: 'on-drain' }),
+        checkpointPath: join(dir, 'checkpoint.json'),
+        onCandle: () => undefined,
+      },
+      { checkpointIntervalMs: 1000 },
+    );
+    const lake = await openLakeWriter(log, {
+      lakeDir: join(dir, 'lake'),
+      live: false,
+      bronze,
+    });
+    const writer = await createIngestWriter(log, dir, {}, (trades, acks) => {
+      runner.offer(trades, acks);
+      lake.offer(trades, acks);
+    });
+    const running = [runner.run(controller.signal), lake.run(controller.signal)];
+    await source.ready();
+    const t0 = performance.now();
+    await writer.run(source, controller.signal);
+    await runner.caughtUp();
+    const speedSeconds = (performance.now() - t0) / 1000;
+    await lake.catchUp({ sealAll: true });
+    const lakeSeconds = (performance.now() - t0) / 1000;
+    controller.abort();
+    await Promise.all(running);
+    await lake.close();
+    const trades = runner.tradesProcessed();
+    return { speedPerSec: trades / speedSeconds, lakePerSec: lake.tradesConsumed() / lakeSeconds };
+  } finally {
+    controller.abort();
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
   }
 }

@@ -12,7 +12,7 @@ import {
 } from '../batch/index.js';
 import { INTERVALS } from '../domain/index.js';
 import { createLakeReader, type LakeReader, type LakeWriter, openLakeWriter } from '../lake/index.js';
-import { type EventLog, TOPICS } from '../log/index.js';
+import type { EventLog } from '../log/index.js';
 import type { SpeedView } from '../speed/index.js';
 
 /**
@@ -44,7 +44,6 @@ export async function openBatchLayer(options: BatchLayerOptions): Promise<BatchL
   const lake = await openLakeWriter(options.log, {
     lakeDir,
     live: options.live,
-    rawTopic: TOPICS.raw,
     ...options.lake,
   });
   const reader = createLakeReader(lakeDir, lake.manifest);

@@ -78,14 +78,16 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
   // The candles topic holds closed and revised candles; the buckets still open live in the
   // restored operator state.
   operator.openCandles((candle) => view.upsert(candle));
-  const writer = await createIngestWriter(log, join(options.dataDir, 'ingest'), {}, (trades, acks) =>
-    runner.offer(trades, acks),
-  );
-  const rejectedTail: RejectedTail = createRejectedTail(log);
   const batch =
     options.batch === false
       ? undefined
       : await openBatchLayer({ dataDir: options.dataDir, log, live: options.live, view, ...options.batch });
+  // Trades the writer appends go straight to the speed layer and the lake (write-ahead, then apply).
+  const writer = await createIngestWriter(log, join(options.dataDir, 'ingest'), {}, (trades, acks) => {
+    runner.offer(trades, acks);
+    batch?.lake.offer(trades, acks);
+  });
+  const rejectedTail: RejectedTail = createRejectedTail(log);
   const sources: Source[] = [];
   const throughput = createRate(() => runner.tradesProcessed());
   let lag = 0;

@@ -1,60 +1,50 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
 import type { UnixMs } from '../domain/index.js';
 import { hourOf } from './layout.js';
 
-const gzipAsync = promisify(gzip);
-
-/** What bronze receives: the payloads of one source batch, exactly as received. */
-export interface RawPayloads {
-  source: string;
-  recvTs: UnixMs;
-  payloads: readonly string[];
-}
-
 /**
  * Bronze: every raw payload as received, as gzip-compressed JSON lines
- * (`{"recvTs":…,"payload":"…"}`) per source and hour of receive time. Each flush writes one gzip
- * member per (source, hour); sealing an hour joins its members into one file, which is still one
- * valid gzip stream (RFC 1952 allows several members), so `zcat` reads it whole.
+ * (`{"recvTs":…,"payload":"…"}`) per source and hour of receive time. The ingest worker already
+ * formatted and compressed each raw record's lines as one gzip member (`rawBronzeMember`), so a
+ * flush only concatenates members: a file of several members is still one valid gzip stream
+ * (RFC 1952), which `zcat` reads whole. Sealing an hour joins its parts the same way.
  */
 export interface BronzeStore {
-  append(batch: RawPayloads): void;
+  /** Stages one raw record's gzip member of `lines` bronze lines. */
+  append(source: string, recvTs: UnixMs, member: Uint8Array, lines: number): void;
   stagedLines(): number;
   /** The staged (source, hour) groups. */
   stagedHours(): { source: string; hourTs: UnixMs; lines: number }[];
-  /** Writes one group's lines, gzip-compressed, to `path`. */
+  /** Writes one group's members to `path`. */
   writePart(source: string, hourTs: UnixMs, path: string): Promise<{ rows: number; bytes: number }>;
   clear(): void;
 }
 
 export function createBronzeStore(): BronzeStore {
-  const groups = new Map<string, { source: string; hourTs: UnixMs; lines: string[] }>();
+  const groups = new Map<string, { source: string; hourTs: UnixMs; members: Uint8Array[]; lines: number }>();
   let staged = 0;
   return {
-    append(batch) {
-      if (batch.payloads.length === 0) return;
-      const hourTs = hourOf(batch.recvTs);
-      const key = `${batch.source}|${hourTs}`;
+    append(source, recvTs, member, lines) {
+      if (lines === 0) return;
+      const hourTs = hourOf(recvTs);
+      const key = `${source}|${hourTs}`;
       let group = groups.get(key);
       if (group === undefined) {
-        group = { source: batch.source, hourTs, lines: [] };
+        group = { source, hourTs, members: [], lines: 0 };
         groups.set(key, group);
       }
-      const prefix = `{"recvTs":${batch.recvTs},"payload":`;
-      for (const payload of batch.payloads) group.lines.push(`${prefix}${JSON.stringify(payload)}}\n`);
-      staged += batch.payloads.length;
+      group.members.push(member);
+      group.lines += lines;
+      staged += lines;
     },
     stagedLines: () => staged,
     stagedHours: () =>
-      [...groups.values()].map((g) => ({ source: g.source, hourTs: g.hourTs, lines: g.lines.length })),
+      [...groups.values()].map((g) => ({ source: g.source, hourTs: g.hourTs, lines: g.lines })),
     async writePart(source, hourTs, path) {
       const group = groups.get(`${source}|${hourTs}`);
-      const lines = group?.lines ?? [];
-      const bytes = await gzipAsync(Buffer.from(lines.join(''), 'utf8'));
+      const bytes = Buffer.concat(group?.members ?? []);
       await writeFile(path, bytes);
-      return { rows: lines.length, bytes: bytes.length };
+      return { rows: group?.lines ?? 0, bytes: bytes.length };
     },
     clear() {
       groups.clear();

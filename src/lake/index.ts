@@ -1,5 +1,4 @@
 /** The lake: bronze (raw payloads) and silver (clean trades) written by a log consumer; gold paths for the batch layer. */
-export type { RawPayloads } from './bronze-store.js';
 export { LAKE_ERRORS, type LakeErrorCode } from './errors.js';
 export type { LakeChange } from './flush.js';
 export {

@@ -1,7 +1,14 @@
 import { mkdir } from 'node:fs/promises';
-import { CryptoLambdaError, type UnixMs } from '../domain/index.js';
-import { decodeRecords, type EventLog, TOPICS, type TopicDef } from '../log/index.js';
-import { type BronzeStore, createBronzeStore, type RawPayloads } from './bronze-store.js';
+import { CryptoLambdaError, type Trade, type UnixMs } from '../domain/index.js';
+import {
+  type AppendAck,
+  decodeRecords,
+  type EventLog,
+  rawBronzeMember,
+  TOPICS,
+  type TopicDef,
+} from '../log/index.js';
+import { type BronzeStore, createBronzeStore } from './bronze-store.js';
 import { LAKE_ERRORS } from './errors.js';
 import { commitFlush, type LakeChange } from './flush.js';
 import { HOUR_MS, hourOf } from './layout.js';
@@ -35,6 +42,8 @@ export interface LakeWriterOptions {
   readBatchRecords: number;
   /** Replaced files stay this long for readers that still use them. @default 300_000 */
   garbageGraceMs: number;
+  /** Trades handed over by `offer` and not yet staged, at most. @default 200_000 */
+  maxInboxTrades: number;
 }
 
 export const LAKE_WRITER_DEFAULTS: LakeWriterOptions = {
@@ -45,14 +54,15 @@ export const LAKE_WRITER_DEFAULTS: LakeWriterOptions = {
   flushRows: 1_000_000,
   readBatchRecords: 10_000,
   garbageGraceMs: 300_000,
+  maxInboxTrades: 200_000,
 };
 
 export interface OpenLakeWriterOptions extends Partial<LakeWriterOptions> {
   lakeDir: string;
   /** Live mode seals idle venues on the wall clock; replays and backfills seal on event time and `catchUp({ sealAll })`. */
   live: boolean;
-  /** The topic of raw payloads for bronze (`TOPICS.raw`); without it bronze stays empty. */
-  rawTopic?: TopicDef<RawPayloads>;
+  /** Keep the `raw` topic's payloads in bronze. @default true */
+  bronze?: boolean;
   /** @default Date.now */
   clock?: () => UnixMs;
 }
@@ -68,6 +78,12 @@ export interface LakeWriter {
   manifest(): Readonly<LakeManifest>;
   /** Trades consumed since open. */
   tradesConsumed(): number;
+  /**
+   * Hands over trades the log writer of this process just appended, with their acks (write
+   * ahead, then apply, as the speed layer takes them). Optional: without it everything is read
+   * from the log. Offers beyond `maxInboxTrades` waiting are dropped (and read from the log).
+   */
+  offer(trades: readonly Trade[], acks: readonly AppendAck[]): void;
   close(): Promise<void>;
 }
 
@@ -88,7 +104,7 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
   await sweepUnlisted(lakeDir, ['silver', 'bronze'], listedFiles(manifest));
 
   const topics: TopicDef<unknown>[] = [TOPICS.trades as TopicDef<unknown>];
-  if (options.rawTopic !== undefined) topics.push(options.rawTopic as TopicDef<unknown>);
+  if (options.bronze !== false) topics.push(TOPICS.raw as TopicDef<unknown>);
   const pending: Record<string, number[]> = {};
   for (const def of topics) {
     await log.createTopic(def.name, def.config);
@@ -115,8 +131,48 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     return next;
   };
 
+  const stageTrades = async (trades: readonly Trade[]): Promise<void> => {
+    await silver.append(trades);
+    const nowMs = clock();
+    for (const t of trades) {
+      const venue = venues[t.venue];
+      if (venue === undefined) venues[t.venue] = { maxTs: t.ts, sealedUntilTs: -1, lastArrivalMs: nowMs };
+      else {
+        if (t.ts > venue.maxTs) venue.maxTs = t.ts;
+        venue.lastArrivalMs = nowMs;
+      }
+    }
+    consumed += trades.length;
+  };
+
+  /**
+   * Trades handed over by the log writer in this process (`offer`), taken while they continue
+   * each partition exactly at the next offset to consume: the lake need not read back and decode
+   * what it was just given. Anything else (a gap, an overflowing inbox) is read from the log.
+   */
+  let inbox: { trades: readonly Trade[]; acks: readonly AppendAck[] }[] = [];
+  let inboxTrades = 0;
+  const drainInbox = async (): Promise<number> => {
+    if (inbox.length === 0) return 0;
+    const offers = inbox;
+    inbox = [];
+    inboxTrades = 0;
+    const offsets = pending[TOPICS.trades.name] as number[];
+    const taken: Trade[] = [];
+    for (const { trades, acks } of offers) {
+      for (let i = 0; i < trades.length; i++) {
+        const ack = acks[i] as AppendAck;
+        if (ack.offset !== offsets[ack.partition]) continue;
+        offsets[ack.partition] = ack.offset + 1;
+        taken.push(trades[i] as Trade);
+      }
+    }
+    await stageTrades(taken);
+    return taken.length;
+  };
+
   const consumeOnce = async (): Promise<number> => {
-    let n = 0;
+    let n = await drainInbox();
     for (const def of topics) {
       const offsets = pending[def.name] as number[];
       for (let p = 0; p < offsets.length; p++) {
@@ -126,22 +182,13 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
         if (records.length === 0) continue;
         offsets[p] = (records[records.length - 1]?.offset ?? 0) + 1;
         n += records.length;
-        if (def === topics[0]) {
-          const trades = decodeRecords(TOPICS.trades, records);
-          await silver.append(trades);
-          const nowMs = clock();
-          for (const t of trades) {
-            const venue = venues[t.venue];
-            if (venue === undefined)
-              venues[t.venue] = { maxTs: t.ts, sealedUntilTs: -1, lastArrivalMs: nowMs };
-            else {
-              if (t.ts > venue.maxTs) venue.maxTs = t.ts;
-              venue.lastArrivalMs = nowMs;
-            }
+        if (def === topics[0]) await stageTrades(decodeRecords(TOPICS.trades, records));
+        else {
+          for (const record of records) {
+            const { header, member, lines } = rawBronzeMember(record.value);
+            // A copy: a view would pin the log's whole read buffer until the next commit.
+            bronze.append(header.source, header.recvTs, Uint8Array.prototype.slice.call(member), lines);
           }
-          consumed += trades.length;
-        } else {
-          for (const raw of decodeRecords(def as TopicDef<RawPayloads>, records)) bronze.append(raw);
         }
       }
     }
@@ -245,6 +292,11 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     },
     manifest: () => manifest,
     tradesConsumed: () => consumed,
+    offer(trades, acks) {
+      if (inboxTrades + trades.length > opts.maxInboxTrades) return;
+      inbox.push({ trades, acks });
+      inboxTrades += trades.length;
+    },
     async close() {
       await chain;
       await committing;

@@ -19,11 +19,13 @@ export {
   type TopicConfig,
 } from './event-log.js';
 export {
+  bronzeLine,
   decodeRawBatchHeader,
   encodeRawBatch,
   forEachRawPayload,
   type RawBatchHeader,
   rawBatchCodec,
+  rawBronzeMember,
 } from './raw-codec.js';
 export { type Codec, type EventMap, jsonCodec, TOPICS, type TopicDef } from './topics.js';
 export { decodeTradeAt, encodedTradeBytes, encodeTradeInto, tradeBinaryCodec } from './trade-codec.js';

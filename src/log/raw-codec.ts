@@ -1,29 +1,33 @@
-import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import { brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
 import { CryptoLambdaError, type RawBatch } from '../domain/index.js';
 import { LOG_ERRORS } from './event-log.js';
 import type { Codec } from './topics.js';
 
 /**
- * The `raw` topic's codec. A batch holds thousands of payloads, each already text: JSON of the
- * whole list would escape every quote of every frame (and its reader unescape them), so each
- * payload is stored as its UTF-8 bytes behind a length, and only the few fields around them are
- * JSON. The payloads are compressed (Brotli at its fastest quality: about 900 MB/s, and a
- * fifth of the size for exchange frames). Uncompressed, a frame's payload is three times its
- * binary trade, and every byte of it is copied, checksummed and written from the thread that
- * appends to the log, the pipeline's busiest; measured on the throughput benchmark's pipeline, that cost
- * more than compressing in the thread that encodes the record (the ingest worker), and it
- * keeps 7 days of `raw` a fifth of the disk.
+ * The `raw` topic's codec: one record per source batch, its payloads exactly as received. They
+ * are compressed in the thread that encodes the record (the ingest worker, gzip at its fastest
+ * level, about a fifth of the size of exchange frames): uncompressed, every byte would be
+ * copied, checksummed and written by the thread that appends to the log, the pipeline's
+ * busiest. The compressed body is already what the lake's bronze files hold, so the lake
+ * appends it as it is.
  *
  * Layout (little endian): u8 version = 1 · u32 header length + header, the UTF-8 JSON
- * `{"source","position","recvTs"}` · u8 body encoding (0 plain, 1 Brotli) · body: u32 payload
- * count · per payload u32 length + UTF-8 bytes, Brotli-compressed as a whole when encoding is 1.
+ * `{"source","position","recvTs"}` · u8 body encoding · body:
+ * - 0 plain, 1 Brotli: u32 payload count · per payload u32 length + UTF-8 bytes (Brotli-compressed
+ *   as a whole when 1; records of earlier versions of the writer);
+ * - 2 gzip lines (what `encodeRawBatch` writes for any but tiny bodies): u32 payload count · one
+ *   gzip member (fastest level) of the payloads as the lake's bronze lines,
+ *   `{"recvTs":…,"payload":"…"}\n` each. The lake appends that member to a bronze file as it
+ *   is (`rawBronzeMember`): the thread that owns the log never decompresses or escapes a payload;
+ *   the ingest worker formats and compresses once.
  */
 const VERSION = 1;
 const PLAIN = 0;
 const BROTLI = 1;
+const GZIP_LINES = 2;
+const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED };
 /** Bodies smaller than this stay plain: compressing them saves little and costs a call. */
 const COMPRESS_MIN_BYTES = 1024;
-const BROTLI_OPTIONS = { params: { [constants.BROTLI_PARAM_QUALITY]: 0 } };
 
 /** The fields of a raw record besides its payloads: what a reader needs to dedupe or file it. */
 export type RawBatchHeader = Omit<RawBatch, 'payloads'>;
@@ -55,7 +59,44 @@ function writeBody(buf: Buffer, pos: number, payloads: readonly string[]): numbe
 export function encodeRawBatch(batch: RawBatch): Uint8Array {
   const { header, body } = prepare(batch);
   if (body.length < COMPRESS_MIN_BYTES) return assemble(header, PLAIN, body);
-  return assemble(header, BROTLI, brotliCompressSync(body, BROTLI_OPTIONS));
+  let lines = '';
+  for (const payload of batch.payloads) lines += bronzeLine(batch.recvTs, payload);
+  const member = gzipSync(lines, GZIP_OPTIONS);
+  const stored = Buffer.allocUnsafe(4 + member.length);
+  stored.writeUInt32LE(batch.payloads.length, 0);
+  member.copy(stored, 4);
+  return assemble(header, GZIP_LINES, stored);
+}
+
+/** A payload as a line of a bronze file: JSON with the time it was received. */
+export function bronzeLine(recvTs: number, payload: string): string {
+  return `{"recvTs":${recvTs},"payload":${JSON.stringify(payload)}}\n`;
+}
+
+/**
+ * A raw record as bronze stores it: its header, one gzip member of its bronze lines, and how
+ * many lines. Zero-copy for records `encodeRawBatch` compressed (a view of `bytes`); others are
+ * formatted and compressed here.
+ * @throws CryptoLambdaError `LOG_CORRUPT` when the bytes are not a raw record.
+ */
+export function rawBronzeMember(bytes: Uint8Array): {
+  header: RawBatchHeader;
+  member: Buffer;
+  lines: number;
+} {
+  const buf = asBuffer(bytes);
+  const { header, end } = readHeader(buf);
+  if (buf[end] === GZIP_LINES) {
+    const body = buf.subarray(end + 1);
+    return { header, lines: readU32(body, 0), member: body.subarray(4) };
+  }
+  let text = '';
+  let lines = 0;
+  forEachRawPayload(buf, (payload) => {
+    text += bronzeLine(header.recvTs, payload);
+    lines++;
+  });
+  return { header, member: gzipSync(text, GZIP_OPTIONS), lines };
 }
 
 /** The header's JSON and the uncompressed body, in the scratch buffer (valid until the next call). */
@@ -111,7 +152,12 @@ export function forEachRawPayload(
   visit: (payload: string, index: number) => unknown,
 ): void {
   const buf = asBuffer(bytes);
-  const body = readBody(buf, readHeader(buf).end);
+  const { end } = readHeader(buf);
+  if (buf[end] === GZIP_LINES) {
+    forEachGzipLine(buf.subarray(end + 1), visit);
+    return;
+  }
+  const body = readBody(buf, end);
   const count = readU32(body, 0);
   let o = 4;
   for (let i = 0; i < count; i++) {
@@ -122,6 +168,29 @@ export function forEachRawPayload(
     if (visit(body.toString('utf8', start, o), i) === false) return;
   }
   if (o !== body.length) throw corrupt(`${body.length - o} bytes after the last payload`);
+}
+
+/** The payloads of a gzip-lines body (encoding 2). */
+function forEachGzipLine(body: Buffer, visit: (payload: string, index: number) => unknown): void {
+  const count = readU32(body, 0);
+  let text: string;
+  try {
+    text = gunzipSync(body.subarray(4)).toString('utf8');
+  } catch (cause) {
+    throw corrupt('body is not valid gzip', cause);
+  }
+  const lines = text.length === 0 ? [] : text.slice(0, -1).split('\n');
+  if (lines.length !== count) throw corrupt(`${lines.length} lines for ${count} payloads`);
+  for (let i = 0; i < lines.length; i++) {
+    let payload: unknown;
+    try {
+      payload = (JSON.parse(lines[i] as string) as { payload?: unknown }).payload;
+    } catch (cause) {
+      throw corrupt(`line ${i} is not JSON`, cause);
+    }
+    if (typeof payload !== 'string') throw corrupt(`line ${i} has no payload`);
+    if (visit(payload, i) === false) return;
+  }
 }
 
 /** The `raw` topic's codec; see the layout above. */

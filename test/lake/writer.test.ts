@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createLakeReader, type LakeChange, openLakeWriter } from '../../src/lake/index.js';
+import { appendEvents, TOPICS } from '../../src/log/index.js';
 import { DAY0, HOUR, readParquet, tempLake, trade } from './helpers.js';
 
 describe('lake writer: silver', () => {
@@ -158,6 +159,32 @@ describe('lake writer: silver', () => {
         ['binance', 'binance', 'bybit'],
       );
       assert.equal(reader.untilTs('2019-10-12'), DAY0 + 26 * HOUR);
+      await writer.close();
+    } finally {
+      await lake.cleanup();
+    }
+  });
+
+  it('trades handed over with their acks are staged once, whatever gaps or repeats the offers have', async () => {
+    const lake = await tempLake();
+    try {
+      const writer = await openLakeWriter(lake.log, { lakeDir: lake.lakeDir, live: false });
+      const batches = [0, 1, 2, 3].map((b) =>
+        Array.from({ length: 50 }, (_, i) =>
+          trade({ ts: DAY0 + b * 60_000 + i * 100, symbol: `S${i % 5}-USDT` }),
+        ),
+      );
+      for (const [b, trades] of batches.entries()) {
+        const acks = await appendEvents(lake.log, TOPICS.trades, trades);
+        // Batch 1 is never offered (a gap), batch 2 is offered twice.
+        if (b !== 1) writer.offer(trades, acks);
+        if (b === 2) writer.offer(trades, acks);
+      }
+      await writer.catchUp({ sealAll: true });
+      const reader = createLakeReader(lake.lakeDir, writer.manifest);
+      const ids = (await readParquet(reader.silverFiles('2019-10-11', '2019-10-11'))).map((r) => r.trade_id);
+      assert.equal(ids.length, 200);
+      assert.deepEqual(new Set(ids), new Set(batches.flat().map((t) => t.tradeId)));
       await writer.close();
     } finally {
       await lake.cleanup();

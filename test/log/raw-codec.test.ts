@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { brotliDecompressSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { isCryptoLambdaError, type RawBatch } from '../../src/domain/index.js';
 import {
+  bronzeLine,
   decodeRawBatchHeader,
   encodeRawBatch,
   forEachRawPayload,
   rawBatchCodec,
+  rawBronzeMember,
   TOPICS,
 } from '../../src/log/index.js';
 
@@ -54,8 +56,15 @@ function assertLayout(bytes: Uint8Array, r: RawBatch): void {
   assert.deepEqual(buf.subarray(0, head.length), head);
   const encoding = buf[head.length];
   const stored = buf.subarray(head.length + 1);
-  assert.equal(encoding, body.length < 1024 ? 0 : 1, 'small bodies plain, others compressed');
-  assert.deepEqual(encoding === 1 ? brotliDecompressSync(stored) : stored, body);
+  assert.equal(encoding, body.length < 1024 ? 0 : 2, 'small bodies plain, others as gzip lines');
+  if (encoding === 0) {
+    assert.deepEqual(stored, body);
+    return;
+  }
+  // Encoding 2: the payload count, then one gzip member of the bronze lines.
+  assert.equal(stored.readUInt32LE(0), r.payloads.length);
+  const lines = r.payloads.map((p) => `${JSON.stringify({ recvTs: r.recvTs, payload: p })}\n`).join('');
+  assert.equal(gunzipSync(stored.subarray(4)).toString('utf8'), lines);
 }
 
 const sample: RawBatch = {
@@ -102,6 +111,19 @@ describe('raw record codec', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('hands bronze its gzip member as stored, and builds one for a plain record', () => {
+    const frames = Array.from({ length: 500 }, (_, i) => `{"e":"aggTrade","p":"0.${i}"}`);
+    for (const batch of [sample, { ...sample, payloads: frames }]) {
+      const { header, member, lines } = rawBronzeMember(encodeRawBatch(batch));
+      assert.deepEqual(header, { source: batch.source, position: batch.position, recvTs: batch.recvTs });
+      assert.equal(lines, batch.payloads.length);
+      assert.equal(
+        gunzipSync(member).toString('utf8'),
+        batch.payloads.map((p) => bronzeLine(batch.recvTs, p)).join(''),
+      );
+    }
   });
 
   it('stores each payload as its bytes, not as escaped JSON; a large batch compressed', () => {
