@@ -2,12 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import { CryptoLambdaError, type Trade, type UnixMs } from '../domain/index.js';
 import {
   type AppendAck,
+  decodeRawBatchHeader,
   decodeRecords,
   type EventLog,
-  rawBronzeMember,
   TOPICS,
   type TopicDef,
 } from '../log/index.js';
+import { type BronzeFormatter, startBronzeFormatter } from './bronze-formatter.js';
 import { type BronzeStore, createBronzeStore } from './bronze-store.js';
 import { LAKE_ERRORS } from './errors.js';
 import { commitFlush, type LakeChange } from './flush.js';
@@ -105,6 +106,7 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
 
   const topics: TopicDef<unknown>[] = [TOPICS.trades as TopicDef<unknown>];
   if (options.bronze !== false) topics.push(TOPICS.raw as TopicDef<unknown>);
+  const formatter = options.bronze !== false ? startBronzeFormatter() : undefined;
   const pending: Record<string, number[]> = {};
   for (const def of topics) {
     await log.createTopic(def.name, def.config);
@@ -185,9 +187,8 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
         if (def === topics[0]) await stageTrades(decodeRecords(TOPICS.trades, records));
         else {
           for (const record of records) {
-            const { header, member, lines } = rawBronzeMember(record.value);
-            // A copy: a view would pin the log's whole read buffer until the next commit.
-            bronze.append(header.source, header.recvTs, Uint8Array.prototype.slice.call(member), lines);
+            const header = decodeRawBatchHeader(record.value);
+            bronze.append(header.source, header.recvTs, (formatter as BronzeFormatter).format(record.value));
           }
         }
       }
@@ -266,7 +267,7 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
 
   const flushDue = (): boolean =>
     silver.stagedRows() >= opts.flushRows ||
-    ((silver.stagedRows() > 0 || bronze.stagedLines() > 0) &&
+    ((silver.stagedRows() > 0 || bronze.stagedRecords() > 0) &&
       clock() - lastFlushMs >= opts.flushIntervalMs) ||
     sealDue();
 
@@ -302,6 +303,7 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
       await committing;
       silver.close();
       spareSilver.close();
+      await formatter?.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { isCryptoLambdaError, type RawBatch } from '../../src/domain/index.js';
 import {
@@ -56,15 +56,8 @@ function assertLayout(bytes: Uint8Array, r: RawBatch): void {
   assert.deepEqual(buf.subarray(0, head.length), head);
   const encoding = buf[head.length];
   const stored = buf.subarray(head.length + 1);
-  assert.equal(encoding, body.length < 1024 ? 0 : 2, 'small bodies plain, others as gzip lines');
-  if (encoding === 0) {
-    assert.deepEqual(stored, body);
-    return;
-  }
-  // Encoding 2: the payload count, then one gzip member of the bronze lines.
-  assert.equal(stored.readUInt32LE(0), r.payloads.length);
-  const lines = r.payloads.map((p) => `${JSON.stringify({ recvTs: r.recvTs, payload: p })}\n`).join('');
-  assert.equal(gunzipSync(stored.subarray(4)).toString('utf8'), lines);
+  assert.equal(encoding, body.length < 1024 ? 0 : 1, 'small bodies plain, others compressed');
+  assert.deepEqual(encoding === 1 ? brotliDecompressSync(stored) : stored, body);
 }
 
 const sample: RawBatch = {
