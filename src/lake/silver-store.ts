@@ -81,7 +81,23 @@ export async function openSilverStore(): Promise<SilverStore> {
     series INTEGER, trade_id VARCHAR, id DOUBLE, ts DOUBLE, price DOUBLE, qty DOUBLE,
     is_buy BOOLEAN, count INTEGER, recv_ts DOUBLE)`);
   await connection.run('CREATE TABLE series (series INTEGER, venue VARCHAR, symbol VARCHAR)');
-  const seriesIds = new Map<string, number>();
+  /** Series ids by venue, then symbol (no key string built per trade). */
+  const seriesIds = new Map<string, Map<string, number>>();
+  let seriesCount = 0;
+  const seriesOf = async (venue: string, symbol: string): Promise<number> => {
+    let bySymbol = seriesIds.get(venue);
+    if (bySymbol === undefined) {
+      bySymbol = new Map();
+      seriesIds.set(venue, bySymbol);
+    }
+    let sid = bySymbol.get(symbol);
+    if (sid === undefined) {
+      sid = seriesCount++;
+      bySymbol.set(symbol, sid);
+      await connection.run(`INSERT INTO series VALUES (${sid}, ${sqlText(venue)}, ${sqlText(symbol)})`);
+    }
+    return sid;
+  };
   const columns: DuckDBValue[][] = STAGED_TYPES.map(() => []);
   let appender: DuckDBAppender | undefined;
   let staged = 0;
@@ -124,15 +140,14 @@ export async function openSilverStore(): Promise<SilverStore> {
         DuckDBValue[],
         DuckDBValue[],
       ];
+      let lastVenue = '';
+      let lastSymbol = '';
+      let sid = -1;
       for (const t of trades) {
-        const key = `${t.venue}|${t.symbol}`;
-        let sid = seriesIds.get(key);
-        if (sid === undefined) {
-          sid = seriesIds.size;
-          seriesIds.set(key, sid);
-          await connection.run(
-            `INSERT INTO series VALUES (${sid}, ${sqlText(t.venue)}, ${sqlText(t.symbol)})`,
-          );
+        if (t.symbol !== lastSymbol || t.venue !== lastVenue) {
+          sid = seriesIds.get(t.venue)?.get(t.symbol) ?? (await seriesOf(t.venue, t.symbol));
+          lastVenue = t.venue;
+          lastSymbol = t.symbol;
         }
         const numeric = numericId(t.tradeId);
         series.push(sid);
