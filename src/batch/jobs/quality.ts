@@ -39,8 +39,11 @@ export const QUALITY_THRESHOLDS: Readonly<QualityThresholds> = {
  * - `non_positive_price` (per symbol): rows whose price or qty is ≤ 0, NaN or null; fail above 0.
  * - `time_out_of_range` (per symbol): rows with ts outside [dayStartTs, dayStartTs + 1 day) or
  *   ts > recv_ts + 60 s; fail above 0.
- * - `freshness` (per venue): nowMs − max(recv_ts) in ms. Judged only when `date` is the UTC day
- *   of `nowMs`: warn above 5 minutes. Other days pass with detail `historical day`.
+ * - `freshness` (per venue): min(nowMs, untilTs) − max(recv_ts) in ms: how long before the end of
+ *   the sealed input the venue's newest trade arrived (silver holds sealed hours only, so
+ *   measuring against the wall clock alone would always warn on a live day). Judged only when
+ *   `date` is the UTC day of `nowMs`: warn above 5 minutes. Other days pass with detail
+ *   `historical day`.
  *
  * Returns `failed`, naming each failed check with its count and series, when any check fails:
  * the scheduler then blocks the jobs downstream. A day without silver has no rows and is `ok`.
@@ -73,7 +76,7 @@ per_symbol AS (
   GROUP BY venue, symbol
 ),
 per_venue AS (
-  SELECT venue, $now_ms - max(recv_ts) AS lag_ms FROM trades GROUP BY venue
+  SELECT venue, least($now_ms, $until_ts) - max(recv_ts) AS lag_ms FROM trades GROUP BY venue
 ),
 checks AS (
   SELECT 'duplicates' AS "check", venue, symbol, duplicates::DOUBLE AS value, ${t.duplicates}::DOUBLE AS threshold,
@@ -112,6 +115,7 @@ ORDER BY "check", venue, symbol`;
     day_end: BigInt(dayStartTs + DAY_MS),
     max_ahead: BigInt(t.maxEventAfterReceiptMs),
     now_ms: BigInt(ctx.nowMs),
+    until_ts: BigInt(ctx.untilTs),
     is_today: isToday,
   });
   const failed = await readRows(

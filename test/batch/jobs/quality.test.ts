@@ -73,7 +73,7 @@ describe('quality job', () => {
     assert.equal(find(rows, 'trade_id_gaps', 'coinbase', 'BTC-USD')['detail'], 'no numeric trade ids');
     const freshness = find(rows, 'freshness', 'binance', '');
     assert.equal(freshness['detail'], 'historical day');
-    assert.equal(freshness['value'], ctx.nowMs - (D + DAY + 500));
+    assert.equal(freshness['value'], Math.min(ctx.nowMs, ctx.untilTs) - (D + DAY + 500));
     assert.deepEqual(await parquetColumns(ws.connection, ctx.outputPath), [
       'check VARCHAR',
       'date VARCHAR',
@@ -159,6 +159,12 @@ describe('quality job', () => {
     const fresh = find(rows, 'freshness', 'bybit', '');
     assert.equal(fresh['status'], 'pass');
     assert.equal(fresh['value'], 4 * MINUTE);
+    // Against the sealed frontier when it is before now: silver ends there.
+    const sealed = makeContext(ws, { date: DATE, nowMs, untilTs: D + 2 * HOUR, silver: { [DATE]: [file] } });
+    await qualityJob.run(sealed);
+    const sealedRows = await readParquet(ws.connection, sealed.outputPath);
+    assert.equal(find(sealedRows, 'freshness', 'bybit', '')['value'], 0);
+    assert.equal(find(sealedRows, 'freshness', 'binance', '')['value'], HOUR);
   });
 
   it('writes an empty, readable file and is ok without silver', async () => {
