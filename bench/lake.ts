@@ -104,7 +104,7 @@ export async function lakeRate(
 export async function pipelineWithLakeRate(
   framesFile: string,
   bronze = true,
-): Promise<{ speedPerSec: number; lakePerSec: number }> {
+): Promise<{ speedPerSec: number; lakePerSec: number; lakeShareAtSpeedDone: number }> {
   const source = runInWorker({ kind: 'replay', path: framesFile });
   const dir = await mkdtemp(join(tmpdir(), 'cl-bench-pl-'));
   const log = await openFileLog({ dir: join(dir, 'log') });
@@ -134,13 +134,20 @@ export async function pipelineWithLakeRate(
     await writer.run(source, controller.signal);
     await runner.caughtUp();
     const speedSeconds = (performance.now() - t0) / 1000;
+    // How much the lake had staged when the speed layer was done: 1 means it kept pace, and
+    // only its last commit (and the sealing) was still to come.
+    const stagedAtSpeedDone = lake.tradesConsumed();
     await lake.catchUp({ sealAll: true });
     const lakeSeconds = (performance.now() - t0) / 1000;
     controller.abort();
     await Promise.all(running);
     await lake.close();
     const trades = runner.tradesProcessed();
-    return { speedPerSec: trades / speedSeconds, lakePerSec: lake.tradesConsumed() / lakeSeconds };
+    return {
+      speedPerSec: trades / speedSeconds,
+      lakePerSec: lake.tradesConsumed() / lakeSeconds,
+      lakeShareAtSpeedDone: stagedAtSpeedDone / trades,
+    };
   } finally {
     controller.abort();
     await log.close();

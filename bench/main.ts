@@ -159,7 +159,8 @@ if (only === undefined || only === 'lake') {
         `round ${round}: reading the log: speed layer ${fmt(speed)} trades/s, lake writer ${fmt(lake.perSec)} trades/s ` +
           `(${lake.files} silver files), ratio ${(lake.perSec / speed).toFixed(2)}; ` +
           `frames → pipeline: without lake ${fmt(pipeline.tradesPerSec)} trades/s, with lake ${fmt(withLake.speedPerSec)} ` +
-          `(speed caught up) and ${fmt(withLake.lakePerSec)} (lake committed, every hour sealed), ` +
+          `(speed caught up; the lake had staged ${(100 * withLake.lakeShareAtSpeedDone).toFixed(1)}% by then) and ` +
+          `${fmt(withLake.lakePerSec)} (lake committed, every hour sealed), ` +
           `ratio ${(withLake.lakePerSec / withLake.speedPerSec).toFixed(2)}`,
       );
     }
