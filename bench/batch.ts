@@ -2,14 +2,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import {
-  candlesJob,
-  candlesSql,
-  type JobContext,
-  silverCandleSources,
-  sqlFileList,
-  sqlString,
-} from '../src/batch/index.js';
+import { candlesJob, candlesSql, type JobContext, silverCandleSources } from '../src/batch/index.js';
+import { readParquetSql, sqlText } from '../src/lake/index.js';
 
 /**
  * The batch benchmark: silver trades Parquet → candles in embedded DuckDB (ARCHITECTURE.md §8,
@@ -110,7 +104,7 @@ export async function syntheticSilver(count: number): Promise<SilverSet> {
             (CASE WHEN (x >> 10) % 8 = 0 THEN 1 + (x >> 14) % 5 ELSE 1 END)::INTEGER AS count,
             ts + ((x >> 50) % 200)::BIGINT AS recv_ts
           FROM t ORDER BY symbol, ts, id_num
-        ) TO ${sqlString(join(dir, `${venue}-${h}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`);
+        ) TO ${sqlText(join(dir, `${venue}-${h}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`);
       }
     }
   } finally {
@@ -171,7 +165,7 @@ export async function batchRound(connection: DuckDBConnection, silver: SilverSet
   const reference = await rate(silver.trades, async () => {
     await connection.run(`CREATE OR REPLACE TEMP TABLE ${out} AS
       SELECT venue, symbol, ts // 60000 AS b, min(price), max(price), sum(qty), sum(price * qty), sum(count)
-      FROM read_parquet(${sqlFileList(silver.files)}, hive_partitioning = false) GROUP BY ALL`);
+      FROM ${readParquetSql(silver.files)} GROUP BY ALL`);
   });
   let planMs = 0;
   const candles = await rate(silver.trades, async () => {

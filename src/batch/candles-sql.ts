@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { INTERVAL_MS, type Interval, type UnixMs } from '../domain/index.js';
-import { sqlFileList, sqlString } from './job.js';
+import { readParquetSql, sqlList, sqlText } from '../lake/index.js';
 
 /**
  * The one SQL that turns silver trades into candles, for the batch CLI (`batchCandles`), the gold
@@ -152,7 +152,7 @@ export function candlesSql(sources: readonly CandleSource[], options: CandlesSql
   // order keys of one source compare with each other only, hence one fold per source.
   const minuteParts = sources.map(
     (source, i) => `side_${i} AS (
-  SELECT ${source.venue === undefined ? 'venue' : `${sqlString(source.venue)} AS venue`}, symbol,
+  SELECT ${source.venue === undefined ? 'venue' : `${sqlText(source.venue)} AS venue`}, symbol,
     ts // ${minute} AS minute, is_buy,
     arg_min(price, ${source.orderKey}) AS open, min(${source.orderKey}) AS open_key,
     arg_max(price, ${source.orderKey}) AS close, max(${source.orderKey}) AS close_key,
@@ -251,7 +251,7 @@ export async function silverCandleSources(
   const reader = await connection.runAndReadAll(
     `SELECT file_name, path_in_schema AS col, stats_min_value AS lo, stats_max_value AS hi,
        stats_null_count AS nulls, min_is_exact AND max_is_exact AS exact
-     FROM parquet_metadata(${sqlFileList(files)})
+     FROM parquet_metadata(${sqlList(files)})
      WHERE path_in_schema IN ('venue', 'ts', 'id_num')`,
   );
   const byFile = new Map<string, RowGroupStats[]>();
@@ -276,7 +276,7 @@ export async function silverCandleSources(
     }
   }
   return [...groups].map(([venue, g]) => ({
-    relation: `read_parquet(${sqlFileList(g.files)}, union_by_name = true, hive_partitioning = false)`,
+    relation: readParquetSql(g.files, { unionByName: true }),
     orderKey: orderKeySql(g.keys),
     ...(singleVenue ? { venue } : {}),
   }));

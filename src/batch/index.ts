@@ -13,7 +13,7 @@ export { downstreamOf, topologicalOrder } from './dag.js';
 export { BATCH_ERRORS, type BatchErrorCode } from './errors.js';
 export { GOLD_JOBS } from './gold-jobs.js';
 export { openRunHistory, type RunHistory, type RunRecord } from './history.js';
-export { type BatchJobDef, type JobContext, type JobOutput, sqlFileList, sqlString } from './job.js';
+export type { BatchJobDef, JobContext, JobOutput } from './job.js';
 export { candlesJob } from './jobs/candles.js';
 export { dailyMarketMetricsJob } from './jobs/daily-metrics.js';
 export { MOVER_PERIOD_MS, MOVERS_LIMIT, topMoversJob } from './jobs/movers.js';

@@ -61,13 +61,3 @@ export interface JobOutput {
   status: 'ok' | 'failed';
   message?: string;
 }
-
-/** A SQL string literal of a list of file paths: `['a.parquet', 'b.parquet']`. */
-export function sqlFileList(files: readonly string[]): string {
-  return `[${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}]`;
-}
-
-/** A SQL string literal. */
-export function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}

@@ -13,7 +13,7 @@ import type {
   UnixMs,
 } from '../domain/index.js';
 import { INTERVAL_MS } from '../domain/index.js';
-import { type LakeReader, sqlText, utcDate } from '../lake/index.js';
+import { type LakeReader, readParquetSql, sqlText, utcDate } from '../lake/index.js';
 import type { RunRecord } from './history.js';
 import type { BatchScheduler } from './scheduler.js';
 
@@ -85,7 +85,7 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
         let candles = cache.get(key);
         if (candles === undefined) {
           const rows = await query(
-            `SELECT * FROM read_parquet(${sqlText(path)}, hive_partitioning = false) WHERE venue = ${sqlText(q.venue)}
+            `SELECT * FROM ${readParquetSql(path)} WHERE venue = ${sqlText(q.venue)}
              AND symbol = ${sqlText(q.symbol)} AND interval = ${sqlText(q.interval)} ORDER BY open_time`,
           );
           candles = rows.map((r) => toCandle(camel(r)));
@@ -101,16 +101,14 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
       const found =
         date === undefined ? latest('daily_market_metrics') : pathFor('daily_market_metrics', date);
       if (found === undefined) return [];
-      const rows = await query(
-        `SELECT * FROM read_parquet(${sqlText(found.path)}, hive_partitioning = false) ORDER BY venue, symbol`,
-      );
+      const rows = await query(`SELECT * FROM ${readParquetSql(found.path)} ORDER BY venue, symbol`);
       return rows.map((r) => camel(r) as unknown as DailyMarketMetric);
     },
     async movers(period, type, limit) {
       const found = latest('top_movers');
       if (found === undefined) return [];
       const rows = await query(
-        `SELECT * FROM read_parquet(${sqlText(found.path)}, hive_partitioning = false) WHERE period = ${sqlText(period)}
+        `SELECT * FROM ${readParquetSql(found.path)} WHERE period = ${sqlText(period)}
          AND type = ${sqlText(type)} ORDER BY rank LIMIT ${Math.max(0, Math.floor(limit))}`,
       );
       return rows.map((r) => camel(r) as unknown as Mover);
@@ -119,8 +117,8 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
       const found = latest('trending');
       if (found === undefined) return [];
       const rows = await query(
-        `SELECT * FROM read_parquet(${sqlText(found.path)}, hive_partitioning = false)
-         WHERE hour_ts = (SELECT max(hour_ts) FROM read_parquet(${sqlText(found.path)}, hive_partitioning = false))
+        `SELECT * FROM ${readParquetSql(found.path)}
+         WHERE hour_ts = (SELECT max(hour_ts) FROM ${readParquetSql(found.path)})
          ORDER BY rank LIMIT ${Math.max(0, Math.floor(limit))}`,
       );
       return rows.map((r) => camel(r) as unknown as TrendingScore);
@@ -128,9 +126,7 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
     async quality(date) {
       const found = date === undefined ? latest('quality', true) : pathFor('quality', date);
       if (found === undefined) return [];
-      const rows = await query(
-        `SELECT * FROM read_parquet(${sqlText(found.path)}, hive_partitioning = false) ORDER BY ALL`,
-      );
+      const rows = await query(`SELECT * FROM ${readParquetSql(found.path)} ORDER BY ALL`);
       return rows.map((r) => camel(r) as unknown as QualityCheck);
     },
     async runs(limit) {

@@ -22,7 +22,7 @@ export {
   type VenueState,
 } from './manifest.js';
 export { createLakeReader, type LakeReader, openLakeReader } from './reader.js';
-export { sqlText } from './silver-store.js';
+export { readParquetSql, sqlList, sqlText } from './sql.js';
 export { sweepUnlisted } from './sweep.js';
 export {
   LAKE_WRITER_DEFAULTS,

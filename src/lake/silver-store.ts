@@ -12,6 +12,7 @@ import {
 } from '@duckdb/node-api';
 import type { Trade, UnixMs } from '../domain/index.js';
 import { HOUR_MS } from './layout.js';
+import { readParquetSql, sqlText } from './sql.js';
 
 /**
  * Silver trades in DuckDB: consumed trades are appended to an in-memory staging table, and
@@ -55,9 +56,6 @@ const STAGED = 'staged t JOIN series s USING (series)';
 const PARQUET = `(FORMAT parquet, COMPRESSION zstd)`;
 /** A silver file's sort order: by series, then `(ts, tradeId)` as ARCHITECTURE.md §4 orders trades. */
 const SILVER_ORDER = 'venue, symbol, ts, id_num, trade_id';
-
-export const sqlText = (value: string): string => `'${value.replaceAll("'", "''")}'`;
-const sqlList = (files: readonly string[]): string => `[${files.map(sqlText).join(', ')}]`;
 
 const CHUNK_ROWS = 2048;
 const STAGED_TYPES = [INTEGER, VARCHAR, DOUBLE, DOUBLE, DOUBLE, DOUBLE, BOOLEAN, INTEGER, DOUBLE];
@@ -183,8 +181,7 @@ export async function openSilverStore(): Promise<SilverStore> {
       ),
     async compact(venue, hourTs, files, withStaged, path) {
       const parts: string[] = [];
-      if (files.length > 0)
-        parts.push(`SELECT * FROM read_parquet(${sqlList(files)}, hive_partitioning = false)`);
+      if (files.length > 0) parts.push(`SELECT * FROM ${readParquetSql(files)}`);
       if (withStaged)
         parts.push(`SELECT ${SILVER_COLUMNS} FROM ${STAGED} WHERE ${hourFilter(venue, hourTs)}`);
       await closeAppender();
@@ -202,7 +199,7 @@ export async function openSilverStore(): Promise<SilverStore> {
     },
     async duplicates(files) {
       const result = await connection.runAndReadAll(
-        `SELECT count(*) - count(DISTINCT (venue, symbol, trade_id)) FROM read_parquet(${sqlList(files)}, hive_partitioning = false)`,
+        `SELECT count(*) - count(DISTINCT (venue, symbol, trade_id)) FROM ${readParquetSql(files)}`,
       );
       return Number(result.getRows()[0]?.[0] ?? 0);
     },

@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { type BatchJobDef, openScheduler, sqlString } from '../../src/batch/index.js';
+import { type BatchJobDef, openScheduler } from '../../src/batch/index.js';
 import { isCryptoLambdaError } from '../../src/domain/index.js';
-import { createLakeReader, openLakeWriter } from '../../src/lake/index.js';
+import { createLakeReader, openLakeWriter, readParquetSql, sqlText } from '../../src/lake/index.js';
 import { DAY0, HOUR, tempLake, trade } from '../lake/helpers.js';
 
 /** A job counting silver rows of the day; `fail` makes it throw that many times first. */
@@ -28,10 +28,9 @@ function countJob(
         throw new Error('disk hiccup');
       }
       const files = ctx.silverFiles(ctx.date, ctx.date);
-      const from =
-        files.length === 0 ? '(SELECT 1 WHERE false)' : `read_parquet([${files.map(sqlString).join(',')}])`;
+      const from = files.length === 0 ? '(SELECT 1 WHERE false)' : readParquetSql(files);
       const result = await ctx.connection.runAndReadAll(
-        `COPY (SELECT count(*) AS n, ${ctx.untilTs}::BIGINT AS until_ts FROM ${from}) TO ${sqlString(ctx.outputPath)} (FORMAT parquet)`,
+        `COPY (SELECT count(*) AS n, ${ctx.untilTs}::BIGINT AS until_ts FROM ${from}) TO ${sqlText(ctx.outputPath)} (FORMAT parquet)`,
       );
       void result;
       return behaviour.check === undefined

@@ -1,4 +1,5 @@
-import { type BatchJobDef, type JobContext, type JobOutput, sqlString } from '../job.js';
+import { readParquetSql } from '../../lake/index.js';
+import type { BatchJobDef, JobContext, JobOutput } from '../job.js';
 import { copyToParquet, DAY_MS, dayStartOf, readRows, silverRelation, utcDate } from './sql.js';
 
 /** The limits of the quality checks; a value above a limit fails (or warns, see each check). */
@@ -120,7 +121,7 @@ ORDER BY "check", venue, symbol`;
   });
   const failed = await readRows(
     ctx,
-    `SELECT "check", venue, symbol, value FROM read_parquet(${sqlString(ctx.outputPath)}, hive_partitioning = false)
+    `SELECT "check", venue, symbol, value FROM ${readParquetSql(ctx.outputPath)}
      WHERE status = 'fail' ORDER BY "check", venue, symbol`,
   );
   if (failed.length === 0) return { rows, status: 'ok' };

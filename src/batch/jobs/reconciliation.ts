@@ -7,8 +7,8 @@ import {
   roundTo,
   type UnixMs,
 } from '../../domain/index.js';
+import { readParquetSql, sqlText } from '../../lake/index.js';
 import type { BatchJobDef, JobContext } from '../job.js';
-import { sqlString } from '../job.js';
 
 /**
  * `reconciliation`: the speed layer's final candles (closed or revised) against the batch
@@ -136,7 +136,7 @@ async function goldCandles(ctx: JobContext): Promise<Candle[]> {
   const path = ctx.goldFile('candles', ctx.date);
   if (path === undefined) return [];
   const reader = await ctx.connection.runAndReadAll(
-    `SELECT * FROM read_parquet(${sqlString(path)}, hive_partitioning = false) WHERE close_time < ${ctx.untilTs}`,
+    `SELECT * FROM ${readParquetSql(path)} WHERE close_time < ${ctx.untilTs}`,
   );
   return reader.getRowObjectsJS().map((r) => ({
     venue: String(r['venue']),
@@ -180,7 +180,7 @@ async function writeDiffs(ctx: JobContext, diffs: readonly ReconciliationDiff[])
   }
   appender.closeSync();
   await connection.run(
-    `COPY (SELECT * FROM reconciliation_diffs ORDER BY ALL) TO ${sqlString(ctx.outputPath)} (FORMAT parquet)`,
+    `COPY (SELECT * FROM reconciliation_diffs ORDER BY ALL) TO ${sqlText(ctx.outputPath)} (FORMAT parquet)`,
   );
   await connection.run('DROP TABLE reconciliation_diffs');
 }

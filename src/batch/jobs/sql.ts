@@ -1,7 +1,8 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import { CryptoLambdaError, INTERVAL_MS, type UnixMs } from '../../domain/index.js';
+import { readParquetSql, sqlText } from '../../lake/index.js';
 import { BATCH_ERRORS } from '../errors.js';
-import { type JobContext, sqlFileList, sqlString } from '../job.js';
+import type { JobContext } from '../job.js';
 
 /**
  * What the gold jobs share: typed relations over silver and gold Parquet files that stay valid
@@ -86,7 +87,7 @@ function parquetRelation(files: readonly string[], columns: Columns): string {
     const nulls = columns.map(([name, type]) => `CAST(NULL AS ${type}) AS ${quoteIdent(name)}`);
     return `(SELECT ${nulls.join(', ')} WHERE false)`;
   }
-  return `(SELECT ${list.join(', ')} FROM read_parquet(${sqlFileList(files)}, union_by_name = true, hive_partitioning = false))`;
+  return `(SELECT ${list.join(', ')} FROM ${readParquetSql(files, { unionByName: true })})`;
 }
 
 /** Silver trades of `files` (see `job.ts` for the columns), empty without files. */
@@ -122,7 +123,7 @@ export async function copyToParquet(
   query: string,
   params: Record<string, DuckDBValue> = {},
 ): Promise<number> {
-  return runSql(ctx, `COPY (${query}) TO ${sqlString(ctx.outputPath)} (FORMAT parquet)`, params);
+  return runSql(ctx, `COPY (${query}) TO ${sqlText(ctx.outputPath)} (FORMAT parquet)`, params);
 }
 
 async function runSql(ctx: JobContext, sql: string, params: Record<string, DuckDBValue>): Promise<number> {
