@@ -9,6 +9,7 @@ import { topologicalOrder } from './dag.js';
 import { BATCH_ERRORS } from './errors.js';
 import { openRunHistory, type RunHistory, type RunRecord } from './history.js';
 import type { BatchJobDef, JobContext } from './job.js';
+import { dayStartOf } from './jobs/sql.js';
 
 /**
  * The batch scheduler: runs the job DAG for a UTC day when the lake seals hours of that day,
@@ -178,9 +179,7 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
     trigger: RunTrigger,
     opts: { only?: readonly string[]; force?: boolean } = {},
   ): Promise<RunRecord[]> => {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(dayStart(date))) {
-      throw new CryptoLambdaError(BATCH_ERRORS.badDate, `"${date}" is not a date; use YYYY-MM-DD`);
-    }
+    dayStartOf(date); // throws BATCH_BAD_DATE unless a real YYYY-MM-DD day
     for (const name of opts.only ?? []) {
       if (!jobs.some((j) => j.name === name)) {
         throw new CryptoLambdaError(

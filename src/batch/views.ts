@@ -13,8 +13,9 @@ import type {
   UnixMs,
 } from '../domain/index.js';
 import { INTERVAL_MS } from '../domain/index.js';
-import { type LakeReader, readParquetSql, sqlText, utcDate } from '../lake/index.js';
+import { type LakeReader, readParquetSql, sqlText } from '../lake/index.js';
 import type { RunRecord } from './history.js';
+import { daysBetween } from './jobs/sql.js';
 import type { BatchScheduler } from './scheduler.js';
 
 /**
@@ -76,8 +77,7 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
       if (watermark === undefined) return [];
       const to = Math.min(q.to, watermark - INTERVAL_MS[q.interval]);
       const out: Candle[] = [];
-      for (let day = Math.floor(q.from / 86_400_000) * 86_400_000; day <= to; day += 86_400_000) {
-        const date = utcDate(day);
+      for (const date of daysBetween(q.from, to)) {
         const path = fileOf('candles', date);
         if (path === undefined) continue;
         const run = scheduler.history.last('candles', date);

@@ -1,5 +1,6 @@
+import { DAY_MS } from '../../lake/index.js';
 import type { BatchJobDef, JobContext, JobOutput } from '../job.js';
-import { addDays, copyToParquet, DAY_MS, dayStartOf, MINUTE_MS, silverRelation } from './sql.js';
+import { addDays, copyToParquet, dayStartOf, MINUTE_MS, silverRelation } from './sql.js';
 
 /**
  * `daily_market_metrics`: one `DailyMarketMetric` row per (venue, symbol) that traded on the day,

@@ -1,6 +1,7 @@
 import { MOVER_PERIODS, type MoverPeriod } from '../../domain/index.js';
+import { DAY_MS, HOUR_MS } from '../../lake/index.js';
 import type { BatchJobDef, JobContext, JobOutput } from '../job.js';
-import { copyToParquet, DAY_MS, daysBetween, goldCandleFiles, goldCandlesRelation, HOUR_MS } from './sql.js';
+import { copyToParquet, daysBetween, goldCandleFiles, goldCandlesRelation } from './sql.js';
 
 /** The length of each movers period. */
 export const MOVER_PERIOD_MS: Readonly<Record<MoverPeriod, number>> = {

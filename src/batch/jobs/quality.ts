@@ -1,6 +1,6 @@
-import { readParquetSql } from '../../lake/index.js';
+import { DAY_MS, readParquetSql, utcDate } from '../../lake/index.js';
 import type { BatchJobDef, JobContext, JobOutput } from '../job.js';
-import { copyToParquet, DAY_MS, dayStartOf, readRows, silverRelation, utcDate } from './sql.js';
+import { copyToParquet, dayStartOf, readRows, silverRelation } from './sql.js';
 
 /** The limits of the quality checks; a value above a limit fails (or warns, see each check). */
 export interface QualityThresholds {

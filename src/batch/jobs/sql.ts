@@ -1,6 +1,6 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import { CryptoLambdaError, INTERVAL_MS, type UnixMs } from '../../domain/index.js';
-import { readParquetSql, sqlText } from '../../lake/index.js';
+import { DAY_MS, dayStart, readParquetSql, sqlText, utcDate } from '../../lake/index.js';
 import { BATCH_ERRORS } from '../errors.js';
 import type { JobContext } from '../job.js';
 
@@ -11,23 +11,16 @@ import type { JobContext } from '../job.js';
  */
 
 export const MINUTE_MS = INTERVAL_MS['1m'];
-export const HOUR_MS = INTERVAL_MS['1h'];
-export const DAY_MS = INTERVAL_MS['1d'];
 
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 /** 00:00 UTC of a `YYYY-MM-DD` day. */
 export function dayStartOf(date: string): UnixMs {
-  const ts = DATE_PATTERN.test(date) ? Date.parse(`${date}T00:00:00Z`) : Number.NaN;
+  const ts = DATE_PATTERN.test(date) ? dayStart(date) : Number.NaN;
   if (!Number.isFinite(ts) || utcDate(ts) !== date) {
     throw new CryptoLambdaError(BATCH_ERRORS.badDate, `not a YYYY-MM-DD UTC day: ${JSON.stringify(date)}`);
   }
   return ts;
-}
-
-/** The UTC day (`YYYY-MM-DD`) holding `ts`. */
-export function utcDate(ts: UnixMs): string {
-  return new Date(ts).toISOString().slice(0, 10);
 }
 
 /** The day `days` days after `date` (before it when negative). */

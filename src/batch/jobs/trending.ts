@@ -1,13 +1,12 @@
+import { DAY_MS, HOUR_MS } from '../../lake/index.js';
 import type { BatchJobDef, JobContext, JobOutput } from '../job.js';
 import {
   copyToParquet,
-  DAY_MS,
   dayStartOf,
   daysBetween,
   finiteOr0,
   goldCandleFiles,
   goldCandlesRelation,
-  HOUR_MS,
   MINUTE_MS,
   silverRelation,
 } from './sql.js';
