@@ -1,6 +1,7 @@
 import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { Candle, Interval, Trade, UnixMs } from '../domain/index.js';
 import { candlesSql, orderKeySql, type TradeKeyStats } from './candles-sql.js';
+import { candleFromRow } from './gold-row.js';
 
 /**
  * Candles computed by the batch engine: the trades go into an embedded DuckDB table with the
@@ -21,22 +22,6 @@ export interface BatchCandlesOptions {
 
 /** A trade id as silver's `id_num`: its value when it is 1 to 18 decimal digits, else NULL. */
 const ID_NUM = /^\d{1,18}$/;
-
-interface Row {
-  venue: string;
-  symbol: string;
-  open_time: bigint | number;
-  close_time: bigint | number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  quote_volume: number;
-  trades: bigint | number;
-  taker_buy_volume: number;
-  taker_buy_quote_volume: number;
-}
 
 /**
  * The final candles of `interval` for every (venue, symbol) in `trades`, oldest first per
@@ -89,30 +74,9 @@ export async function batchCandles(
       ...(options.toTs === undefined ? {} : { toTs: options.toTs }),
     });
     const reader = await connection.runAndReadAll(sql);
-    return (reader.getRowObjectsJS() as unknown as Row[]).map((row) => toCandle(row, options.interval));
+    return reader.getRowObjectsJS().map(candleFromRow);
   } finally {
     connection.closeSync();
     instance.closeSync();
   }
-}
-
-function toCandle(row: Row, interval: Interval): Candle {
-  return {
-    venue: row.venue,
-    symbol: row.symbol,
-    interval,
-    openTime: Number(row.open_time),
-    closeTime: Number(row.close_time),
-    open: row.open,
-    high: row.high,
-    low: row.low,
-    close: row.close,
-    volume: row.volume,
-    quoteVolume: row.quote_volume,
-    trades: Number(row.trades),
-    takerBuyVolume: row.taker_buy_volume,
-    takerBuyQuoteVolume: row.taker_buy_quote_volume,
-    state: 'closed',
-    source: 'batch',
-  };
 }

@@ -14,6 +14,7 @@ import type {
 } from '../domain/index.js';
 import { INTERVAL_MS } from '../domain/index.js';
 import { type LakeReader, readParquetSql, sqlText } from '../lake/index.js';
+import { camelRow, candleFromRow, type GoldRow } from './gold-row.js';
 import type { RunRecord } from './history.js';
 import { daysBetween } from './jobs/sql.js';
 import type { BatchScheduler } from './scheduler.js';
@@ -41,14 +42,12 @@ export interface BatchViews {
   close(): void;
 }
 
-type Row = Record<string, unknown>;
-
 export async function createBatchViews(scheduler: BatchScheduler, lake: LakeReader): Promise<BatchViews> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-  const query = async (sql: string): Promise<Row[]> => {
+  const query = async (sql: string): Promise<GoldRow[]> => {
     const connection = await instance.connect();
     try {
-      return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Row[];
+      return (await connection.runAndReadAll(sql)).getRowObjectsJS() as GoldRow[];
     } finally {
       connection.closeSync();
     }
@@ -88,7 +87,7 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
             `SELECT * FROM ${readParquetSql(path)} WHERE venue = ${sqlText(q.venue)}
              AND symbol = ${sqlText(q.symbol)} AND interval = ${sqlText(q.interval)} ORDER BY open_time`,
           );
-          candles = rows.map((r) => toCandle(camel(r)));
+          candles = rows.map(candleFromRow);
           if (cache.size > 512) cache.delete(cache.keys().next().value as string);
           cache.set(key, candles);
         }
@@ -102,7 +101,7 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
         date === undefined ? latest('daily_market_metrics') : pathFor('daily_market_metrics', date);
       if (found === undefined) return [];
       const rows = await query(`SELECT * FROM ${readParquetSql(found.path)} ORDER BY venue, symbol`);
-      return rows.map((r) => camel(r) as unknown as DailyMarketMetric);
+      return rows.map((r) => camelRow(r) as unknown as DailyMarketMetric);
     },
     async movers(period, type, limit) {
       const found = latest('top_movers');
@@ -111,7 +110,7 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
         `SELECT * FROM ${readParquetSql(found.path)} WHERE period = ${sqlText(period)}
          AND type = ${sqlText(type)} ORDER BY rank LIMIT ${Math.max(0, Math.floor(limit))}`,
       );
-      return rows.map((r) => camel(r) as unknown as Mover);
+      return rows.map((r) => camelRow(r) as unknown as Mover);
     },
     async trending(limit) {
       const found = latest('trending');
@@ -121,13 +120,13 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
          WHERE hour_ts = (SELECT max(hour_ts) FROM ${readParquetSql(found.path)})
          ORDER BY rank LIMIT ${Math.max(0, Math.floor(limit))}`,
       );
-      return rows.map((r) => camel(r) as unknown as TrendingScore);
+      return rows.map((r) => camelRow(r) as unknown as TrendingScore);
     },
     async quality(date) {
       const found = date === undefined ? latest('quality', true) : pathFor('quality', date);
       if (found === undefined) return [];
       const rows = await query(`SELECT * FROM ${readParquetSql(found.path)} ORDER BY ALL`);
-      return rows.map((r) => camel(r) as unknown as QualityCheck);
+      return rows.map((r) => camelRow(r) as unknown as QualityCheck);
     },
     async runs(limit) {
       const all = scheduler.history.all();
@@ -154,35 +153,4 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
 export function toJobRun(run: RunRecord): JobRun {
   const { inputVersion: _, ...rest } = run;
   return rest;
-}
-
-/** snake_case columns to camelCase fields; BIGINT to number. */
-function camel(row: Row): Row {
-  const out: Row = {};
-  for (const [key, value] of Object.entries(row)) {
-    out[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] =
-      typeof value === 'bigint' ? Number(value) : value;
-  }
-  return out;
-}
-
-function toCandle(r: Row): Candle {
-  return {
-    venue: r['venue'] as string,
-    symbol: r['symbol'] as string,
-    interval: r['interval'] as Interval,
-    openTime: r['openTime'] as number,
-    closeTime: r['closeTime'] as number,
-    open: r['open'] as number,
-    high: r['high'] as number,
-    low: r['low'] as number,
-    close: r['close'] as number,
-    volume: r['volume'] as number,
-    quoteVolume: r['quoteVolume'] as number,
-    trades: r['trades'] as number,
-    takerBuyVolume: r['takerBuyVolume'] as number,
-    takerBuyQuoteVolume: r['takerBuyQuoteVolume'] as number,
-    state: 'closed',
-    source: 'batch',
-  };
 }

@@ -8,6 +8,7 @@ import {
   type UnixMs,
 } from '../../domain/index.js';
 import { readParquetSql, sqlText } from '../../lake/index.js';
+import { candleFromRow } from '../gold-row.js';
 import type { BatchJobDef, JobContext } from '../job.js';
 
 /**
@@ -138,24 +139,7 @@ async function goldCandles(ctx: JobContext): Promise<Candle[]> {
   const reader = await ctx.connection.runAndReadAll(
     `SELECT * FROM ${readParquetSql(path)} WHERE close_time < ${ctx.untilTs}`,
   );
-  return reader.getRowObjectsJS().map((r) => ({
-    venue: String(r['venue']),
-    symbol: String(r['symbol']),
-    interval: String(r['interval']) as Interval,
-    openTime: Number(r['open_time']),
-    closeTime: Number(r['close_time']),
-    open: Number(r['open']),
-    high: Number(r['high']),
-    low: Number(r['low']),
-    close: Number(r['close']),
-    volume: Number(r['volume']),
-    quoteVolume: Number(r['quote_volume']),
-    trades: Number(r['trades']),
-    takerBuyVolume: Number(r['taker_buy_volume']),
-    takerBuyQuoteVolume: Number(r['taker_buy_quote_volume']),
-    state: 'closed',
-    source: 'batch',
-  }));
+  return reader.getRowObjectsJS().map(candleFromRow);
 }
 
 async function writeDiffs(ctx: JobContext, diffs: readonly ReconciliationDiff[]): Promise<void> {
