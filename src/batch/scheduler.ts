@@ -1,10 +1,10 @@
-import { type Dirent, existsSync } from 'node:fs';
-import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Cron } from 'croner';
 import { CryptoLambdaError, type UnixMs } from '../domain/index.js';
-import { DAY_MS, dayStart, type LakeChange, type LakeReader, sweepUnlisted } from '../lake/index.js';
+import { DAY_MS, dayStart, type LakeChange, type LakeReader, sweepFiles } from '../lake/index.js';
 import { topologicalOrder } from './dag.js';
 import { BATCH_ERRORS } from './errors.js';
 import { openRunHistory, type RunHistory, type RunRecord } from './history.js';
@@ -72,7 +72,7 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
   const clock = options.clock ?? Date.now;
   const history = await openRunHistory(join(lake.lakeDir, '_batch', 'runs.jsonl'));
   // A gold file half-written when a run was killed is never visible (it has a temporary name); drop it.
-  await sweepGoldTemps(lake.lakeDir);
+  await sweepFiles(lake.lakeDir, ['gold'], (rel) => basename(rel).startsWith('.tmp-'));
   const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 1) });
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -282,24 +282,6 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
       instance.closeSync();
     },
   };
-}
-
-async function sweepGoldTemps(lakeDir: string): Promise<void> {
-  const keep = new Set<string>();
-  const walk = async (dir: string, rel: string): Promise<void> => {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.isDirectory()) await walk(join(dir, e.name), `${rel}/${e.name}`);
-      else if (!e.name.startsWith('.tmp-')) keep.add(`${rel}/${e.name}`);
-    }
-  };
-  await walk(join(lakeDir, 'gold'), 'gold');
-  await sweepUnlisted(lakeDir, ['gold'], keep);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -23,7 +23,7 @@ export {
 } from './manifest.js';
 export { createLakeReader, type LakeReader, openLakeReader } from './reader.js';
 export { readParquetSql, sqlList, sqlText } from './sql.js';
-export { sweepUnlisted } from './sweep.js';
+export { sweepFiles } from './sweep.js';
 export {
   LAKE_WRITER_DEFAULTS,
   type LakeWriter,

@@ -3,13 +3,15 @@ import { readdir, unlink } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
 /**
- * Deletes every file under `lakeDir/<subdir>` that `keep` does not list (paths relative to
- * `lakeDir`): leftovers of writes that never committed. Returns the deleted paths.
+ * Deletes every file under `lakeDir/<subdir>` for which `drop` is true (given its path relative
+ * to `lakeDir`, with `/` separators): leftovers of writes that never committed. Returns the
+ * deleted paths.
+ * @example await sweepFiles(lakeDir, ['silver'], (rel) => !listed.has(rel));
  */
-export async function sweepUnlisted(
+export async function sweepFiles(
   lakeDir: string,
   subdirs: readonly string[],
-  keep: ReadonlySet<string>,
+  drop: (relPath: string) => boolean,
 ): Promise<string[]> {
   const deleted: string[] = [];
   const walk = async (dir: string): Promise<void> => {
@@ -25,7 +27,7 @@ export async function sweepUnlisted(
       if (entry.isDirectory()) await walk(full);
       else {
         const rel = relative(lakeDir, full).split(sep).join('/');
-        if (!keep.has(rel)) {
+        if (drop(rel)) {
           await unlink(full).catch(() => undefined);
           deleted.push(rel);
         }

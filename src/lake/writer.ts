@@ -15,7 +15,7 @@ import { commitFlush, type LakeChange } from './flush.js';
 import { HOUR_MS, hourOf } from './layout.js';
 import { type LakeManifest, listedFiles, loadManifest } from './manifest.js';
 import { openSilverStore, type SilverStore } from './silver-store.js';
-import { sweepUnlisted } from './sweep.js';
+import { sweepFiles } from './sweep.js';
 
 /**
  * The lake writer: a log consumer that keeps every trade in silver (Parquet, deduplicated) and,
@@ -102,7 +102,8 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
   const clock = options.clock ?? Date.now;
   await mkdir(lakeDir, { recursive: true });
   let manifest = await loadManifest(lakeDir);
-  await sweepUnlisted(lakeDir, ['silver', 'bronze'], listedFiles(manifest));
+  const listed = listedFiles(manifest);
+  await sweepFiles(lakeDir, ['silver', 'bronze'], (rel) => !listed.has(rel));
 
   const topics: TopicDef<unknown>[] = [TOPICS.trades as TopicDef<unknown>];
   if (options.bronze !== false) topics.push(TOPICS.raw as TopicDef<unknown>);
