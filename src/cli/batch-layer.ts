@@ -80,7 +80,7 @@ export async function openBatchLayer(options: BatchLayerOptions): Promise<BatchL
 }
 
 /** The speed view's final candles, for reconciliation. */
-function speedCandles(view: SpeedView): SpeedCandleSource {
+export function speedCandles(view: SpeedView): SpeedCandleSource {
   return {
     candles(fromTs, untilTs) {
       const out = [];

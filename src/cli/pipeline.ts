@@ -161,7 +161,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
 }
 
 /** Loads the closed and revised candles the speed layer wrote before into the view. */
-async function rebuildView(log: EventLog, view: SpeedView): Promise<void> {
+export async function rebuildView(log: EventLog, view: SpeedView): Promise<void> {
   const { candles } = TOPICS;
   await log.createTopic(candles.name, candles.config);
   for (let p = 0; p < candles.config.partitions; p++) {

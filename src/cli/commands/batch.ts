@@ -7,11 +7,14 @@ import {
   type RunRecord,
   type SpeedCandleSource,
 } from '../../batch/index.js';
-import { type Candle, CryptoLambdaError, isCryptoLambdaError } from '../../domain/index.js';
+import { CryptoLambdaError, isCryptoLambdaError } from '../../domain/index.js';
 import { openLakeReader } from '../../lake/index.js';
-import { forEachEvent, openFileLog, TOPICS } from '../../log/index.js';
+import { openFileLog } from '../../log/index.js';
+import { createSpeedView } from '../../speed/index.js';
 import { CLI_ERRORS, parseCommandArgs } from '../args.js';
+import { speedCandles } from '../batch-layer.js';
 import type { Output } from '../output.js';
+import { rebuildView } from '../pipeline.js';
 
 export const BATCH_HELP = `Usage: crypto-lambda batch <run|status> [options]
 
@@ -148,17 +151,12 @@ async function speedCandlesFromLog(
     }
     throw error;
   }
-  const latest = new Map<string, Candle>();
+  // The same view `start` rebuilds at open, so reconciliation sees what it would there.
+  const view = createSpeedView();
   try {
-    await log.createTopic(TOPICS.candles.name, TOPICS.candles.config);
-    for (let p = 0; p < TOPICS.candles.config.partitions; p++) {
-      await forEachEvent(log, TOPICS.candles, p, 0, (c) => {
-        latest.set(`${c.venue}|${c.symbol}|${c.interval}|${c.openTime}`, c);
-      });
-    }
+    await rebuildView(log, view);
   } finally {
     await log.close();
   }
-  const all = [...latest.values()];
-  return { candles: (fromTs, untilTs) => all.filter((c) => c.openTime >= fromTs && c.openTime < untilTs) };
+  return speedCandles(view);
 }
