@@ -122,6 +122,13 @@ export async function openSilverStore(): Promise<SilverStore> {
     const rows = Number(result.getRows()[0]?.[0] ?? 0);
     return { rows, bytes: (await stat(path)).size };
   };
+  /** Rows of `relation` repeating the `(venue, symbol, trade_id)` of an earlier one. */
+  const countDuplicates = async (relation: string): Promise<number> => {
+    const result = await connection.runAndReadAll(
+      `SELECT count(*) - count(DISTINCT (venue, symbol, trade_id)) FROM ${relation}`,
+    );
+    return Number(result.getRows()[0]?.[0] ?? 0);
+  };
   const hourFilter = (venue: string, hourTs: UnixMs): string =>
     `s.venue = ${sqlText(venue)} AND t.ts >= ${hourTs} AND t.ts < ${hourTs + HOUR_MS}`;
 
@@ -188,21 +195,13 @@ export async function openSilverStore(): Promise<SilverStore> {
       const union = `(${parts.join(' UNION ALL BY NAME ')})`;
       // Duplicates are rare (the log writer drops most): count them first, and only pay for
       // the window that removes them when there are some.
-      const dup = await connection.runAndReadAll(
-        `SELECT count(*) - count(DISTINCT (venue, symbol, trade_id)) FROM ${union}`,
-      );
       const dedupe =
-        Number(dup.getRows()[0]?.[0] ?? 0) > 0
+        (await countDuplicates(union)) > 0
           ? 'QUALIFY row_number() OVER (PARTITION BY venue, symbol, trade_id ORDER BY recv_ts, ts) = 1'
           : '';
       return copy(`SELECT * FROM ${union} ${dedupe} ORDER BY ${SILVER_ORDER}`, path);
     },
-    async duplicates(files) {
-      const result = await connection.runAndReadAll(
-        `SELECT count(*) - count(DISTINCT (venue, symbol, trade_id)) FROM ${readParquetSql(files)}`,
-      );
-      return Number(result.getRows()[0]?.[0] ?? 0);
-    },
+    duplicates: (files) => countDuplicates(readParquetSql(files)),
     async clear() {
       await closeAppender();
       await connection.run('DELETE FROM staged');
