@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Trade } from '../src/domain/index.js';
-import { createIngestWriter, createSimulator, runInWorker } from '../src/ingest/index.js';
+import { createIngestWriter, runInWorker } from '../src/ingest/index.js';
 import { openLakeWriter } from '../src/lake/index.js';
-import { appendEvents, openFileLog, TOPICS } from '../src/log/index.js';
-import { createCandleOperator, createSpeedRunner } from '../src/speed/index.js';
+import { appendEvents, type EventLog, openFileLog, TOPICS } from '../src/log/index.js';
+import { createCandleOperator, createSpeedRunner, type SpeedRunner } from '../src/speed/index.js';
+import { simulatedTrades } from './frames.js';
 
 /**
  * The lake writer against the speed layer, both consuming the same trades from the embedded
@@ -21,20 +21,17 @@ export interface LakeRound {
   lakeFiles: number;
 }
 
-async function simulated(count: number): Promise<Trade[]> {
-  const startTs = Date.UTC(2024, 0, 1);
-  const sim = createSimulator({
-    seed: 7,
-    realtime: false,
-    startTs,
-    tradesPerSec: 400,
-    maxTrades: count,
-    now: () => startTs,
-  });
-  const trades: Trade[] = [];
-  for await (const batch of sim.batches({ signal: new AbortController().signal }))
-    trades.push(...batch.trades);
-  return trades;
+/** The speed layer as the pipeline runs it, checkpointing to `checkpointPath`; candles dropped. */
+function benchRunner(log: EventLog, checkpointPath: string): Promise<SpeedRunner> {
+  return createSpeedRunner(
+    {
+      log,
+      operator: createCandleOperator({ openUpdates: 'on-drain' }),
+      checkpointPath,
+      onCandle: () => undefined,
+    },
+    { checkpointIntervalMs: 1000 },
+  );
 }
 
 /** Writes `count` simulated trades to a fresh log; returns its directory. */
@@ -43,7 +40,7 @@ export async function prepareLog(
 ): Promise<{ dir: string; trades: number; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'cl-bench-lake-'));
   const log = await openFileLog({ dir: join(dir, 'log') });
-  const trades = await simulated(count);
+  const trades = await simulatedTrades(count, 7);
   await log.createTopic(TOPICS.trades.name, TOPICS.trades.config);
   for (let i = 0; i < trades.length; i += 10_000)
     await appendEvents(log, TOPICS.trades, trades.slice(i, i + 10_000));
@@ -55,15 +52,7 @@ export async function speedRate(dir: string, round: number, trades: number): Pro
   const log = await openFileLog({ dir: join(dir, 'log') });
   const controller = new AbortController();
   try {
-    const runner = await createSpeedRunner(
-      {
-        log,
-        operator: createCandleOperator({ openUpdates: 'on-drain' }),
-        checkpointPath: join(dir, `speed-${round}.json`),
-        onCandle: () => undefined,
-      },
-      { live: false, checkpointIntervalMs: 1000 },
-    );
+    const runner = await benchRunner(log, join(dir, `speed-${round}.json`));
     const t0 = performance.now();
     const running = runner.run(controller.signal);
     await runner.caughtUp();
@@ -110,15 +99,7 @@ export async function pipelineWithLakeRate(
   const log = await openFileLog({ dir: join(dir, 'log') });
   const controller = new AbortController();
   try {
-    const runner = await createSpeedRunner(
-      {
-        log,
-        operator: createCandleOperator({ openUpdates: 'on-drain' }),
-        checkpointPath: join(dir, 'checkpoint.json'),
-        onCandle: () => undefined,
-      },
-      { checkpointIntervalMs: 1000 },
-    );
+    const runner = await benchRunner(log, join(dir, 'checkpoint.json'));
     const lake = await openLakeWriter(log, {
       lakeDir: join(dir, 'lake'),
       live: false,
