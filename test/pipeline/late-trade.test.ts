@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { openPipeline } from '../../src/cli/pipeline.js';
 import type { Trade } from '../../src/domain/index.js';
 import type { Source, SourceBatch } from '../../src/ingest/index.js';
 import { buildServer } from '../../src/serve/index.js';
+import { readParquetRows } from '../lake/helpers.js';
 
 const T0 = Date.UTC(2019, 9, 11);
 const MIN = 60_000;
@@ -39,19 +39,6 @@ const trade = (ts: number, price: number): Trade => ({
   count: 1,
   recvTs: ts + 5,
 });
-
-async function readParquet(path: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    return (
-      await connection.runAndReadAll(`SELECT * FROM read_parquet('${path}') ORDER BY ALL`)
-    ).getRowObjectsJS();
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
 
 describe('a trade later than the allowed lateness', () => {
   it('the speed view misses it, reconciliation reports it, and the API then serves the corrected candle from batch', async () => {
@@ -89,7 +76,9 @@ describe('a trade later than the allowed lateness', () => {
       );
       assert.equal(runs.length, 6);
       const reader = pipeline.batch?.reader;
-      const diffs = await readParquet(reader?.goldPath('reconciliation', '2019-10-11') ?? '');
+      const diffs = await readParquetRows(reader?.goldPath('reconciliation', '2019-10-11') ?? '', {
+        orderAll: true,
+      });
       const minute = diffs.filter((d) => d['interval'] === '1m');
       assert.deepEqual(
         minute.map((d) => [Number(d['open_time']), d['field'], d['speed'], d['batch'], d['cause']]),

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { Candle, Trade } from '../../src/domain/index.js';
 import { openLakeReader } from '../../src/lake/index.js';
 import { type EventLog, forEachEvent, openFileLog, TOPICS, type TopicDef } from '../../src/log/index.js';
 import { BIN, runCli } from '../cli/helpers.js';
+import { GOLD_JOBS, goldSnapshot, readParquetRows } from '../lake/helpers.js';
 import { messyFrames, prng, simulatedTrades } from './synthetic.js';
 
 const TRADES = 40_000;
@@ -37,43 +36,15 @@ interface Outcome {
   temps: string[];
 }
 
-const GOLD_JOBS = ['quality', 'candles', 'daily_market_metrics', 'top_movers', 'trending', 'reconciliation'];
-
 async function lakeOutcome(dataDir: string): Promise<Pick<Outcome, 'silver' | 'gold' | 'temps'>> {
   const reader = await openLakeReader(join(dataDir, 'lake'));
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    const rows = async (sql: string): Promise<Record<string, unknown>[]> =>
-      (await connection.runAndReadAll(sql)).getRowObjectsJS();
-    const files = reader.dates().flatMap((d) => reader.silverFiles(d, d));
-    const silver =
-      files.length === 0
-        ? []
-        : (
-            await rows(`SELECT symbol, trade_id FROM read_parquet([${files.map((f) => `'${f}'`).join(',')}])`)
-          ).map((r) => `${r['symbol']}:${r['trade_id']}`);
-    const gold = new Map<string, string[]>();
-    for (const job of GOLD_JOBS) {
-      for (const date of reader.dates()) {
-        const path = reader.goldPath(job, date);
-        if (!existsSync(path)) continue;
-        const list = (await rows(`SELECT * FROM read_parquet('${path}') ORDER BY ALL`)).map((r) =>
-          JSON.stringify(job === 'quality' && r['check'] === 'freshness' ? { ...r, value: 0 } : r, (_, v) =>
-            typeof v === 'bigint' ? Number(v) : v,
-          ),
-        );
-        gold.set(`${job}/${date}`, list);
-      }
-    }
-    const temps = (await readdir(join(dataDir, 'lake'), { recursive: true })).filter((f) =>
-      String(f).split('/').pop()?.startsWith('.tmp-'),
-    );
-    return { silver, gold, temps: temps.map(String) };
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+  const files = reader.dates().flatMap((d) => reader.silverFiles(d, d));
+  const silver = (await readParquetRows(files)).map((r) => `${r['symbol']}:${r['trade_id']}`);
+  const gold = await goldSnapshot(dataDir, { skipMissing: true });
+  const temps = (await readdir(join(dataDir, 'lake'), { recursive: true })).filter((f) =>
+    String(f).split('/').pop()?.startsWith('.tmp-'),
+  );
+  return { silver, gold, temps: temps.map(String) };
 }
 
 async function outcome(dataDir: string): Promise<Outcome> {

@@ -6,13 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { openLakeReader } from '../../../src/lake/index.js';
+import { GOLD_JOBS, goldSnapshot } from '../../lake/helpers.js';
 import { BIN, FIXTURES, runCli } from '../helpers.js';
 
 const DAY_MS = 86_400_000;
 const DAYS = ['2019-10-11', '2019-10-12', '2019-10-13'];
-const JOBS = ['quality', 'candles', 'daily_market_metrics', 'top_movers', 'trending', 'reconciliation'];
 
 /** Three days of real Binance aggTrades: the fixture day, and copies shifted by one and two days. */
 async function writeDays(dir: string): Promise<void> {
@@ -31,37 +29,6 @@ async function writeDays(dir: string): Promise<void> {
     });
     await writeFile(join(dir, `XRPETH-aggTrades-${day}.csv`), `${[header, ...shifted].join('\n')}\n`);
   }
-}
-
-/** Every gold row of every job and day, as JSON (quality without its wall-clock freshness figure). */
-async function goldRows(dataDir: string): Promise<Map<string, string[]>> {
-  const reader = await openLakeReader(join(dataDir, 'lake'));
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  const out = new Map<string, string[]>();
-  try {
-    for (const job of JOBS) {
-      for (const day of DAYS) {
-        const rows = (
-          await connection.runAndReadAll(
-            `SELECT * FROM read_parquet('${reader.goldPath(job, day)}') ORDER BY ALL`,
-          )
-        ).getRowObjectsJS();
-        out.set(
-          `${job}/${day}`,
-          rows.map((r) =>
-            JSON.stringify(r['check'] === 'freshness' ? { ...r, value: 0 } : r, (_, v) =>
-              typeof v === 'bigint' ? Number(v) : v,
-            ),
-          ),
-        );
-      }
-    }
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-  return out;
 }
 
 describe('crypto-lambda backfill', () => {
@@ -96,7 +63,7 @@ describe('crypto-lambda backfill', () => {
         first.stderr,
         new RegExp(`\\[day ${i + 1}/3 ${day}\\] XRPETH-aggTrades-${day}\\.csv: 5929 new trades`),
       );
-      for (const job of JOBS) assert.match(first.stderr, new RegExp(`✓ ${job} ${day}: succeeded`));
+      for (const job of GOLD_JOBS) assert.match(first.stderr, new RegExp(`✓ ${job} ${day}: succeeded`));
     }
     assert.match(first.stderr, /backfill done: batch watermark 2019-10-14T00:00:00\.000Z/);
     const status = await runCli(['batch', 'status', '--data-dir', dataDir]);
@@ -142,7 +109,7 @@ describe('crypto-lambda backfill', () => {
     );
 
     // Day 2's metrics compare with day 1's close.
-    const daily = (await goldRows(dataDir)).get('daily_market_metrics/2019-10-12') ?? [];
+    const daily = (await goldSnapshot(dataDir, { dates: DAYS })).get('daily_market_metrics/2019-10-12') ?? [];
     assert.equal(daily.length, 1);
     assert.equal(
       (JSON.parse(daily[0] ?? '{}') as { change: number }).change,
@@ -179,6 +146,9 @@ describe('crypto-lambda backfill', () => {
     const resumed = await runCli(args);
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stderr, /XRPETH-aggTrades-2019-10-11\.csv: 0 new trades/);
-    assert.deepEqual(await goldRows(dataDir), await goldRows(join(dir, 'a')));
+    assert.deepEqual(
+      await goldSnapshot(dataDir, { dates: DAYS }),
+      await goldSnapshot(join(dir, 'a'), { dates: DAYS }),
+    );
   });
 });

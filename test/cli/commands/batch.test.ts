@@ -4,41 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { openLakeReader } from '../../../src/lake/index.js';
+import { GOLD_JOBS, goldSnapshot } from '../../lake/helpers.js';
 import { prng } from '../../pipeline/synthetic.js';
 import { BIN, FIXTURES, runCli } from '../helpers.js';
 
 const DAY = '2019-10-11';
-const JOBS = ['quality', 'candles', 'daily_market_metrics', 'top_movers', 'trending', 'reconciliation'];
 
 /** Every committed gold file of the day, read whole (a partial Parquet file fails to read). */
-async function gold(dataDir: string): Promise<Map<string, string>> {
-  const reader = await openLakeReader(join(dataDir, 'lake'));
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  const out = new Map<string, string>();
-  try {
-    for (const job of JOBS) {
-      const rows = (
-        await connection.runAndReadAll(
-          `SELECT * FROM read_parquet('${reader.goldPath(job, DAY)}', hive_partitioning = false) ORDER BY ALL`,
-        )
-      ).getRowObjectsJS();
-      out.set(
-        job,
-        JSON.stringify(
-          rows.map((r) => (r['check'] === 'freshness' ? { ...r, value: 0, detail: '' } : r)),
-          (_, v) => (typeof v === 'bigint' ? Number(v) : v),
-        ),
-      );
-    }
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-  return out;
-}
+const gold = (dataDir: string): Promise<Map<string, string[]>> => goldSnapshot(dataDir, { dates: [DAY] });
 
 describe('crypto-lambda batch', () => {
   let dir: string;
@@ -58,7 +31,8 @@ describe('crypto-lambda batch', () => {
     const status = await runCli(['batch', 'status', '--data-dir', dataDir]);
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /batch watermark: 2019-10-12T00:00:00\.000Z/);
-    for (const job of JOBS) assert.match(status.stdout, new RegExp(`${job} .*✓ ${job} ${DAY}: succeeded`));
+    for (const job of GOLD_JOBS)
+      assert.match(status.stdout, new RegExp(`${job} .*✓ ${job} ${DAY}: succeeded`));
     const run = await runCli(['batch', 'run', 'all', '--data-dir', dataDir]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /2019-10-11: up to date \(use --force to run again\)/);
