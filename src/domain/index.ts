@@ -40,4 +40,11 @@ export {
   type Trade,
   TradeSchema,
 } from './trade.js';
-export { type DurationMs, MAX_FUTURE_SKEW_MS, MIN_EVENT_TS, toUnixMs, type UnixMs } from './units.js';
+export {
+  type DurationMs,
+  MAX_FUTURE_SKEW_MS,
+  MIN_EVENT_TS,
+  toUnixMs,
+  type UnixMs,
+  utcDayStart,
+} from './units.js';

@@ -25,3 +25,13 @@ export function toUnixMs(value: number): UnixMs {
   if (value < 1e11) return Math.round(value * 1000); // seconds (ms would be before 1973)
   return Math.trunc(value);
 }
+
+/**
+ * 00:00 UTC of a `YYYY-MM-DD` day, or undefined when the text is not a real day: `Date.parse`
+ * alone would roll 2024-02-30 over to March.
+ */
+export function utcDayStart(ymd: string): UnixMs | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(ymd)) return undefined;
+  const ts = Date.parse(`${ymd}T00:00:00Z`);
+  return Number.isFinite(ts) && new Date(ts).toISOString().startsWith(ymd) ? ts : undefined;
+}

@@ -1,4 +1,4 @@
-import type { Interval, UnixMs } from '../domain/index.js';
+import { type Interval, type UnixMs, utcDayStart } from '../domain/index.js';
 import type { SymbolInfo } from './deps.js';
 import { invalidParameter, serveError } from './errors.js';
 
@@ -15,7 +15,7 @@ export function parseTimeParam(field: string, raw: string): UnixMs {
     if (!Number.isSafeInteger(ms)) throw invalidParameter(field, `"${field}" is out of range`);
     return ms;
   }
-  if (ISO_8601.test(raw) && isCalendarDate(raw.slice(0, 10))) {
+  if (ISO_8601.test(raw) && utcDayStart(raw.slice(0, 10)) !== undefined) {
     const ms = Date.parse(raw);
     if (Number.isFinite(ms) && ms >= 0) return ms;
   }
@@ -29,16 +29,9 @@ export function parseTimeParam(field: string, raw: string): UnixMs {
  * Parses a UTC day parameter, `YYYY-MM-DD`, refusing days that do not exist (`2024-02-30`,
  * `2024-13-40`). Throws `INVALID_PARAMETER` naming `field`.
  */
-export function parseDateParam(field: string, raw: string): string {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(raw) && isCalendarDate(raw)) return raw;
+export function parseDateParam(field: string, raw: string | undefined): string | undefined {
+  if (raw === undefined || utcDayStart(raw) !== undefined) return raw;
   throw invalidParameter(field, `"${field}" must be a real UTC day as YYYY-MM-DD, got "${raw}"`);
-}
-
-/** True when `YYYY-MM-DD` names a real day; `Date.parse` would roll 2024-02-30 over to March. */
-function isCalendarDate(ymd: string): boolean {
-  const [year, month, day] = ymd.split('-').map(Number) as [number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 export interface SeriesKey {

@@ -1,6 +1,6 @@
 import type { DuckDBValue } from '@duckdb/node-api';
-import { CryptoLambdaError, INTERVAL_MS, type UnixMs } from '../../domain/index.js';
-import { DAY_MS, dayStart, readParquetSql, sqlText, utcDate } from '../../lake/index.js';
+import { CryptoLambdaError, INTERVAL_MS, type UnixMs, utcDayStart } from '../../domain/index.js';
+import { DAY_MS, readParquetSql, sqlText, utcDate } from '../../lake/index.js';
 import { BATCH_ERRORS } from '../errors.js';
 import type { JobContext } from '../job.js';
 
@@ -12,12 +12,10 @@ import type { JobContext } from '../job.js';
 
 export const MINUTE_MS = INTERVAL_MS['1m'];
 
-const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
-
 /** 00:00 UTC of a `YYYY-MM-DD` day. */
 export function dayStartOf(date: string): UnixMs {
-  const ts = DATE_PATTERN.test(date) ? dayStart(date) : Number.NaN;
-  if (!Number.isFinite(ts) || utcDate(ts) !== date) {
+  const ts = utcDayStart(date);
+  if (ts === undefined) {
     throw new CryptoLambdaError(BATCH_ERRORS.badDate, `not a YYYY-MM-DD UTC day: ${JSON.stringify(date)}`);
   }
   return ts;

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { CryptoLambdaError } from '../../domain/index.js';
+import { CryptoLambdaError, utcDayStart } from '../../domain/index.js';
 import { runInWorker, type SourceSpec } from '../../ingest/index.js';
 import { datesBetween } from '../../lake/index.js';
 import { CLI_ERRORS, parseCommandArgs, requireOption } from '../args.js';
@@ -120,7 +120,7 @@ export async function backfillCommand(
 }
 
 function parseDay(name: string, value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+  if (utcDayStart(value) === undefined) {
     throw new CryptoLambdaError(
       CLI_ERRORS.badOption,
       `--${name} ${JSON.stringify(value)} is not a day: use YYYY-MM-DD`,

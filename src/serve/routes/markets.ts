@@ -26,8 +26,7 @@ export const marketsRoutes: ResourcePlugin = async (app, { deps }) => {
       },
     },
     async (request) => {
-      const raw = request.query.date;
-      const date = raw === undefined ? undefined : parseDateParam('date', raw);
+      const date = parseDateParam('date', request.query.date);
       const markets = await requireBatch(deps.batch).daily(date);
       return { date: date ?? markets[0]?.date ?? null, markets };
     },

@@ -36,8 +36,7 @@ export const qualityRoutes: ResourcePlugin = async (app, { deps }) => {
       },
     },
     async (request) => {
-      const raw = request.query.date;
-      const date = raw === undefined ? undefined : parseDateParam('date', raw);
+      const date = parseDateParam('date', request.query.date);
       const checks = await requireBatch(deps.batch).quality(date);
       return { date: date ?? checks[0]?.date ?? null, status: worstStatus(checks), checks };
     },
