@@ -38,6 +38,13 @@ export const ErrorResponseSchema = Type.Object(
 );
 export type ErrorResponse = Static<typeof ErrorResponseSchema>;
 
+/** The error responses of the batch-view routes: a bad parameter, a failure, no batch layer. */
+export const BATCH_ERROR_RESPONSES = {
+  400: ErrorResponseSchema,
+  500: ErrorResponseSchema,
+  503: ErrorResponseSchema,
+} as const;
+
 export const SymbolInfoSchema = Type.Object({
   venue: Type.String(),
   /** Canonical `BASE-QUOTE`. */

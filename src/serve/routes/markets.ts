@@ -1,7 +1,7 @@
 import type { ResourcePlugin } from '../context.js';
 import { requireBatch } from '../errors.js';
 import { parseDateParam } from '../params.js';
-import { DailyQuerySchema, DailyResponseSchema, ErrorResponseSchema } from '../schemas.js';
+import { BATCH_ERROR_RESPONSES, DailyQuerySchema, DailyResponseSchema } from '../schemas.js';
 
 /**
  * `GET /api/v1/markets/daily?date=YYYY-MM-DD`: every symbol's daily metrics for a UTC day, from
@@ -19,9 +19,7 @@ export const marketsRoutes: ResourcePlugin = async (app, { deps }) => {
         querystring: DailyQuerySchema,
         response: {
           200: DailyResponseSchema,
-          400: ErrorResponseSchema,
-          500: ErrorResponseSchema,
-          503: ErrorResponseSchema,
+          ...BATCH_ERROR_RESPONSES,
         },
       },
     },

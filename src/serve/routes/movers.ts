@@ -1,6 +1,6 @@
 import type { ResourcePlugin } from '../context.js';
 import { requireBatch } from '../errors.js';
-import { ErrorResponseSchema, MoversQuerySchema, MoversResponseSchema } from '../schemas.js';
+import { BATCH_ERROR_RESPONSES, MoversQuerySchema, MoversResponseSchema } from '../schemas.js';
 
 /**
  * `GET /api/v1/movers?period=1h|24h|7d&type=gainers|losers&limit=1..100`: the latest top movers
@@ -17,9 +17,7 @@ export const moversRoutes: ResourcePlugin = async (app, { deps }) => {
         querystring: MoversQuerySchema,
         response: {
           200: MoversResponseSchema,
-          400: ErrorResponseSchema,
-          500: ErrorResponseSchema,
-          503: ErrorResponseSchema,
+          ...BATCH_ERROR_RESPONSES,
         },
       },
     },

@@ -2,7 +2,7 @@ import type { QualityCheck, QualityStatus } from '../../domain/index.js';
 import type { ResourcePlugin } from '../context.js';
 import { requireBatch } from '../errors.js';
 import { parseDateParam } from '../params.js';
-import { ErrorResponseSchema, QualityQuerySchema, QualityResponseSchema } from '../schemas.js';
+import { BATCH_ERROR_RESPONSES, QualityQuerySchema, QualityResponseSchema } from '../schemas.js';
 
 const SEVERITY: Readonly<Record<QualityStatus, number>> = { pass: 0, warn: 1, fail: 2 };
 
@@ -29,9 +29,7 @@ export const qualityRoutes: ResourcePlugin = async (app, { deps }) => {
         querystring: QualityQuerySchema,
         response: {
           200: QualityResponseSchema,
-          400: ErrorResponseSchema,
-          500: ErrorResponseSchema,
-          503: ErrorResponseSchema,
+          ...BATCH_ERROR_RESPONSES,
         },
       },
     },

@@ -1,6 +1,6 @@
 import type { ResourcePlugin } from '../context.js';
 import { requireBatch } from '../errors.js';
-import { ErrorResponseSchema, RunsQuerySchema, RunsResponseSchema } from '../schemas.js';
+import { BATCH_ERROR_RESPONSES, RunsQuerySchema, RunsResponseSchema } from '../schemas.js';
 
 /**
  * Runs read from the history when filtering by job, so that a job that runs rarely still lists
@@ -23,9 +23,7 @@ export const runsRoutes: ResourcePlugin = async (app, { deps }) => {
         querystring: RunsQuerySchema,
         response: {
           200: RunsResponseSchema,
-          400: ErrorResponseSchema,
-          500: ErrorResponseSchema,
-          503: ErrorResponseSchema,
+          ...BATCH_ERROR_RESPONSES,
         },
       },
     },

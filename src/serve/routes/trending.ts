@@ -1,6 +1,6 @@
 import type { ResourcePlugin } from '../context.js';
 import { requireBatch } from '../errors.js';
-import { ErrorResponseSchema, TrendingQuerySchema, TrendingResponseSchema } from '../schemas.js';
+import { BATCH_ERROR_RESPONSES, TrendingQuerySchema, TrendingResponseSchema } from '../schemas.js';
 
 /**
  * `GET /api/v1/trending?limit=1..100`: the latest hour's trending scores from the batch layer,
@@ -17,9 +17,7 @@ export const trendingRoutes: ResourcePlugin = async (app, { deps }) => {
         querystring: TrendingQuerySchema,
         response: {
           200: TrendingResponseSchema,
-          400: ErrorResponseSchema,
-          500: ErrorResponseSchema,
-          503: ErrorResponseSchema,
+          ...BATCH_ERROR_RESPONSES,
         },
       },
     },
