@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { buildServer, type ServeApp } from '../../../src/serve/index.js';
+import { describe, it } from 'node:test';
+import { buildServer } from '../../../src/serve/index.js';
 import { createFakeBatch, createFakeDeps, dailyMetric } from '../fake-deps.js';
+import { useBatchApps } from './batch-apps.js';
 import { expectError } from './expect-error.js';
 
 describe('GET /api/v1/markets/daily', () => {
@@ -12,27 +13,18 @@ describe('GET /api/v1/markets/daily', () => {
       dailyMetric({ date: '2024-01-02', symbol: 'ETH-USDT', realizedVolatility: 0.031 }),
     ],
   });
-  let app: ServeApp;
-  let bare: ServeApp;
-  before(async () => {
-    const fake = createFakeDeps();
-    fake.deps.batch = batch.reader;
-    app = buildServer(fake.deps, { processMetrics: false, dashboard: false });
-    bare = buildServer(createFakeDeps().deps, { processMetrics: false, dashboard: false });
-    await Promise.all([app.ready(), bare.ready()]);
-  });
-  after(() => Promise.all([app.close(), bare.close()]));
+  const servers = useBatchApps(batch.reader);
 
   it('lists the latest day by default', async () => {
-    const response = await app.inject('/api/v1/markets/daily');
+    const response = await servers.app.inject('/api/v1/markets/daily');
     assert.equal(response.statusCode, 200);
     assert.deepEqual(response.json(), { date: '2024-01-02', markets: batch.daily.slice(1) });
   });
 
   it('lists the day asked for, nulls included', async () => {
-    const response = await app.inject('/api/v1/markets/daily?date=2024-01-01');
+    const response = await servers.app.inject('/api/v1/markets/daily?date=2024-01-01');
     assert.deepEqual(response.json(), { date: '2024-01-01', markets: batch.daily.slice(0, 1) });
-    const none = await app.inject('/api/v1/markets/daily?date=2023-06-01');
+    const none = await servers.app.inject('/api/v1/markets/daily?date=2023-06-01');
     assert.deepEqual(none.json(), { date: '2023-06-01', markets: [] });
   });
 
@@ -55,11 +47,16 @@ describe('GET /api/v1/markets/daily', () => {
     ['day=2024-01-02', 'day'],
   ]) {
     it(`answers 400 naming "${field}" for ?${query}`, async () => {
-      expectError(await app.inject(`/api/v1/markets/daily?${query}`), 400, 'INVALID_PARAMETER', field);
+      expectError(
+        await servers.app.inject(`/api/v1/markets/daily?${query}`),
+        400,
+        'INVALID_PARAMETER',
+        field,
+      );
     });
   }
 
   it('answers 503 BATCH_UNAVAILABLE without a batch layer', async () => {
-    expectError(await bare.inject('/api/v1/markets/daily'), 503, 'BATCH_UNAVAILABLE');
+    expectError(await servers.bare.inject('/api/v1/markets/daily'), 503, 'BATCH_UNAVAILABLE');
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { buildServer, type ServeApp } from '../../../src/serve/index.js';
-import { createFakeBatch, createFakeDeps, mover, T0 } from '../fake-deps.js';
+import { describe, it } from 'node:test';
+import { createFakeBatch, mover, T0 } from '../fake-deps.js';
+import { useBatchApps } from './batch-apps.js';
 import { expectError } from './expect-error.js';
 
 describe('GET /api/v1/movers', () => {
@@ -15,19 +15,10 @@ describe('GET /api/v1/movers', () => {
       mover({ period: '1h', rank: 1, asOfTs: T0 + 3_600_000 }),
     ],
   });
-  let app: ServeApp;
-  let bare: ServeApp;
-  before(async () => {
-    const fake = createFakeDeps();
-    fake.deps.batch = batch.reader;
-    app = buildServer(fake.deps, { processMetrics: false, dashboard: false });
-    bare = buildServer(createFakeDeps().deps, { processMetrics: false, dashboard: false });
-    await Promise.all([app.ready(), bare.ready()]);
-  });
-  after(() => Promise.all([app.close(), bare.close()]));
+  const servers = useBatchApps(batch.reader);
 
   it('defaults to the top 10 gainers over 24h', async () => {
-    const response = await app.inject('/api/v1/movers');
+    const response = await servers.app.inject('/api/v1/movers');
     assert.equal(response.statusCode, 200);
     assert.deepEqual(response.json(), {
       period: '24h',
@@ -38,17 +29,17 @@ describe('GET /api/v1/movers', () => {
   });
 
   it('filters by period and type, and takes limit', async () => {
-    const losers = (await app.inject('/api/v1/movers?type=losers&limit=100')).json();
+    const losers = (await servers.app.inject('/api/v1/movers?type=losers&limit=100')).json();
     assert.equal(losers.type, 'losers');
     assert.deepEqual(
       losers.movers.map((m: { changePct: number }) => m.changePct),
       [-12],
     );
-    const hour = (await app.inject('/api/v1/movers?period=1h')).json();
+    const hour = (await servers.app.inject('/api/v1/movers?period=1h')).json();
     assert.equal(hour.asOfTs, T0 + 3_600_000);
     assert.equal(hour.movers.length, 1);
-    assert.equal((await app.inject('/api/v1/movers?limit=3')).json().movers.length, 3);
-    const week = (await app.inject('/api/v1/movers?period=7d')).json();
+    assert.equal((await servers.app.inject('/api/v1/movers?limit=3')).json().movers.length, 3);
+    const week = (await servers.app.inject('/api/v1/movers?period=7d')).json();
     assert.deepEqual(week, { period: '7d', type: 'gainers', asOfTs: null, movers: [] });
   });
 
@@ -63,11 +54,11 @@ describe('GET /api/v1/movers', () => {
     ['top=5', 'top'],
   ]) {
     it(`answers 400 naming "${field}" for ?${query}`, async () => {
-      expectError(await app.inject(`/api/v1/movers?${query}`), 400, 'INVALID_PARAMETER', field);
+      expectError(await servers.app.inject(`/api/v1/movers?${query}`), 400, 'INVALID_PARAMETER', field);
     });
   }
 
   it('answers 503 BATCH_UNAVAILABLE without a batch layer', async () => {
-    expectError(await bare.inject('/api/v1/movers'), 503, 'BATCH_UNAVAILABLE');
+    expectError(await servers.bare.inject('/api/v1/movers'), 503, 'BATCH_UNAVAILABLE');
   });
 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { buildServer, type ServeApp } from '../../../src/serve/index.js';
+import { describe, it } from 'node:test';
 import { worstStatus } from '../../../src/serve/routes/quality.js';
-import { createFakeBatch, createFakeDeps, qualityCheck } from '../fake-deps.js';
+import { createFakeBatch, qualityCheck } from '../fake-deps.js';
+import { useBatchApps } from './batch-apps.js';
 import { expectError } from './expect-error.js';
 
 describe('GET /api/v1/quality', () => {
@@ -13,25 +13,16 @@ describe('GET /api/v1/quality', () => {
       qualityCheck({ date: '2024-01-02', status: 'warn', check: 'freshness', value: 7_200_000 }),
     ],
   });
-  let app: ServeApp;
-  let bare: ServeApp;
-  before(async () => {
-    const fake = createFakeDeps();
-    fake.deps.batch = batch.reader;
-    app = buildServer(fake.deps, { processMetrics: false, dashboard: false });
-    bare = buildServer(createFakeDeps().deps, { processMetrics: false, dashboard: false });
-    await Promise.all([app.ready(), bare.ready()]);
-  });
-  after(() => Promise.all([app.close(), bare.close()]));
+  const servers = useBatchApps(batch.reader);
 
   it('lists the latest run with its worst status', async () => {
-    const response = await app.inject('/api/v1/quality');
+    const response = await servers.app.inject('/api/v1/quality');
     assert.equal(response.statusCode, 200);
     assert.deepEqual(response.json(), { date: '2024-01-02', status: 'warn', checks: batch.quality.slice(1) });
   });
 
   it('lists the day asked for', async () => {
-    const response = await app.inject('/api/v1/quality?date=2024-01-01');
+    const response = await servers.app.inject('/api/v1/quality?date=2024-01-01');
     assert.deepEqual(response.json(), {
       date: '2024-01-01',
       status: 'fail',
@@ -43,7 +34,7 @@ describe('GET /api/v1/quality', () => {
     const saved = batch.quality;
     batch.quality = [];
     try {
-      assert.deepEqual((await app.inject('/api/v1/quality')).json(), {
+      assert.deepEqual((await servers.app.inject('/api/v1/quality')).json(), {
         date: null,
         status: 'pass',
         checks: [],
@@ -67,11 +58,11 @@ describe('GET /api/v1/quality', () => {
     ['status=fail', 'status'],
   ]) {
     it(`answers 400 naming "${field}" for ?${query}`, async () => {
-      expectError(await app.inject(`/api/v1/quality?${query}`), 400, 'INVALID_PARAMETER', field);
+      expectError(await servers.app.inject(`/api/v1/quality?${query}`), 400, 'INVALID_PARAMETER', field);
     });
   }
 
   it('answers 503 BATCH_UNAVAILABLE without a batch layer', async () => {
-    expectError(await bare.inject('/api/v1/quality'), 503, 'BATCH_UNAVAILABLE');
+    expectError(await servers.bare.inject('/api/v1/quality'), 503, 'BATCH_UNAVAILABLE');
   });
 });

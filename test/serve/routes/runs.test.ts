@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { buildServer, type ServeApp } from '../../../src/serve/index.js';
-import { createFakeBatch, createFakeDeps, jobRun, T0 } from '../fake-deps.js';
+import { describe, it } from 'node:test';
+import { createFakeBatch, jobRun, T0 } from '../fake-deps.js';
+import { useBatchApps } from './batch-apps.js';
 import { expectError } from './expect-error.js';
 
 describe('GET /api/v1/batch/runs', () => {
@@ -14,33 +14,24 @@ describe('GET /api/v1/batch/runs', () => {
   ];
   const newestFirst = [...runs].reverse();
   const batch = createFakeBatch({ runs });
-  let app: ServeApp;
-  let bare: ServeApp;
-  before(async () => {
-    const fake = createFakeDeps();
-    fake.deps.batch = batch.reader;
-    app = buildServer(fake.deps, { processMetrics: false, dashboard: false });
-    bare = buildServer(createFakeDeps().deps, { processMetrics: false, dashboard: false });
-    await Promise.all([app.ready(), bare.ready()]);
-  });
-  after(() => Promise.all([app.close(), bare.close()]));
+  const servers = useBatchApps(batch.reader);
 
   it('lists the newest 50 runs by default, newest first', async () => {
-    const response = await app.inject('/api/v1/batch/runs');
+    const response = await servers.app.inject('/api/v1/batch/runs');
     assert.equal(response.statusCode, 200);
     assert.deepEqual(response.json(), { runs: newestFirst.slice(0, 50) });
-    assert.equal((await app.inject('/api/v1/batch/runs?limit=500')).json().runs.length, 63);
+    assert.equal((await servers.app.inject('/api/v1/batch/runs?limit=500')).json().runs.length, 63);
   });
 
   it('filters by job, limit applying to that job', async () => {
-    const candles = (await app.inject('/api/v1/batch/runs?job=candles&limit=5')).json();
+    const candles = (await servers.app.inject('/api/v1/batch/runs?job=candles&limit=5')).json();
     assert.deepEqual(
       candles.runs.map((r: { id: string }) => r.id),
       ['candles-59', 'candles-58', 'candles-57', 'candles-56', 'candles-55'],
     );
-    const daily = (await app.inject('/api/v1/batch/runs?job=daily_metrics')).json();
+    const daily = (await servers.app.inject('/api/v1/batch/runs?job=daily_metrics')).json();
     assert.equal(daily.runs.length, 3);
-    assert.deepEqual((await app.inject('/api/v1/batch/runs?job=nope')).json(), { runs: [] });
+    assert.deepEqual((await servers.app.inject('/api/v1/batch/runs?job=nope')).json(), { runs: [] });
   });
 
   for (const [query, field] of [
@@ -52,11 +43,11 @@ describe('GET /api/v1/batch/runs', () => {
     ['status=failed', 'status'],
   ]) {
     it(`answers 400 naming "${field}" for ?${query}`, async () => {
-      expectError(await app.inject(`/api/v1/batch/runs?${query}`), 400, 'INVALID_PARAMETER', field);
+      expectError(await servers.app.inject(`/api/v1/batch/runs?${query}`), 400, 'INVALID_PARAMETER', field);
     });
   }
 
   it('answers 503 BATCH_UNAVAILABLE without a batch layer', async () => {
-    expectError(await bare.inject('/api/v1/batch/runs'), 503, 'BATCH_UNAVAILABLE');
+    expectError(await servers.bare.inject('/api/v1/batch/runs'), 503, 'BATCH_UNAVAILABLE');
   });
 });
