@@ -4,20 +4,13 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { batchCandles } from '../../src/batch/index.js';
 import { type Candle, INTERVALS, type Interval, roundTo, type Trade } from '../../src/domain/index.js';
-import { createSimulator, openReplay } from '../../src/ingest/index.js';
+import { createSimulator } from '../../src/ingest/index.js';
 import { finalCandles } from '../../src/speed/index.js';
 import { FIXTURES, parseCsv } from '../cli/helpers.js';
+import { xrpethTrades } from './jobs/helpers.js';
 
 const DAY = `${FIXTURES}binance/xrpeth-2019-10-11/`;
 const END_OF_DAY = Date.UTC(2019, 9, 12);
-
-async function xrpethTrades(): Promise<Trade[]> {
-  const trades: Trade[] = [];
-  const source = openReplay(`${DAY}XRPETH-aggTrades-2019-10-11.csv.gz`);
-  for await (const batch of source.batches({ signal: new AbortController().signal }))
-    trades.push(...batch.trades);
-  return trades;
-}
 
 const key = (c: Candle): string => `${c.venue}|${c.symbol}|${c.openTime}`;
 

@@ -12,7 +12,6 @@ import {
   roundTo,
   type Trade,
 } from '../../../src/domain/index.js';
-import { openReplay } from '../../../src/ingest/index.js';
 import { finalCandles } from '../../../src/speed/index.js';
 import { FIXTURES, parseCsv } from '../../cli/helpers.js';
 import {
@@ -23,9 +22,10 @@ import {
   openWorkspace,
   parquetColumns,
   readParquet,
-  type SilverRow,
+  silverRowOf,
   type Workspace,
   writeSilver,
+  xrpethTrades,
 } from './helpers.js';
 
 const XRPETH = `${FIXTURES}binance/xrpeth-2019-10-11/`;
@@ -33,26 +33,6 @@ const XRPETH_DAY = '2019-10-11';
 const XRPETH_START = Date.UTC(2019, 9, 11);
 
 type Row = Record<string, string | number | boolean | null>;
-
-async function xrpethTrades(): Promise<Trade[]> {
-  const trades: Trade[] = [];
-  const source = openReplay(`${XRPETH}XRPETH-aggTrades-2019-10-11.csv.gz`);
-  for await (const batch of source.batches({ signal: new AbortController().signal }))
-    trades.push(...batch.trades);
-  return trades;
-}
-
-const silverRow = (t: Trade): SilverRow => ({
-  venue: t.venue,
-  symbol: t.symbol,
-  tradeId: t.tradeId,
-  ts: t.ts,
-  price: t.price,
-  qty: t.qty,
-  isBuy: t.side === 'buy',
-  count: t.count,
-  recvTs: t.recvTs,
-});
 
 const trade = (symbol: string, tradeId: string, ts: number, price: number, venue = 'binance'): Trade => ({
   venue,
@@ -117,7 +97,7 @@ describe('gold candles job', () => {
 
   it("reproduces Binance's own 1m and 5m klines of the real XRPETH day, and the speed layer on every interval", async () => {
     const trades = await xrpethTrades();
-    const silver = await writeSilver(ws.connection, ws.path('xrpeth.parquet'), trades.map(silverRow));
+    const silver = await writeSilver(ws.connection, ws.path('xrpeth.parquet'), trades.map(silverRowOf));
     const ctx = makeContext(ws, { date: XRPETH_DAY, silver: { [XRPETH_DAY]: [silver] } });
     const out = await candlesJob.run(ctx);
     assert.equal(out.status, 'ok');
@@ -186,8 +166,8 @@ describe('gold candles job', () => {
   ];
 
   it("carries a series into the next day from the previous day's gold close, traded there or not", async () => {
-    const s1 = await writeSilver(ws.connection, ws.path('d1.parquet'), day1.map(silverRow));
-    const s2 = await writeSilver(ws.connection, ws.path('d2.parquet'), day2.map(silverRow));
+    const s1 = await writeSilver(ws.connection, ws.path('d1.parquet'), day1.map(silverRowOf));
+    const s2 = await writeSilver(ws.connection, ws.path('d2.parquet'), day2.map(silverRowOf));
     const ctx1 = makeContext(ws, { date: D1, silver: { [D1]: [s1] } });
     await candlesJob.run(ctx1);
     const ctx2 = makeContext(ws, {
@@ -239,7 +219,7 @@ describe('gold candles job', () => {
   });
 
   it('writes only buckets that end by untilTs on a half-sealed day: no 4h or 1d bucket before it is complete', async () => {
-    const s1 = await writeSilver(ws.connection, ws.path('d1-half.parquet'), day1.map(silverRow));
+    const s1 = await writeSilver(ws.connection, ws.path('d1-half.parquet'), day1.map(silverRowOf));
     const untilTs = D1_START + 13 * HOUR;
     const ctx = makeContext(ws, { date: D1, untilTs, silver: { [D1]: [s1] } });
     await candlesJob.run(ctx);
@@ -277,11 +257,11 @@ describe('gold candles job', () => {
         trades.push(trade('BTC-USDT', id(i), ts, 100 + ((i * 31) % 17), venue));
       }
     }
-    const silver = await writeSilver(ws.connection, ws.path('shapes.parquet'), trades.map(silverRow));
+    const silver = await writeSilver(ws.connection, ws.path('shapes.parquet'), trades.map(silverRowOf));
     // One file per venue, as the lake writes them (one at a time: appenders share the connection).
     const byVenue: string[] = [];
     for (const venue of Object.keys(shapes)) {
-      const rows = trades.filter((t) => t.venue === venue).map(silverRow);
+      const rows = trades.filter((t) => t.venue === venue).map(silverRowOf);
       byVenue.push(await writeSilver(ws.connection, ws.path(`shapes-${venue}.parquet`), rows));
     }
     for (const files of [[silver], byVenue]) {

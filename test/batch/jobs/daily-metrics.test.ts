@@ -3,8 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { dailyMarketMetricsJob } from '../../../src/batch/jobs/daily-metrics.js';
 import { qualityJob } from '../../../src/batch/jobs/quality.js';
-import { roundTo, type Trade } from '../../../src/domain/index.js';
-import { openReplay } from '../../../src/ingest/index.js';
+import { roundTo } from '../../../src/domain/index.js';
 import { FIXTURES, parseCsv } from '../../cli/helpers.js';
 import {
   HOUR,
@@ -15,8 +14,10 @@ import {
   parquetColumns,
   readParquet,
   type SilverRow,
+  silverRowOf,
   type Workspace,
   writeSilver,
+  xrpethTrades,
 } from './helpers.js';
 
 const DATE = '2024-03-10';
@@ -178,25 +179,8 @@ describe('daily_market_metrics job', () => {
 
   it("equals the 1d kline of Binance's real XRPETH day, and its quality passes", async () => {
     const dir = `${FIXTURES}binance/xrpeth-2019-10-11/`;
-    const trades: Trade[] = [];
-    const source = openReplay(`${dir}XRPETH-aggTrades-2019-10-11.csv.gz`);
-    for await (const batch of source.batches({ signal: new AbortController().signal }))
-      trades.push(...batch.trades);
-    const file = await writeSilver(
-      ws.connection,
-      ws.path('xrpeth.parquet'),
-      trades.map((t) => ({
-        venue: t.venue,
-        symbol: t.symbol,
-        tradeId: t.tradeId,
-        ts: t.ts,
-        price: t.price,
-        qty: t.qty,
-        isBuy: t.side === 'buy',
-        count: t.count,
-        recvTs: t.recvTs,
-      })),
-    );
+    const trades = await xrpethTrades();
+    const file = await writeSilver(ws.connection, ws.path('xrpeth.parquet'), trades.map(silverRowOf));
     const date = '2019-10-11';
     const ctx = makeContext(ws, { date, silver: { [date]: [file] } });
     assert.deepEqual(await dailyMarketMetricsJob.run(ctx), { rows: 1, status: 'ok' });

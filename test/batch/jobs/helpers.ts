@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { JobContext } from '../../../src/batch/index.js';
+import type { Trade } from '../../../src/domain/index.js';
+import { openReplay } from '../../../src/ingest/index.js';
+import { FIXTURES } from '../../cli/helpers.js';
 
 /** Test fixtures for the gold jobs: silver and gold Parquet files written by a real DuckDB. */
 
@@ -21,6 +24,30 @@ export interface SilverRow {
   isBuy?: boolean;
   count?: number;
   recvTs?: number;
+}
+
+/** A trade as a silver row. */
+export function silverRowOf(t: Trade): SilverRow {
+  return {
+    venue: t.venue,
+    symbol: t.symbol,
+    tradeId: t.tradeId,
+    ts: t.ts,
+    price: t.price,
+    qty: t.qty,
+    isBuy: t.side === 'buy',
+    count: t.count,
+    recvTs: t.recvTs,
+  };
+}
+
+/** The real Binance XRPETH aggTrades of 2019-10-11 (fixture), parsed as the product parses them. */
+export async function xrpethTrades(): Promise<Trade[]> {
+  const trades: Trade[] = [];
+  const source = openReplay(`${FIXTURES}binance/xrpeth-2019-10-11/XRPETH-aggTrades-2019-10-11.csv.gz`);
+  for await (const batch of source.batches({ signal: new AbortController().signal }))
+    trades.push(...batch.trades);
+  return trades;
 }
 
 /** A gold candle row (the columns the `candles` job writes). */
