@@ -10,7 +10,7 @@ import { GOLD_JOBS, goldSnapshot } from '../../lake/helpers.js';
 import { BIN, FIXTURES, runCli } from '../helpers.js';
 
 const DAY_MS = 86_400_000;
-const DAYS = ['2019-10-11', '2019-10-12', '2019-10-13'];
+const DAYS = ['2019-10-11', '2019-10-12', '2019-10-13'] as const;
 
 /** Three days of real Binance aggTrades: the fixture day, and copies shifted by one and two days. */
 async function writeDays(dir: string): Promise<void> {
@@ -42,20 +42,21 @@ describe('crypto-lambda backfill', () => {
   after(async () => {
     await rm(dir, { recursive: true, force: true });
   });
+  const backfillArgs = (dataDir: string): string[] => [
+    'backfill',
+    '--from',
+    DAYS[0],
+    '--to',
+    DAYS[2],
+    '--input',
+    input,
+    '--data-dir',
+    dataDir,
+  ];
 
   it('loads several days into the lake, runs the DAG day by day with progress, and a re-run changes nothing', async () => {
     const dataDir = join(dir, 'a');
-    const args = [
-      'backfill',
-      '--from',
-      DAYS[0] ?? '',
-      '--to',
-      DAYS[2] ?? '',
-      '--input',
-      input,
-      '--data-dir',
-      dataDir,
-    ];
+    const args = backfillArgs(dataDir);
     const first = await runCli(args);
     assert.equal(first.code, 0, first.stderr);
     for (const [i, day] of DAYS.entries()) {
@@ -120,17 +121,7 @@ describe('crypto-lambda backfill', () => {
 
   it('killed mid-way and run again, it resumes and ends with the same gold as a run that never stopped', async () => {
     const dataDir = join(dir, 'b');
-    const args = [
-      'backfill',
-      '--from',
-      DAYS[0] ?? '',
-      '--to',
-      DAYS[2] ?? '',
-      '--input',
-      input,
-      '--data-dir',
-      dataDir,
-    ];
+    const args = backfillArgs(dataDir);
     // Kill it once day 2 starts: day 1 is done, day 2 is loading.
     await new Promise<void>((resolve, reject) => {
       const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
