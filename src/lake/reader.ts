@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { UnixMs } from '../domain/index.js';
 import { fnv1a32 } from '../log/index.js';
 import { DAY_MS, dayStart, goldFile, HOUR_MS, utcDate } from './layout.js';
-import { type LakeManifest, lakeSize, loadManifest } from './manifest.js';
+import { type LakeManifest, lakeSize, loadManifest, type SilverHour } from './manifest.js';
 
 /**
  * What the batch layer reads of the lake: sealed silver hours only, and where gold goes.
@@ -28,22 +28,35 @@ export interface LakeReader {
 
 /** A reader over a manifest held in this process (the lake writer's) or loaded by `openLakeReader`. */
 export function createLakeReader(lakeDir: string, manifest: () => Readonly<LakeManifest>): LakeReader {
-  const sealedHoursOf = (date: string): LakeManifest['hours'][string][] => {
-    const start = dayStart(date);
-    return Object.values(manifest().hours)
-      .filter((h) => h.sealed && h.hourTs >= start && h.hourTs < start + DAY_MS)
-      .sort((a, b) => a.hourTs - b.hourTs || (a.venue < b.venue ? -1 : 1));
-  };
-  const untilTs = (date: string): UnixMs | undefined => {
-    const start = dayStart(date);
+  // The hours by day, built once per manifest: a commit replaces the manifest object, so a new
+  // object means a new index, and the scheduler's many questions per run scan no more.
+  let indexed: Readonly<LakeManifest> | undefined;
+  let byDate = new Map<string, SilverHour[]>();
+  const index = (): ReadonlyMap<string, readonly SilverHour[]> => {
     const m = manifest();
-    const venues = new Set<string>();
-    for (const h of Object.values(m.hours))
-      if (h.hourTs >= start && h.hourTs < start + DAY_MS) venues.add(h.venue);
-    if (venues.size === 0) return undefined;
+    if (m !== indexed) {
+      byDate = new Map();
+      for (const h of Object.values(m.hours)) {
+        const day = utcDate(h.hourTs);
+        const list = byDate.get(day) ?? [];
+        list.push(h);
+        byDate.set(day, list);
+      }
+      for (const list of byDate.values())
+        list.sort((a, b) => a.hourTs - b.hourTs || (a.venue < b.venue ? -1 : 1));
+      indexed = m;
+    }
+    return byDate;
+  };
+  const hoursOf = (date: string): readonly SilverHour[] => index().get(date) ?? [];
+  const sealedHoursOf = (date: string): SilverHour[] => hoursOf(date).filter((h) => h.sealed);
+  const untilTs = (date: string): UnixMs | undefined => {
+    const hours = hoursOf(date);
+    if (hours.length === 0) return undefined;
+    const start = dayStart(date);
+    const { venues } = manifest();
     let until = start + DAY_MS;
-    for (const venue of venues)
-      until = Math.min(until, Math.max(start, m.venues[venue]?.sealedUntilTs ?? start));
+    for (const h of hours) until = Math.min(until, Math.max(start, venues[h.venue]?.sealedUntilTs ?? start));
     return Math.floor(until / HOUR_MS) * HOUR_MS;
   };
   return {
@@ -65,10 +78,7 @@ export function createLakeReader(lakeDir: string, manifest: () => Readonly<LakeM
       const files = sealedHoursOf(date).flatMap((h) => h.files.map((f) => f.path));
       return `${until ?? 'none'}:${files.length}:${fnv1a32(files.join('\n')).toString(16)}`;
     },
-    dates() {
-      const set = new Set(Object.values(manifest().hours).map((h) => utcDate(h.hourTs)));
-      return [...set].sort();
-    },
+    dates: () => [...index().keys()].sort(),
     goldPath: (job, date) => join(lakeDir, goldFile(job, date)),
     size: () => lakeSize(manifest()),
   };
