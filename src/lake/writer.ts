@@ -13,7 +13,7 @@ import { type BronzeStore, createBronzeStore } from './bronze-store.js';
 import { LAKE_ERRORS } from './errors.js';
 import { commitFlush, type LakeChange } from './flush.js';
 import { HOUR_MS, hourOf } from './layout.js';
-import { type LakeManifest, listedFiles, loadManifest } from './manifest.js';
+import { type LakeManifest, listedFiles, loadManifest, type SilverHour } from './manifest.js';
 import { openSilverStore, type SilverStore } from './silver-store.js';
 import { sweepFiles } from './sweep.js';
 
@@ -217,11 +217,18 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     return out;
   };
 
+  // The open hours of the last commit: asked after every read, they are listed once per commit
+  // rather than found among every hour the lake ever held.
+  let openHoursOf: LakeManifest | undefined;
+  let openHours: SilverHour[] = [];
   const sealDue = (): boolean => {
+    if (openHoursOf !== manifest) {
+      openHours = Object.values(manifest.hours).filter((h) => !h.sealed);
+      openHoursOf = manifest;
+    }
+    if (openHours.length === 0) return false;
     const until = frontiers(false);
-    return Object.values(manifest.hours).some(
-      (h) => !h.sealed && h.hourTs + HOUR_MS <= (until.get(h.venue) ?? -Infinity),
-    );
+    return openHours.some((h) => h.hourTs + HOUR_MS <= (until.get(h.venue) ?? -Infinity));
   };
 
   /**
