@@ -37,16 +37,3 @@ export function topologicalOrder(jobs: readonly BatchJobDef[]): BatchJobDef[] {
   }
   return order;
 }
-
-/** `job` and every job downstream of it, in DAG order. */
-export function downstreamOf(jobs: readonly BatchJobDef[], name: string): BatchJobDef[] {
-  const wanted = new Set([name]);
-  const out: BatchJobDef[] = [];
-  for (const job of topologicalOrder(jobs)) {
-    if (wanted.has(job.name) || job.dependsOn.some((d) => wanted.has(d))) {
-      wanted.add(job.name);
-      out.push(job);
-    }
-  }
-  return out;
-}

@@ -9,7 +9,7 @@ export {
   silverCandleSources,
   type TradeKeyStats,
 } from './candles-sql.js';
-export { downstreamOf, topologicalOrder } from './dag.js';
+export { topologicalOrder } from './dag.js';
 export { BATCH_ERRORS, type BatchErrorCode } from './errors.js';
 export { GOLD_JOBS } from './gold-jobs.js';
 export { openRunHistory, type RunHistory, type RunRecord } from './history.js';
