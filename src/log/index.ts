@@ -28,7 +28,14 @@ export {
   rawBronzeMember,
 } from './raw-codec.js';
 export { type Codec, type EventMap, jsonCodec, TOPICS, type TopicDef } from './topics.js';
-export { decodeTradeAt, encodedTradeBytes, encodeTradeInto, tradeBinaryCodec } from './trade-codec.js';
+export {
+  decodeTradeAt,
+  encodedTradeBytes,
+  encodeTradeInto,
+  readTradeFields,
+  type TradeFields,
+  tradeBinaryCodec,
+} from './trade-codec.js';
 export {
   appendEvents,
   type DecodedRecord,

@@ -1,4 +1,4 @@
-import { CryptoLambdaError, type Trade } from '../domain/index.js';
+import { CryptoLambdaError, type Trade, type UnixMs } from '../domain/index.js';
 import { LOG_ERRORS } from './event-log.js';
 import type { Codec } from './topics.js';
 
@@ -67,31 +67,11 @@ export const tradeBinaryCodec: Codec<Trade> = {
  * @throws CryptoLambdaError `LOG_CORRUPT` when the bytes are not a binary trade.
  */
 export function decodeTradeAt(buf: Buffer, pos: number, end: number): Trade {
-  if (end - pos < FIXED_BYTES + 4 || buf[pos] !== VERSION || end > buf.length) {
-    throw new CryptoLambdaError(
-      LOG_ERRORS.corrupt,
-      `not a version ${VERSION} binary trade (${Math.max(0, end - pos)} bytes)`,
-    );
-  }
-  let o = pos + FIXED_BYTES;
-  const venueLength = buf[o++]!;
-  const venue = internLatin1(venues, buf, o, Math.min(venueLength, end - o));
-  o += venueLength;
-  const symbolLength = o < end ? buf[o++]! : 0;
-  const symbol = internLatin1(symbols, buf, o, Math.max(0, Math.min(symbolLength, end - o)));
-  o += symbolLength;
-  if (o + 2 > end) {
-    throw new CryptoLambdaError(
-      LOG_ERRORS.corrupt,
-      `binary trade of ${end - pos} bytes ends inside its strings`,
-    );
-  }
-  const idLength = buf.readUInt16LE(o);
-  o += 2;
+  const o = readHeader(buf, pos, end);
   return {
-    venue,
-    symbol,
-    tradeId: decodeId(buf, o, Math.min(o + idLength, end)),
+    venue: o.venue,
+    symbol: o.symbol,
+    tradeId: decodeId(buf, o.idStart, o.idEnd),
     ts: buf.readDoubleLE(pos + 1),
     price: buf.readDoubleLE(pos + 9),
     qty: buf.readDoubleLE(pos + 17),
@@ -101,23 +81,106 @@ export function decodeTradeAt(buf: Buffer, pos: number, end: number): Trade {
   };
 }
 
+/** A trade's fields as a columnar consumer takes them: the id as a number where it is one. */
+export interface TradeFields {
+  venue: string;
+  symbol: string;
+  /** The trade id when it is a plain integer (as `tradeId` is `String(idNum)`), else `NaN`. */
+  idNum: number;
+  /** The trade id when `idNum` is `NaN`, else `''`. */
+  idText: string;
+  ts: UnixMs;
+  price: number;
+  qty: number;
+  buy: boolean;
+  count: number;
+  recvTs: UnixMs;
+}
+
+/**
+ * Reads the trade `tradeBinaryCodec.encode` made into `out` without building a `Trade` or, for
+ * a plain integer id, its string (for consumers that keep trades as columns, like the lake).
+ * @throws CryptoLambdaError `LOG_CORRUPT` when the bytes are not a binary trade.
+ */
+export function readTradeFields(bytes: Uint8Array, out: TradeFields): void {
+  // The log's values are views of one read buffer: one Buffer and one DataView over it serve all.
+  if (bytes.buffer !== fieldsView.buffer) {
+    fieldsView = new DataView(bytes.buffer);
+    fieldsBuf = Buffer.from(bytes.buffer);
+  }
+  const buf = fieldsBuf;
+  const at = bytes.byteOffset;
+  const o = readHeader(buf, at, at + bytes.byteLength);
+  out.venue = o.venue;
+  out.symbol = o.symbol;
+  out.idNum = plainIntegerId(buf, o.idStart, o.idEnd);
+  out.idText = Number.isNaN(out.idNum) ? buf.toString('utf8', o.idStart, o.idEnd) : '';
+  out.ts = fieldsView.getFloat64(at + 1, true);
+  out.price = fieldsView.getFloat64(at + 9, true);
+  out.qty = fieldsView.getFloat64(at + 17, true);
+  out.recvTs = fieldsView.getFloat64(at + 25, true);
+  out.count = fieldsView.getUint32(at + 33, true);
+  out.buy = buf[at + 37] === 0;
+}
+let fieldsView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+let fieldsBuf: Buffer = Buffer.alloc(0);
+
+/** The venue, the symbol and where the id lies, of the trade encoded in `buf[pos, end)`. */
+interface Header {
+  venue: string;
+  symbol: string;
+  idStart: number;
+  idEnd: number;
+}
+const header: Header = { venue: '', symbol: '', idStart: 0, idEnd: 0 };
+
+/** Fills and returns one shared `Header` (read it before the next call). */
+function readHeader(buf: Buffer, pos: number, end: number): Header {
+  if (end - pos < FIXED_BYTES + 4 || buf[pos] !== VERSION || end > buf.length) {
+    throw new CryptoLambdaError(
+      LOG_ERRORS.corrupt,
+      `not a version ${VERSION} binary trade (${Math.max(0, end - pos)} bytes)`,
+    );
+  }
+  let o = pos + FIXED_BYTES;
+  const venueLength = buf[o++]!;
+  header.venue = internLatin1(venues, buf, o, Math.min(venueLength, end - o));
+  o += venueLength;
+  const symbolLength = o < end ? buf[o++]! : 0;
+  header.symbol = internLatin1(symbols, buf, o, Math.max(0, Math.min(symbolLength, end - o)));
+  o += symbolLength;
+  if (o + 2 > end) {
+    throw new CryptoLambdaError(
+      LOG_ERRORS.corrupt,
+      `binary trade of ${end - pos} bytes ends inside its strings`,
+    );
+  }
+  const idLength = buf.readUInt16LE(o);
+  header.idStart = o + 2;
+  header.idEnd = Math.min(o + 2 + idLength, end);
+  return header;
+}
+
 /**
  * The UTF-8 trade id in `buf[start, end)`. Most are plain integers (no sign, no leading zero,
  * at most 15 digits): for those `String(value)` gives the same text, and is cheaper to make.
  */
 function decodeId(buf: Buffer, start: number, end: number): string {
+  const value = plainIntegerId(buf, start, end);
+  return Number.isNaN(value) ? buf.toString('utf8', start, end) : String(value);
+}
+
+/** The id in `buf[start, end)` as a number if it is a plain integer, else `NaN`. */
+function plainIntegerId(buf: Buffer, start: number, end: number): number {
   const n = end - start;
-  if (n >= 1 && n <= 15 && (n === 1 || buf[start] !== 0x30)) {
-    let value = 0;
-    let i = start;
-    for (; i < end; i++) {
-      const digit = buf[i]! - 0x30;
-      if (digit < 0 || digit > 9) break;
-      value = value * 10 + digit;
-    }
-    if (i === end) return String(value);
+  if (n < 1 || n > 15 || (n > 1 && buf[start] === 0x30)) return Number.NaN;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const digit = buf[i]! - 0x30;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    value = value * 10 + digit;
   }
-  return buf.toString('utf8', start, end);
+  return value;
 }
 
 /** u8 length + the string's chars as latin1 bytes (as `Buffer.write(s, 'latin1')` writes them). */

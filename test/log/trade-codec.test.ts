@@ -6,7 +6,9 @@ import {
   decodeTradeAt,
   encodedTradeBytes,
   encodeTradeInto,
+  readTradeFields,
   TOPICS,
+  type TradeFields,
   tradeBinaryCodec,
 } from '../../src/log/index.js';
 import { XRPETH_FIRST_TRADE } from '../sample-trade.js';
@@ -153,5 +155,55 @@ describe('binary trade codec', () => {
         (e: unknown) => isCryptoLambdaError(e, 'LOG_CORRUPT'),
       );
     }
+  });
+
+  it('reads the fields of packed trades in place as decode gives them, the id as a number where it is a plain integer (property)', () => {
+    const fields: TradeFields = {
+      venue: '',
+      symbol: '',
+      idNum: 0,
+      idText: '',
+      ts: 0,
+      price: 0,
+      qty: 0,
+      buy: false,
+      count: 0,
+      recvTs: 0,
+    };
+    const id = fc.oneof(
+      trade.map((t) => t.tradeId),
+      fc.integer({ min: 0, max: 2 ** 53 }).map(String),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(trade, id), { minLength: 1, maxLength: 20 }), (pairs) => {
+        const trades = pairs.map(([t, tradeId]) => ({ ...t, tradeId }));
+        const packed = Buffer.alloc(trades.reduce((n, t) => n + encodedTradeBytes(t), 0));
+        const ends: number[] = [];
+        for (const t of trades) ends.push(encodeTradeInto(packed, ends[ends.length - 1] ?? 0, t));
+        trades.forEach((t, i) => {
+          const start = ends[i - 1] ?? 0;
+          readTradeFields(
+            new Uint8Array(packed.buffer, packed.byteOffset + start, (ends[i] as number) - start),
+            fields,
+          );
+          const plain = /^(0|[1-9][0-9]{0,14})$/.test(t.tradeId);
+          assert.deepEqual(
+            { ...fields },
+            {
+              venue: t.venue,
+              symbol: t.symbol,
+              idNum: plain ? Number(t.tradeId) : Number.NaN,
+              idText: plain ? '' : t.tradeId,
+              ts: t.ts,
+              price: t.price,
+              qty: t.qty,
+              buy: t.side === 'buy',
+              count: t.count,
+              recvTs: t.recvTs,
+            },
+          );
+        });
+      }),
+    );
   });
 });
