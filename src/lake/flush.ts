@@ -51,18 +51,18 @@ export async function commitFlush(
   const abs = (rel: string): string => join(plan.lakeDir, rel);
   const place = async (
     rel: string,
-    write: (path: string) => Promise<{ rows: number; bytes: number }>,
+    write: (path: string) => Promise<{ rows: number; bytes: number; unique?: boolean }>,
   ): Promise<LakeFile> => {
     const tmp = tempName(rel);
     await mkdir(dirname(abs(rel)), { recursive: true });
-    const { rows, bytes } = await write(abs(tmp));
+    const { rows, bytes, unique } = await write(abs(tmp));
     await rename(abs(tmp), abs(rel));
-    return { path: rel, rows, bytes };
+    return unique === true ? { path: rel, rows, bytes, unique } : { path: rel, rows, bytes };
   };
   const nextSeq = (): number => next.seq++;
 
   // 1. Staged silver rows: a part file per open hour; a sealed hour is compacted with them at once.
-  const staged = await silver.stagedHours();
+  const staged = silver.stagedHours();
   const stagedTotal = staged.reduce((n, h) => n + h.rows, 0);
   if (stagedTotal !== silver.stagedRows()) {
     throw new CryptoLambdaError(
@@ -117,11 +117,15 @@ export async function commitFlush(
     const rel = silverFile(hour.venue, hour.hourTs, nextSeq(), 'sealed');
     const [only] = hour.files;
     let file: LakeFile;
-    if (hour.files.length === 1 && only !== undefined && (await silver.duplicates([abs(only.path)])) === 0) {
+    if (
+      hour.files.length === 1 &&
+      only !== undefined &&
+      (only.unique === true || (await silver.duplicates([abs(only.path)])) === 0)
+    ) {
       // One sorted part without duplicates is already the sealed file: link it under its sealed
       // name (the part stays listed until the manifest names the link, so a crash loses nothing).
       await link(abs(only.path), abs(rel));
-      file = { ...only, path: rel };
+      file = { path: rel, rows: only.rows, bytes: only.bytes };
     } else {
       file = await place(rel, (p) =>
         silver.compact(

@@ -56,6 +56,8 @@ export interface LakeFile {
   path: string;
   rows: number;
   bytes: number;
+  /** A part file known to hold no duplicate trade (its ids came strictly rising per series). */
+  unique?: true;
 }
 
 export const hourKey = (name: string, hourTs: UnixMs): string => `${name}|${hourTs}`;

@@ -2,33 +2,41 @@ import { stat } from 'node:fs/promises';
 import {
   BOOLEAN,
   DOUBLE,
-  type DuckDBAppender,
   type DuckDBConnection,
   DuckDBDataChunk,
   DuckDBInstance,
-  type DuckDBValue,
   INTEGER,
   VARCHAR,
 } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
 import type { Trade, UnixMs } from '../domain/index.js';
-import { HOUR_MS } from './layout.js';
-import { readParquetSql, sqlText } from './sql.js';
+import { readTradeFields, type TradeFields } from '../log/index.js';
+import { readParquetSql, sqlList, sqlText } from './sql.js';
+import { createTradeStaging, type SeriesHour, type StagedChunk } from './staging.js';
 
 /**
- * Silver trades in DuckDB: consumed trades are appended to an in-memory staging table, and
- * each flush copies them out as Parquet, one file per (venue, hour). Sealing an hour compacts
+ * Silver trades: consumed trades are staged as columns (`staging.ts`), and each flush loads
+ * them into DuckDB one (venue, hour) at a time and copies them out as a Parquet part file. Sealing an hour compacts
  * its files into one, deduplicated by `(venue, symbol, tradeId)` and sorted by
  * `(symbol, ts, id_num, trade_id)`. The Parquet columns are the silver schema of
  * `src/batch/job.ts`.
  */
 export interface SilverStore {
-  append(trades: readonly Trade[]): Promise<void>;
+  /** Stages trades handed over as objects. */
+  append(trades: readonly Trade[]): void;
+  /** Stages trades as the log holds them (`TOPICS.trades` values), without decoding them to objects. */
+  appendEncoded(values: readonly Uint8Array[]): void;
+  /** Per venue, the largest `ts` staged since the last call. */
+  takeVenueMaxTs(): Map<string, UnixMs>;
   /** Rows staged since the last `clear`. */
   stagedRows(): number;
   /** The (venue, hour) groups of the staged rows. */
-  stagedHours(): Promise<{ venue: string; hourTs: UnixMs; rows: number }[]>;
-  /** Writes the staged rows of one venue's hour to `path`; returns the rows and bytes written. */
-  writePart(venue: string, hourTs: UnixMs, path: string): Promise<{ rows: number; bytes: number }>;
+  stagedHours(): { venue: string; hourTs: UnixMs; rows: number }[];
+  /**
+   * Writes the staged rows of one venue's hour to `path`, sorted; `unique` when they are known to
+   * hold no duplicate (every series' ids came strictly rising).
+   */
+  writePart(venue: string, hourTs: UnixMs, path: string): Promise<WrittenFile & { unique: boolean }>;
   /**
    * Writes the union of `files` and (with `withStaged`) the staged rows of the hour to `path`,
    * deduplicated (the first received copy of a trade wins) and sorted.
@@ -39,85 +47,87 @@ export interface SilverStore {
     files: readonly string[],
     withStaged: boolean,
     path: string,
-  ): Promise<{ rows: number; bytes: number }>;
+  ): Promise<WrittenFile>;
   /** Rows that repeat the `(venue, symbol, trade_id)` of an earlier row, over the files. */
   duplicates(files: readonly string[]): Promise<number>;
   clear(): Promise<void>;
   close(): void;
 }
 
-/** Silver columns from the staging tables (`t` staged rows, `s` their series). */
-const SILVER_COLUMNS = `s.venue, s.symbol, coalesce(t.trade_id, t.id::BIGINT::VARCHAR) AS trade_id,
-  CASE WHEN t.id IS NOT NULL THEN t.id::BIGINT
-    WHEN regexp_full_match(t.trade_id, '[0-9]{1,18}') THEN t.trade_id::BIGINT END AS id_num,
-  t.ts::BIGINT AS ts, t.price, t.qty, t.is_buy, t.count, t.recv_ts::BIGINT AS recv_ts`;
-const STAGED = 'staged t JOIN series s USING (series)';
+export interface WrittenFile {
+  rows: number;
+  bytes: number;
+}
+
+/**
+ * Silver columns from `staged` holding one venue's hour, whose `symbol_index` indexes
+ * `symbols`. Projections only: DuckDB keeps the rows in the order they were loaded (a join
+ * would not).
+ */
+function silverColumns(venue: string, symbols: readonly string[]): string {
+  return `${sqlText(venue)} AS venue, ${sqlList(symbols)}[symbol_index + 1] AS symbol,
+  coalesce(trade_id, id::BIGINT::VARCHAR) AS trade_id,
+  CASE WHEN id IS NOT NULL THEN id::BIGINT
+    WHEN regexp_full_match(trade_id, '[0-9]{1,18}') THEN trade_id::BIGINT END AS id_num,
+  ts::BIGINT AS ts, price, qty, is_buy, count, recv_ts::BIGINT AS recv_ts`;
+}
 
 const PARQUET = `(FORMAT parquet, COMPRESSION zstd)`;
 /** A silver file's sort order: by series, then `(ts, tradeId)` as ARCHITECTURE.md §4 orders trades. */
 const SILVER_ORDER = 'venue, symbol, ts, id_num, trade_id';
 
-const CHUNK_ROWS = 2048;
+/** The `staged` table's columns, in order. */
 const STAGED_TYPES = [INTEGER, VARCHAR, DOUBLE, DOUBLE, DOUBLE, DOUBLE, BOOLEAN, INTEGER, DOUBLE];
-
-/** A decimal id below 2^53 without leading zeros travels as a number (cheaper than a string). */
-function numericId(id: string): number | null {
-  if (id.length === 0 || id.length > 15 || (id.length > 1 && id.charCodeAt(0) === 48)) return null;
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
-    if (c < 48 || c > 57) return null;
-  }
-  return Number(id);
-}
+const [SYMBOL_INDEX, TRADE_ID, ID, TS, PRICE, QTY, IS_BUY, COUNT, RECV_TS] = STAGED_TYPES.map(
+  (_, i) => i,
+) as [number, number, number, number, number, number, number, number, number];
 
 export async function openSilverStore(): Promise<SilverStore> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
   const connection: DuckDBConnection = await instance.connect();
-  // Rows go in as column chunks (one native call per column per 2048 rows, not one per value);
-  // venue and symbol as a small series id; numeric trade ids and times as DOUBLE (exact below 2^53).
+  // An hour's staged rows are loaded into `staged` just before they are written: the symbol as
+  // an index into the hour's symbols; integer trade ids and times as DOUBLE (exact below 2^53).
   await connection.run(`CREATE TABLE staged (
-    series INTEGER, trade_id VARCHAR, id DOUBLE, ts DOUBLE, price DOUBLE, qty DOUBLE,
+    symbol_index INTEGER, trade_id VARCHAR, id DOUBLE, ts DOUBLE, price DOUBLE, qty DOUBLE,
     is_buy BOOLEAN, count INTEGER, recv_ts DOUBLE)`);
-  await connection.run('CREATE TABLE series (series INTEGER, venue VARCHAR, symbol VARCHAR)');
-  /** Series ids by venue, then symbol (no key string built per trade). */
-  const seriesIds = new Map<string, Map<string, number>>();
-  let seriesCount = 0;
-  const seriesOf = async (venue: string, symbol: string): Promise<number> => {
-    let bySymbol = seriesIds.get(venue);
-    if (bySymbol === undefined) {
-      bySymbol = new Map();
-      seriesIds.set(venue, bySymbol);
-    }
-    let sid = bySymbol.get(symbol);
-    if (sid === undefined) {
-      sid = seriesCount++;
-      bySymbol.set(symbol, sid);
-      await connection.run(`INSERT INTO series VALUES (${sid}, ${sqlText(venue)}, ${sqlText(symbol)})`);
-    }
-    return sid;
+  const staging = createTradeStaging();
+  const fields: TradeFields = {
+    venue: '',
+    symbol: '',
+    idNum: 0,
+    idText: '',
+    ts: 0,
+    price: 0,
+    qty: 0,
+    buy: false,
+    count: 0,
+    recvTs: 0,
   };
-  const columns: DuckDBValue[][] = STAGED_TYPES.map(() => []);
-  let appender: DuckDBAppender | undefined;
-  let staged = 0;
 
-  const flushChunk = async (): Promise<void> => {
-    const rows = columns[0]?.length ?? 0;
-    if (rows === 0) return;
-    appender ??= await connection.createAppender('staged');
-    const chunk = DuckDBDataChunk.create(STAGED_TYPES, rows);
-    columns.forEach((values, i) => {
-      chunk.setColumnValues(i, values);
-      values.length = 0;
-    });
-    appender.appendDataChunk(chunk);
+  /**
+   * Replaces `staged` with the rows of one venue's hour, series by series in silver's order and
+   * each in staged order; returns its series and the silver columns over it.
+   */
+  const load = async (venue: string, hourTs: UnixMs): Promise<{ hours: SeriesHour[]; columns: string }> => {
+    const hours = staging.seriesHours().filter((h) => h.venue === venue && h.hourTs === hourTs);
+    await connection.run('DELETE FROM staged');
+    const appender = await connection.createAppender('staged');
+    try {
+      hours.forEach((hour, index) => {
+        for (const chunk of hour.chunks) appender.appendDataChunk(dataChunk(index, chunk));
+      });
+    } finally {
+      appender.closeSync();
+    }
+    return {
+      hours,
+      columns: silverColumns(
+        venue,
+        hours.map((h) => h.symbol),
+      ),
+    };
   };
-  const closeAppender = async (): Promise<void> => {
-    await flushChunk();
-    appender?.closeSync();
-    appender = undefined;
-  };
-  const copy = async (select: string, path: string): Promise<{ rows: number; bytes: number }> => {
-    await closeAppender();
+  const copy = async (select: string, path: string): Promise<WrittenFile> => {
     const result = await connection.runAndReadAll(`COPY (${select}) TO ${sqlText(path)} ${PARQUET}`);
     const rows = Number(result.getRows()[0]?.[0] ?? 0);
     return { rows, bytes: (await stat(path)).size };
@@ -129,69 +139,40 @@ export async function openSilverStore(): Promise<SilverStore> {
     );
     return Number(result.getRows()[0]?.[0] ?? 0);
   };
-  const hourFilter = (venue: string, hourTs: UnixMs): string =>
-    `s.venue = ${sqlText(venue)} AND t.ts >= ${hourTs} AND t.ts < ${hourTs + HOUR_MS}`;
 
   return {
-    async append(trades) {
-      const [series, tradeId, id, ts, price, qty, isBuy, count, recvTs] = columns as [
-        DuckDBValue[],
-        DuckDBValue[],
-        DuckDBValue[],
-        DuckDBValue[],
-        DuckDBValue[],
-        DuckDBValue[],
-        DuckDBValue[],
-        DuckDBValue[],
-        DuckDBValue[],
-      ];
-      let lastVenue = '';
-      let lastSymbol = '';
-      let sid = -1;
-      for (const t of trades) {
-        if (t.symbol !== lastSymbol || t.venue !== lastVenue) {
-          sid = seriesIds.get(t.venue)?.get(t.symbol) ?? (await seriesOf(t.venue, t.symbol));
-          lastVenue = t.venue;
-          lastSymbol = t.symbol;
-        }
-        const numeric = numericId(t.tradeId);
-        series.push(sid);
-        tradeId.push(numeric === null ? t.tradeId : null);
-        id.push(numeric);
-        ts.push(t.ts);
-        price.push(t.price);
-        qty.push(t.qty);
-        isBuy.push(t.side === 'buy');
-        count.push(t.count);
-        recvTs.push(t.recvTs);
-        if (series.length === CHUNK_ROWS) await flushChunk();
+    append(trades) {
+      for (const t of trades) staging.pushTrade(t);
+    },
+    appendEncoded(values) {
+      for (const value of values) {
+        readTradeFields(value, fields);
+        staging.pushFields(fields);
       }
-      staged += trades.length;
     },
-    stagedRows: () => staged,
-    async stagedHours() {
-      await closeAppender();
-      const result = await connection.runAndReadAll(
-        `SELECT s.venue, floor(t.ts / ${HOUR_MS})::BIGINT * ${HOUR_MS} AS hour_ts, count(*) AS n
-         FROM ${STAGED} GROUP BY ALL ORDER BY ALL`,
-      );
-      return result.getRows().map(([venue, hourTs, n]) => ({
-        venue: String(venue),
-        hourTs: Number(hourTs),
-        rows: Number(n),
-      }));
+    takeVenueMaxTs: () => staging.takeVenueMaxTs(),
+    stagedRows: () => staging.rows(),
+    stagedHours() {
+      const out: { venue: string; hourTs: UnixMs; rows: number }[] = [];
+      for (const h of staging.seriesHours()) {
+        const last = out[out.length - 1];
+        if (last !== undefined && last.venue === h.venue && last.hourTs === h.hourTs) last.rows += h.rows;
+        else out.push({ venue: h.venue, hourTs: h.hourTs, rows: h.rows });
+      }
+      return out;
     },
-    writePart: (venue, hourTs, path) =>
-      copy(
-        `SELECT ${SILVER_COLUMNS} FROM ${STAGED} WHERE ${hourFilter(venue, hourTs)} ORDER BY ${SILVER_ORDER}`,
-        path,
-      ),
+    async writePart(venue, hourTs, path) {
+      const { hours, columns } = await load(venue, hourTs);
+      // When every series came in order, `staged` is sorted already and the copy keeps its order
+      // (DuckDB preserves insertion order through a scan and a projection).
+      const order = hours.every((h) => h.sorted) ? '' : `ORDER BY ${SILVER_ORDER}`;
+      const written = await copy(`SELECT ${columns} FROM staged ${order}`, path);
+      return { ...written, unique: hours.every((h) => h.strictIds) };
+    },
     async compact(venue, hourTs, files, withStaged, path) {
       const parts: string[] = [];
       if (files.length > 0) parts.push(`SELECT * FROM ${readParquetSql(files)}`);
-      if (withStaged)
-        parts.push(`SELECT ${SILVER_COLUMNS} FROM ${STAGED} WHERE ${hourFilter(venue, hourTs)}`);
-      await closeAppender();
+      if (withStaged) parts.push(`SELECT ${(await load(venue, hourTs)).columns} FROM staged`);
       const union = `(${parts.join(' UNION ALL BY NAME ')})`;
       // Duplicates are rare (the log writer drops most): count them first, and only pay for
       // the window that removes them when there are some.
@@ -203,14 +184,59 @@ export async function openSilverStore(): Promise<SilverStore> {
     },
     duplicates: (files) => countDuplicates(readParquetSql(files)),
     async clear() {
-      await closeAppender();
+      staging.clear();
       await connection.run('DELETE FROM staged');
-      staged = 0;
     },
     close() {
-      appender?.closeSync();
       connection.closeSync();
       instance.closeSync();
     },
   };
+}
+
+/** One staged chunk as a DuckDB data chunk of `staged`, its columns copied in whole. */
+function dataChunk(symbolIndex: number, chunk: StagedChunk): DuckDBDataChunk {
+  const { rows } = chunk;
+  const out = DuckDBDataChunk.create(STAGED_TYPES, rows);
+  const vector = (column: number): duckdb.Vector => duckdb.data_chunk_get_vector(out.chunk, column);
+  const put = (
+    column: number,
+    values: Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>,
+  ): void =>
+    duckdb.copy_data_to_vector(
+      vector(column),
+      0,
+      values.buffer,
+      values.byteOffset,
+      rows * values.BYTES_PER_ELEMENT,
+    );
+  put(SYMBOL_INDEX, new Int32Array(rows).fill(symbolIndex));
+  put(ID, chunk.idNum);
+  put(TS, chunk.ts);
+  put(PRICE, chunk.price);
+  put(QTY, chunk.qty);
+  put(IS_BUY, chunk.buy);
+  put(COUNT, chunk.count);
+  put(RECV_TS, chunk.recvTs);
+  // `trade_id` holds the ids that are not integers, `id` the others; each is NULL where the other is set.
+  const texts = chunk.texts;
+  const textValid = new Uint8Array(Math.ceil(rows / 64) * 8);
+  if (texts !== undefined) {
+    const idValid = new Uint8Array(textValid.length).fill(0xff);
+    const idVector = vector(ID);
+    const textVector = vector(TRADE_ID);
+    for (const [row, text] of texts) {
+      textValid[row >> 3] = (textValid[row >> 3] as number) | (1 << (row & 7));
+      idValid[row >> 3] = (idValid[row >> 3] as number) & ~(1 << (row & 7));
+      duckdb.vector_assign_string_element(textVector, row, text);
+    }
+    setValidity(idVector, idValid);
+  }
+  setValidity(vector(TRADE_ID), textValid);
+  return out;
+}
+
+function setValidity(vector: duckdb.Vector, bits: Uint8Array<ArrayBuffer>): void {
+  duckdb.vector_ensure_validity_writable(vector);
+  duckdb.copy_data_to_vector_validity(vector, 0, bits.buffer, bits.byteOffset, bits.byteLength);
 }

@@ -1,13 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { CryptoLambdaError, type Trade, type UnixMs } from '../domain/index.js';
-import {
-  type AppendAck,
-  decodeRawBatchHeader,
-  decodeRecords,
-  type EventLog,
-  TOPICS,
-  type TopicDef,
-} from '../log/index.js';
+import { type AppendAck, decodeRawBatchHeader, type EventLog, TOPICS, type TopicDef } from '../log/index.js';
 import { type BronzeFormatter, startBronzeFormatter } from './bronze-formatter.js';
 import { type BronzeStore, createBronzeStore } from './bronze-store.js';
 import { LAKE_ERRORS } from './errors.js';
@@ -134,18 +127,18 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     return next;
   };
 
-  const stageTrades = async (trades: readonly Trade[]): Promise<void> => {
-    await silver.append(trades);
+  /** Notes the venues' progress after trades were staged. */
+  const staged = (rows: number): void => {
     const nowMs = clock();
-    for (const t of trades) {
-      const venue = venues[t.venue];
-      if (venue === undefined) venues[t.venue] = { maxTs: t.ts, sealedUntilTs: -1, lastArrivalMs: nowMs };
+    for (const [name, maxTs] of silver.takeVenueMaxTs()) {
+      const venue = venues[name];
+      if (venue === undefined) venues[name] = { maxTs, sealedUntilTs: -1, lastArrivalMs: nowMs };
       else {
-        if (t.ts > venue.maxTs) venue.maxTs = t.ts;
+        if (maxTs > venue.maxTs) venue.maxTs = maxTs;
         venue.lastArrivalMs = nowMs;
       }
     }
-    consumed += trades.length;
+    consumed += rows;
   };
 
   /**
@@ -155,7 +148,7 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
    */
   let inbox: { trades: readonly Trade[]; acks: readonly AppendAck[] }[] = [];
   let inboxTrades = 0;
-  const drainInbox = async (): Promise<number> => {
+  const drainInbox = (): number => {
     if (inbox.length === 0) return 0;
     const offers = inbox;
     inbox = [];
@@ -170,12 +163,13 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
         taken.push(trades[i] as Trade);
       }
     }
-    await stageTrades(taken);
+    silver.append(taken);
+    staged(taken.length);
     return taken.length;
   };
 
   const consumeOnce = async (): Promise<number> => {
-    let n = await drainInbox();
+    let n = drainInbox();
     for (const def of topics) {
       const offsets = pending[def.name] as number[];
       for (let p = 0; p < offsets.length; p++) {
@@ -185,8 +179,10 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
         if (records.length === 0) continue;
         offsets[p] = (records[records.length - 1]?.offset ?? 0) + 1;
         n += records.length;
-        if (def === topics[0]) await stageTrades(decodeRecords(TOPICS.trades, records));
-        else {
+        if (def === topics[0]) {
+          silver.appendEncoded(records.map((r) => r.value));
+          staged(records.length);
+        } else {
           for (const record of records) {
             const header = decodeRawBatchHeader(record.value);
             bronze.append(header.source, header.recvTs, (formatter as BronzeFormatter).format(record.value));

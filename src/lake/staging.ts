@@ -1,0 +1,224 @@
+import type { Trade, UnixMs } from '../domain/index.js';
+import type { TradeFields } from '../log/index.js';
+import { HOUR_MS, hourOf } from './layout.js';
+
+/**
+ * Trades waiting for the next lake commit, kept as typed-array columns per series (venue,
+ * symbol) and hour, in the order they were consumed: no object per trade, and the columns go to
+ * DuckDB as whole vectors. Each series-hour also notes whether its rows came in silver's sort
+ * order and with strictly rising integer ids, so a commit can skip the sort, and a seal the
+ * duplicate count, when the feed was in order (as exchange feeds are).
+ */
+export const CHUNK_ROWS = 2048;
+
+export interface StagedChunk {
+  rows: number;
+  /** The id where it is a plain integer; `NaN` where the id is in `texts`. */
+  idNum: Float64Array<ArrayBuffer>;
+  ts: Float64Array<ArrayBuffer>;
+  price: Float64Array<ArrayBuffer>;
+  qty: Float64Array<ArrayBuffer>;
+  recvTs: Float64Array<ArrayBuffer>;
+  count: Int32Array<ArrayBuffer>;
+  /** 1 for a buy (a DuckDB BOOLEAN is one byte). */
+  buy: Uint8Array<ArrayBuffer>;
+  /** Ids that are not plain integers, by row. */
+  texts: Map<number, string> | undefined;
+}
+
+export interface SeriesHour {
+  venue: string;
+  symbol: string;
+  hourTs: UnixMs;
+  rows: number;
+  chunks: StagedChunk[];
+  /** Rows came in silver's order: by `ts`, then by integer id. */
+  sorted: boolean;
+  /** Every id is a plain integer above the one before it: no duplicates among these rows. */
+  strictIds: boolean;
+  lastTs: UnixMs;
+  lastId: number;
+}
+
+export interface TradeStaging {
+  /** Stages trades handed over as objects. */
+  pushTrade(t: Trade): void;
+  /** Stages trades as `readTradeFields` reads them from the log. */
+  pushFields(f: TradeFields): void;
+  rows(): number;
+  /** Per venue, the largest `ts` staged since the last call (the venues that had trades since). */
+  takeVenueMaxTs(): Map<string, UnixMs>;
+  /** The staged series-hours, by venue, hour and symbol. */
+  seriesHours(): SeriesHour[];
+  clear(): void;
+}
+
+function newChunk(): StagedChunk {
+  return {
+    rows: 0,
+    idNum: new Float64Array(CHUNK_ROWS),
+    ts: new Float64Array(CHUNK_ROWS),
+    price: new Float64Array(CHUNK_ROWS),
+    qty: new Float64Array(CHUNK_ROWS),
+    recvTs: new Float64Array(CHUNK_ROWS),
+    count: new Int32Array(CHUNK_ROWS),
+    buy: new Uint8Array(CHUNK_ROWS),
+    texts: undefined,
+  };
+}
+
+/** A decimal id below 2^53 without leading zeros as a number (as the log codec reads it), else `NaN`. */
+export function plainIntegerId(id: string): number {
+  const n = id.length;
+  if (n < 1 || n > 15 || (n > 1 && id.charCodeAt(0) === 48)) return Number.NaN;
+  for (let i = 0; i < n; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 48 || c > 57) return Number.NaN;
+  }
+  return Number(id);
+}
+
+interface VenueSeries {
+  /** Per symbol: its hours, and the one written last. */
+  bySymbol: Map<string, { last: SeriesHour; hours: Map<UnixMs, SeriesHour> }>;
+  /** The largest `ts` since `takeVenueMaxTs`; `-Infinity` when none. */
+  maxTs: UnixMs;
+}
+
+export function createTradeStaging(): TradeStaging {
+  let venues = new Map<string, VenueSeries>();
+  let lastVenueName = '';
+  let lastVenue: VenueSeries | undefined;
+  let total = 0;
+
+  const venueSeries = (venue: string): VenueSeries => {
+    if (venue === lastVenueName && lastVenue !== undefined) return lastVenue;
+    let state = venues.get(venue);
+    if (state === undefined) {
+      state = { bySymbol: new Map(), maxTs: Number.NEGATIVE_INFINITY };
+      venues.set(venue, state);
+    }
+    lastVenueName = venue;
+    lastVenue = state;
+    return state;
+  };
+
+  const seriesHour = (state: VenueSeries, venue: string, symbol: string, ts: UnixMs): SeriesHour => {
+    const known = state.bySymbol.get(symbol);
+    if (known !== undefined && ts >= known.last.hourTs && ts < known.last.hourTs + HOUR_MS) return known.last;
+    const hourTs = hourOf(ts);
+    let hour = known?.hours.get(hourTs);
+    if (hour === undefined) {
+      hour = {
+        venue,
+        symbol,
+        hourTs,
+        rows: 0,
+        chunks: [],
+        sorted: true,
+        strictIds: true,
+        lastTs: Number.NEGATIVE_INFINITY,
+        lastId: Number.NEGATIVE_INFINITY,
+      };
+      if (known === undefined) state.bySymbol.set(symbol, { last: hour, hours: new Map([[hourTs, hour]]) });
+      else known.hours.set(hourTs, hour);
+    }
+    if (known !== undefined) known.last = hour;
+    return hour;
+  };
+
+  const push = (
+    venue: string,
+    symbol: string,
+    idNum: number,
+    idText: string,
+    ts: UnixMs,
+    price: number,
+    qty: number,
+    buy: boolean,
+    count: number,
+    recvTs: UnixMs,
+  ): void => {
+    const state = venueSeries(venue);
+    if (ts > state.maxTs) state.maxTs = ts;
+    const hour = seriesHour(state, venue, symbol, ts);
+    let chunk = hour.chunks[hour.chunks.length - 1];
+    if (chunk === undefined || chunk.rows === CHUNK_ROWS) {
+      chunk = newChunk();
+      hour.chunks.push(chunk);
+    }
+    const row = chunk.rows++;
+    chunk.idNum[row] = idNum;
+    chunk.ts[row] = ts;
+    chunk.price[row] = price;
+    chunk.qty[row] = qty;
+    chunk.recvTs[row] = recvTs;
+    chunk.count[row] = count;
+    chunk.buy[row] = buy ? 1 : 0;
+    if (Number.isNaN(idNum)) {
+      chunk.texts ??= new Map();
+      chunk.texts.set(row, idText);
+      hour.strictIds = false;
+      if (ts <= hour.lastTs) hour.sorted = false;
+      // Silver orders a text id after every integer id of the same `ts`.
+      hour.lastId = Number.POSITIVE_INFINITY;
+    } else {
+      if (!(idNum > hour.lastId)) hour.strictIds = false;
+      if (ts < hour.lastTs || (ts === hour.lastTs && !(idNum > hour.lastId))) hour.sorted = false;
+      hour.lastId = idNum;
+    }
+    hour.lastTs = ts;
+    hour.rows++;
+    total++;
+  };
+
+  return {
+    pushTrade(t) {
+      const idNum = plainIntegerId(t.tradeId);
+      push(
+        t.venue,
+        t.symbol,
+        idNum,
+        Number.isNaN(idNum) ? t.tradeId : '',
+        t.ts,
+        t.price,
+        t.qty,
+        t.side === 'buy',
+        t.count,
+        t.recvTs,
+      );
+    },
+    pushFields(f) {
+      push(f.venue, f.symbol, f.idNum, f.idText, f.ts, f.price, f.qty, f.buy, f.count, f.recvTs);
+    },
+    rows: () => total,
+    takeVenueMaxTs() {
+      const out = new Map<string, UnixMs>();
+      for (const [name, state] of venues) {
+        if (state.maxTs === Number.NEGATIVE_INFINITY) continue;
+        out.set(name, state.maxTs);
+        state.maxTs = Number.NEGATIVE_INFINITY;
+      }
+      return out;
+    },
+    seriesHours() {
+      const out: SeriesHour[] = [];
+      for (const { bySymbol } of venues.values()) {
+        for (const { hours } of bySymbol.values()) out.push(...hours.values());
+      }
+      return out.sort(
+        (a, b) => compareText(a.venue, b.venue) || a.hourTs - b.hourTs || compareText(a.symbol, b.symbol),
+      );
+    },
+    clear() {
+      venues = new Map();
+      lastVenue = undefined;
+      total = 0;
+    },
+  };
+}
+
+/** Code-unit order, which for venue and symbol names (Latin-1) is DuckDB's byte order of their UTF-8. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

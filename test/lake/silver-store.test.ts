@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { Trade } from '../../src/domain/index.js';
+import { openSilverStore } from '../../src/lake/silver-store.js';
+import { tradeBinaryCodec } from '../../src/log/index.js';
+import { DAY0, HOUR, readParquet, type SilverRow } from './helpers.js';
+
+/** Silver's order (ARCHITECTURE.md §4): venue, symbol, ts, integer id (none last), id text. */
+function compareSilver(a: SilverRow, b: SilverRow): number {
+  const text = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  return (
+    text(a.venue, b.venue) ||
+    text(a.symbol, b.symbol) ||
+    a.ts - b.ts ||
+    (a.id_num === null ? (b.id_num === null ? 0 : 1) : b.id_num === null ? -1 : a.id_num - b.id_num) ||
+    text(a.trade_id, b.trade_id)
+  );
+}
+
+/** A trade id of one of the kinds venues send: integers (some in order), zero-padded, text. */
+const tradeIdArb = fc.oneof(
+  fc.integer({ min: 0, max: 2 ** 40 }).map(String),
+  fc.integer({ min: 0, max: 999 }).map((n) => `00${n}`),
+  fc.uuid(),
+  fc.constantFrom('1e5', '-7', '12345678901234567'),
+);
+
+const tradeArb = fc.record({
+  venue: fc.constantFrom('binance', 'bybit'),
+  symbol: fc.constantFrom('BTC-USDT', 'ETH-USDT', 'ADA-USDT'),
+  tradeId: tradeIdArb,
+  ts: fc.integer({ min: DAY0, max: DAY0 + 2 * HOUR + 5000 }),
+  price: fc.double({ min: 0.0001, max: 1e6, noNaN: true }),
+  qty: fc.double({ min: 1e-8, max: 1e4, noNaN: true }),
+  side: fc.constantFrom<'buy' | 'sell'>('buy', 'sell'),
+  count: fc.integer({ min: 1, max: 1000 }),
+  recvTs: fc.integer({ min: DAY0, max: DAY0 + 3 * HOUR }),
+});
+
+/** Trades that came in order: one series, times and integer ids rising together. */
+function orderedRun(count: number, start: number): Trade[] {
+  return Array.from({ length: count }, (_, i) => ({
+    venue: 'binance',
+    symbol: 'XRP-USDT',
+    tradeId: String(start + i),
+    ts: DAY0 + 1000 + i * 7,
+    price: 0.5 + i / 1e6,
+    qty: 10,
+    side: i % 3 === 0 ? 'sell' : 'buy',
+    count: 1,
+    recvTs: DAY0 + 1002 + i * 7,
+  }));
+}
+
+describe('silver store', () => {
+  it('writes every staged trade of each hour in silver order, decoded or handed over, and knows when the part holds no duplicate', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cl-silver-'));
+    let run = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(tradeArb, { maxLength: 60 }),
+          fc.integer({ min: 0, max: 5000 }),
+          fc.boolean(),
+          fc.boolean(),
+          async (randomTrades, ordered, encoded, repeatOne) => {
+            // An in-order series long enough to span chunks, beside trades in any order.
+            const trades: Trade[] = [...orderedRun(ordered, 1_000_000), ...randomTrades];
+            if (repeatOne && trades.length > 0) trades.push({ ...(trades[0] as Trade) });
+            const store = await openSilverStore();
+            try {
+              if (encoded) store.appendEncoded(trades.map((t) => tradeBinaryCodec.encode(t)));
+              else store.append(trades);
+              assert.equal(store.stagedRows(), trades.length);
+              let written = 0;
+              for (const { venue, hourTs, rows } of store.stagedHours()) {
+                const path = join(dir, `part-${run++}.parquet`);
+                const part = await store.writePart(venue, hourTs, path);
+                assert.equal(part.rows, rows);
+                written += rows;
+                const fileRows = await readParquet([path]);
+                const expected = trades
+                  .filter((t) => t.venue === venue && t.ts >= hourTs && t.ts < hourTs + HOUR)
+                  .map((t) => ({
+                    venue: t.venue,
+                    symbol: t.symbol,
+                    trade_id: t.tradeId,
+                    id_num: /^[0-9]{1,18}$/.test(t.tradeId) ? Number(t.tradeId) : null,
+                    ts: t.ts,
+                    price: t.price,
+                    qty: t.qty,
+                    is_buy: t.side === 'buy',
+                    count: t.count,
+                    recv_ts: t.recvTs,
+                  }));
+                // Same rows, and in silver order (rows equal in every sort key may come either way).
+                assert.deepEqual(
+                  [...fileRows]
+                    .sort(compareSilver)
+                    .map((r) => JSON.stringify(r))
+                    .sort(),
+                  expected.map((r) => JSON.stringify(r)).sort(),
+                );
+                for (let i = 1; i < fileRows.length; i++) {
+                  assert.ok(
+                    compareSilver(fileRows[i - 1] as SilverRow, fileRows[i] as SilverRow) <= 0,
+                    `row ${i} of ${venue} ${hourTs} out of order`,
+                  );
+                }
+                const ids = fileRows.map((r) => `${r.symbol}|${r.trade_id}`);
+                if (part.unique) assert.equal(new Set(ids).size, ids.length);
+              }
+              assert.equal(written, trades.length);
+            } finally {
+              await store.clear();
+              store.close();
+            }
+          },
+        ),
+        { numRuns: 40 },
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a series that came in order is written without a sort and marked unique; a repeat clears the mark', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cl-silver-'));
+    const store = await openSilverStore();
+    try {
+      const trades = orderedRun(10_000, 5);
+      store.appendEncoded(trades.map((t) => tradeBinaryCodec.encode(t)));
+      const [hour] = store.stagedHours();
+      assert.ok(hour !== undefined);
+      const part = await store.writePart(hour.venue, hour.hourTs, join(dir, 'a.parquet'));
+      assert.equal(part.unique, true);
+      const rows = await readParquet([join(dir, 'a.parquet')]);
+      assert.deepEqual(
+        rows.map((r) => r.trade_id),
+        trades.map((t) => t.tradeId),
+      );
+      await store.clear();
+      store.append([...trades.slice(0, 3), trades[1] as Trade]);
+      const again = await store.writePart(hour.venue, hour.hourTs, join(dir, 'b.parquet'));
+      assert.equal(again.unique, false);
+      assert.equal(await store.duplicates([join(dir, 'b.parquet')]), 1);
+    } finally {
+      store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
