@@ -7,6 +7,12 @@ import { bronzeFile, HOUR_MS, silverFile, tempName, utcDate } from './layout.js'
 import { hourKey, type LakeFile, type LakeManifest, type SilverHour, saveManifest } from './manifest.js';
 import type { SilverStore } from './silver-store.js';
 
+/**
+ * A sealed hour keeps up to this many parts as its files when no trade repeats among them;
+ * more are compacted into one (a sort of the whole hour), so readers never meet many small files.
+ */
+const MAX_SEALED_PARTS = 4;
+
 /** A change of what the batch jobs can read. */
 export interface LakeChange {
   /** `sealed`: an hour became readable; `reopened`: late trades changed a sealed hour. */
@@ -51,13 +57,13 @@ export async function commitFlush(
   const abs = (rel: string): string => join(plan.lakeDir, rel);
   const place = async (
     rel: string,
-    write: (path: string) => Promise<{ rows: number; bytes: number; unique?: boolean }>,
+    write: (path: string) => Promise<{ rows: number; bytes: number; chain?: string }>,
   ): Promise<LakeFile> => {
     const tmp = tempName(rel);
     await mkdir(dirname(abs(rel)), { recursive: true });
-    const { rows, bytes, unique } = await write(abs(tmp));
+    const { rows, bytes, chain } = await write(abs(tmp));
     await rename(abs(tmp), abs(rel));
-    return unique === true ? { path: rel, rows, bytes, unique } : { path: rel, rows, bytes };
+    return chain === undefined ? { path: rel, rows, bytes } : { path: rel, rows, bytes, chain };
   };
   const nextSeq = (): number => next.seq++;
 
@@ -109,36 +115,34 @@ export async function commitFlush(
     changes.push({ kind: 'reopened', venue, hourTs, date: utcDate(hourTs), generation: hour.generation });
   }
 
-  // 2. Seal every open hour that the venue's frontier has passed: compact its parts into one file.
+  // 2. Seal every open hour that the venue's frontier has passed. A few sorted parts without a
+  // duplicate among them are sealed as they are (linked under sealed names: a part stays listed
+  // until the manifest names its link, so a crash loses nothing); more, or any duplicate, and the
+  // parts are compacted into one file.
   const toSeal = Object.values(next.hours)
     .filter((h) => !h.sealed && h.hourTs + HOUR_MS <= (plan.sealUntil.get(h.venue) ?? -Infinity))
     .sort((a, b) => a.hourTs - b.hourTs);
   for (const hour of toSeal) {
-    const rel = silverFile(hour.venue, hour.hourTs, nextSeq(), 'sealed');
-    const [only] = hour.files;
-    let file: LakeFile;
+    const parts = hour.files.map((f) => abs(f.path));
+    const chain = hour.files[0]?.chain;
+    let files: LakeFile[];
     if (
-      hour.files.length === 1 &&
-      only !== undefined &&
-      (only.unique === true || (await silver.duplicates([abs(only.path)])) === 0)
+      hour.files.length <= MAX_SEALED_PARTS &&
+      ((chain !== undefined && hour.files.every((f) => f.chain === chain)) ||
+        (await silver.duplicates(parts)) === 0)
     ) {
-      // One sorted part without duplicates is already the sealed file: link it under its sealed
-      // name (the part stays listed until the manifest names the link, so a crash loses nothing).
-      await link(abs(only.path), abs(rel));
-      file = { path: rel, rows: only.rows, bytes: only.bytes };
+      files = [];
+      for (const part of hour.files) {
+        const rel = silverFile(hour.venue, hour.hourTs, nextSeq(), 'sealed');
+        await link(abs(part.path), abs(rel));
+        files.push({ path: rel, rows: part.rows, bytes: part.bytes });
+      }
     } else {
-      file = await place(rel, (p) =>
-        silver.compact(
-          hour.venue,
-          hour.hourTs,
-          hour.files.map((f) => abs(f.path)),
-          false,
-          p,
-        ),
-      );
+      const rel = silverFile(hour.venue, hour.hourTs, nextSeq(), 'sealed');
+      files = [await place(rel, (p) => silver.compact(hour.venue, hour.hourTs, parts, false, p))];
     }
     replaced.push(...hour.files.map((f) => f.path));
-    hour.files = [file];
+    hour.files = files;
     hour.sealed = true;
     hour.generation = 1;
     changes.push({

@@ -56,8 +56,11 @@ export interface LakeFile {
   path: string;
   rows: number;
   bytes: number;
-  /** A part file known to hold no duplicate trade (its ids came strictly rising per series). */
-  unique?: true;
+  /**
+   * On a part: the lake writer run whose ids, per series, rose strictly through this part and
+   * every earlier part of the hour that carries the same run: such parts hold no duplicate.
+   */
+  chain?: string;
 }
 
 export const hourKey = (name: string, hourTs: UnixMs): string => `${name}|${hourTs}`;

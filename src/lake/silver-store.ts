@@ -12,7 +12,7 @@ import duckdb from '@duckdb/node-bindings';
 import type { Trade, UnixMs } from '../domain/index.js';
 import { readTradeFields, type TradeFields } from '../log/index.js';
 import { readParquetSql, sqlList, sqlText } from './sql.js';
-import { createTradeStaging, type SeriesHour, type StagedChunk } from './staging.js';
+import { createTradeStaging, type IdChains, type SeriesHour, type StagedChunk } from './staging.js';
 
 /**
  * Silver trades: consumed trades are staged as columns (`staging.ts`), and each flush loads
@@ -33,10 +33,11 @@ export interface SilverStore {
   /** The (venue, hour) groups of the staged rows. */
   stagedHours(): { venue: string; hourTs: UnixMs; rows: number }[];
   /**
-   * Writes the staged rows of one venue's hour to `path`, sorted; `unique` when they are known to
-   * hold no duplicate (every series' ids came strictly rising).
+   * Writes the staged rows of one venue's hour to `path`, sorted. `chain` is the writer run's id
+   * when every series' ids continued its `IdChains` strictly (no duplicate among the rows, nor
+   * with the run's other parts of the hour that carry it).
    */
-  writePart(venue: string, hourTs: UnixMs, path: string): Promise<WrittenFile & { unique: boolean }>;
+  writePart(venue: string, hourTs: UnixMs, path: string): Promise<WrittenFile & { chain?: string }>;
   /**
    * Writes the union of `files` and (with `withStaged`) the staged rows of the hour to `path`,
    * deduplicated (the first received copy of a trade wins) and sorted.
@@ -82,7 +83,7 @@ const [SYMBOL_INDEX, TRADE_ID, ID, TS, PRICE, QTY, IS_BUY, COUNT, RECV_TS] = STA
   (_, i) => i,
 ) as [number, number, number, number, number, number, number, number, number];
 
-export async function openSilverStore(): Promise<SilverStore> {
+export async function openSilverStore(chains: IdChains): Promise<SilverStore> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
   const connection: DuckDBConnection = await instance.connect();
   // An hour's staged rows are loaded into `staged` just before they are written: the symbol as
@@ -90,7 +91,7 @@ export async function openSilverStore(): Promise<SilverStore> {
   await connection.run(`CREATE TABLE staged (
     symbol_index INTEGER, trade_id VARCHAR, id DOUBLE, ts DOUBLE, price DOUBLE, qty DOUBLE,
     is_buy BOOLEAN, count INTEGER, recv_ts DOUBLE)`);
-  const staging = createTradeStaging();
+  const staging = createTradeStaging(chains);
   const fields: TradeFields = {
     venue: '',
     symbol: '',
@@ -167,7 +168,7 @@ export async function openSilverStore(): Promise<SilverStore> {
       // (DuckDB preserves insertion order through a scan and a projection).
       const order = hours.every((h) => h.sorted) ? '' : `ORDER BY ${SILVER_ORDER}`;
       const written = await copy(`SELECT ${columns} FROM staged ${order}`, path);
-      return { ...written, unique: hours.every((h) => h.strictIds) };
+      return hours.every((h) => h.strictIds) ? { ...written, chain: chains.runId } : written;
     },
     async compact(venue, hourTs, files, withStaged, path) {
       const parts: string[] = [];

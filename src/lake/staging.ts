@@ -6,8 +6,9 @@ import { HOUR_MS, hourOf } from './layout.js';
  * Trades waiting for the next lake commit, kept as typed-array columns per series (venue,
  * symbol) and hour, in the order they were consumed: no object per trade, and the columns go to
  * DuckDB as whole vectors. Each series-hour also notes whether its rows came in silver's sort
- * order and with strictly rising integer ids, so a commit can skip the sort, and a seal the
- * duplicate count, when the feed was in order (as exchange feeds are).
+ * order, and whether their integer ids kept rising above every id the writer staged for that
+ * series-hour before (`IdChains`), so a commit can skip the sort, and a seal the duplicate
+ * count, when the feed was in order (as exchange feeds are).
  */
 export const CHUNK_ROWS = 2048;
 
@@ -34,10 +35,53 @@ export interface SeriesHour {
   chunks: StagedChunk[];
   /** Rows came in silver's order: by `ts`, then by integer id. */
   sorted: boolean;
-  /** Every id is a plain integer above the one before it: no duplicates among these rows. */
+  /**
+   * Every id is a plain integer above every id staged before it for this series-hour in this
+   * writer run (its `IdChains`): no duplicate among these rows, nor with earlier parts so made.
+   */
   strictIds: boolean;
+  /** The last row's `ts` and integer id (`+Infinity` after a text id), for `sorted`. */
   lastTs: UnixMs;
   lastId: number;
+  /** The largest integer id staged for this series-hour by this writer run. */
+  chain: { maxId: number };
+}
+
+/**
+ * Per series-hour, the largest integer id one lake writer run has staged, kept across its
+ * commits (and shared by its two stagings) until the hour is sealed. Parts of an hour that all
+ * continued the same run's chains strictly hold no duplicate among them.
+ */
+export interface IdChains {
+  /** Names the writer run; a part whose ids continued its chains carries it. */
+  readonly runId: string;
+  chainOf(venue: string, symbol: string, hourTs: UnixMs): { maxId: number };
+  /** Drops the chains of a venue's hour (once sealed, later trades are compacted and deduplicated). */
+  forget(venue: string, hourTs: UnixMs): void;
+}
+
+export function createIdChains(runId: string): IdChains {
+  const byVenueHour = new Map<string, Map<string, { maxId: number }>>();
+  return {
+    runId,
+    chainOf(venue, symbol, hourTs) {
+      const key = `${venue}|${hourTs}`;
+      let bySymbol = byVenueHour.get(key);
+      if (bySymbol === undefined) {
+        bySymbol = new Map();
+        byVenueHour.set(key, bySymbol);
+      }
+      let chain = bySymbol.get(symbol);
+      if (chain === undefined) {
+        chain = { maxId: Number.NEGATIVE_INFINITY };
+        bySymbol.set(symbol, chain);
+      }
+      return chain;
+    },
+    forget(venue, hourTs) {
+      byVenueHour.delete(`${venue}|${hourTs}`);
+    },
+  };
 }
 
 export interface TradeStaging {
@@ -85,7 +129,7 @@ interface VenueSeries {
   maxTs: UnixMs;
 }
 
-export function createTradeStaging(): TradeStaging {
+export function createTradeStaging(chains: IdChains): TradeStaging {
   let venues = new Map<string, VenueSeries>();
   let lastVenueName = '';
   let lastVenue: VenueSeries | undefined;
@@ -119,6 +163,7 @@ export function createTradeStaging(): TradeStaging {
         strictIds: true,
         lastTs: Number.NEGATIVE_INFINITY,
         lastId: Number.NEGATIVE_INFINITY,
+        chain: chains.chainOf(venue, symbol, hourTs),
       };
       if (known === undefined) state.bySymbol.set(symbol, { last: hour, hours: new Map([[hourTs, hour]]) });
       else known.hours.set(hourTs, hour);
@@ -163,9 +208,10 @@ export function createTradeStaging(): TradeStaging {
       // Silver orders a text id after every integer id of the same `ts`.
       hour.lastId = Number.POSITIVE_INFINITY;
     } else {
-      if (!(idNum > hour.lastId)) hour.strictIds = false;
       if (ts < hour.lastTs || (ts === hour.lastTs && !(idNum > hour.lastId))) hour.sorted = false;
       hour.lastId = idNum;
+      if (idNum > hour.chain.maxId) hour.chain.maxId = idNum;
+      else hour.strictIds = false;
     }
     hour.lastTs = ts;
     hour.rows++;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { CryptoLambdaError, type Trade, type UnixMs } from '../domain/index.js';
 import { type AppendAck, decodeRawBatchHeader, type EventLog, TOPICS, type TopicDef } from '../log/index.js';
@@ -8,6 +9,7 @@ import { commitFlush, type LakeChange } from './flush.js';
 import { HOUR_MS, hourOf } from './layout.js';
 import { type LakeManifest, listedFiles, loadManifest, type SilverHour } from './manifest.js';
 import { openSilverStore, type SilverStore } from './silver-store.js';
+import { createIdChains } from './staging.js';
 import { sweepFiles } from './sweep.js';
 
 /**
@@ -109,8 +111,9 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
   }
   // Two sets of stores: while one commits in the background (DuckDB writes Parquet on its own
   // threads), the consumer stages into the other.
-  let silver: SilverStore = await openSilverStore();
-  let spareSilver: SilverStore = await openSilverStore();
+  const chains = createIdChains(randomUUID());
+  let silver: SilverStore = await openSilverStore(chains);
+  let spareSilver: SilverStore = await openSilverStore(chains);
   let bronze: BronzeStore = createBronzeStore();
   let spareBronze: BronzeStore = createBronzeStore();
   /** Venue progress as consumed (the manifest has it as of the last commit). */
@@ -127,10 +130,12 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     return next;
   };
 
-  /** Notes the venues' progress after trades were staged. */
-  const staged = (rows: number): void => {
+  /** Notes the venues' progress after trades were staged; returns the largest `ts` among them. */
+  const staged = (rows: number): UnixMs => {
     const nowMs = clock();
+    let batchMaxTs = Number.NEGATIVE_INFINITY;
     for (const [name, maxTs] of silver.takeVenueMaxTs()) {
+      if (maxTs > batchMaxTs) batchMaxTs = maxTs;
       const venue = venues[name];
       if (venue === undefined) venues[name] = { maxTs, sealedUntilTs: -1, lastArrivalMs: nowMs };
       else {
@@ -139,8 +144,8 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
       }
     }
     consumed += rows;
+    return batchMaxTs;
   };
-
   /**
    * Trades handed over by the log writer in this process (`offer`), taken while they continue
    * each partition exactly at the next offset to consume: the lake need not read back and decode
@@ -256,6 +261,8 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
           const live = venues[name];
           if (live !== undefined) live.sealedUntilTs = Math.max(live.sealedUntilTs, v.sealedUntilTs);
         }
+        for (const change of result.changes)
+          if (change.kind === 'sealed') chains.forget(change.venue, change.hourTs);
         if (result.changes.length > 0) for (const listener of listeners) listener(result.changes);
       },
       (error: unknown) => {

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Trade } from '../../src/domain/index.js';
 import { openSilverStore } from '../../src/lake/silver-store.js';
+import { createIdChains } from '../../src/lake/staging.js';
 import { tradeBinaryCodec } from '../../src/log/index.js';
 import { DAY0, HOUR, readParquet, type SilverRow } from './helpers.js';
 
@@ -71,7 +72,7 @@ describe('silver store', () => {
             // An in-order series long enough to span chunks, beside trades in any order.
             const trades: Trade[] = [...orderedRun(ordered, 1_000_000), ...randomTrades];
             if (repeatOne && trades.length > 0) trades.push({ ...(trades[0] as Trade) });
-            const store = await openSilverStore();
+            const store = await openSilverStore(createIdChains('run'));
             try {
               if (encoded) store.appendEncoded(trades.map((t) => tradeBinaryCodec.encode(t)));
               else store.append(trades);
@@ -112,7 +113,7 @@ describe('silver store', () => {
                   );
                 }
                 const ids = fileRows.map((r) => `${r.symbol}|${r.trade_id}`);
-                if (part.unique) assert.equal(new Set(ids).size, ids.length);
+                if (part.chain !== undefined) assert.equal(new Set(ids).size, ids.length);
               }
               assert.equal(written, trades.length);
             } finally {
@@ -128,26 +129,32 @@ describe('silver store', () => {
     }
   });
 
-  it('a series that came in order is written without a sort and marked unique; a repeat clears the mark', async () => {
+  it('a series that came in order is written without a sort, and each part that continues its ids carries the run', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cl-silver-'));
-    const store = await openSilverStore();
-    try {
-      const trades = orderedRun(10_000, 5);
+    const store = await openSilverStore(createIdChains('run-a'));
+    const write = async (trades: Trade[], name: string): Promise<{ chain?: string; path: string }> => {
       store.appendEncoded(trades.map((t) => tradeBinaryCodec.encode(t)));
       const [hour] = store.stagedHours();
       assert.ok(hour !== undefined);
-      const part = await store.writePart(hour.venue, hour.hourTs, join(dir, 'a.parquet'));
-      assert.equal(part.unique, true);
-      const rows = await readParquet([join(dir, 'a.parquet')]);
+      const path = join(dir, name);
+      const part = await store.writePart(hour.venue, hour.hourTs, path);
+      await store.clear();
+      return { ...part, path };
+    };
+    try {
+      const trades = orderedRun(10_000, 5);
+      const a = await write(trades, 'a.parquet');
+      assert.equal(a.chain, 'run-a');
       assert.deepEqual(
-        rows.map((r) => r.trade_id),
+        (await readParquet([a.path])).map((r) => r.trade_id),
         trades.map((t) => t.tradeId),
       );
-      await store.clear();
-      store.append([...trades.slice(0, 3), trades[1] as Trade]);
-      const again = await store.writePart(hour.venue, hour.hourTs, join(dir, 'b.parquet'));
-      assert.equal(again.unique, false);
-      assert.equal(await store.duplicates([join(dir, 'b.parquet')]), 1);
+      // The next ids of the series continue the chain; ids at or below its top break it.
+      assert.equal((await write(orderedRun(100, 10_005), 'b.parquet')).chain, 'run-a');
+      const c = await write([...orderedRun(3, 20_000), ...orderedRun(1, 20_001)], 'c.parquet');
+      assert.equal(c.chain, undefined);
+      assert.equal(await store.duplicates([c.path]), 1);
+      assert.equal((await write(orderedRun(5, 10_100), 'd.parquet')).chain, undefined);
     } finally {
       store.close();
       await rm(dir, { recursive: true, force: true });

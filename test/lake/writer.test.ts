@@ -165,6 +165,44 @@ describe('lake writer: silver', () => {
     }
   });
 
+  it('seals an hour of a few in-order parts as they are, and compacts parts a duplicate spans, even across writer runs', async () => {
+    const lake = await tempLake();
+    let writer = await openLakeWriter(lake.log, { lakeDir: lake.lakeDir, live: false });
+    try {
+      const ids = (from: number, n: number, hour: number) =>
+        Array.from({ length: n }, (_, i) =>
+          trade({ ts: DAY0 + hour * HOUR + (from + i) * 1000, tradeId: String(from + i) }),
+        );
+      // Hour 0: two parts of one run, ids rising through both. Hour 1: a part before a restart.
+      await lake.append([...ids(1, 3, 0), ...ids(1, 3, 1)]);
+      await writer.catchUp();
+      await lake.append(ids(4, 3, 0));
+      await writer.catchUp();
+      await writer.close();
+      // After the restart, hour 1 gets its trade 3 again (a repeat the log writer missed) and trade 4.
+      writer = await openLakeWriter(lake.log, { lakeDir: lake.lakeDir, live: false });
+      await lake.append(ids(3, 2, 1));
+      await writer.catchUp({ sealAll: true });
+      const hours = writer.manifest().hours;
+      const hour0 = Object.values(hours).find((h) => h.hourTs === DAY0);
+      const hour1 = Object.values(hours).find((h) => h.hourTs === DAY0 + HOUR);
+      assert.equal(hour0?.files.length, 2, 'hour 0 sealed as its two parts');
+      assert.equal(hour1?.files.length, 1, 'hour 1 compacted');
+      const reader = createLakeReader(lake.lakeDir, writer.manifest);
+      const rows = await readParquet(reader.silverFiles('2019-10-11', '2019-10-11'));
+      assert.deepEqual(
+        rows.map((r) => r.ts).sort((a, b) => a - b),
+        [
+          ...[1, 2, 3, 4, 5, 6].map((s) => DAY0 + s * 1000),
+          ...[1, 2, 3, 4].map((s) => DAY0 + HOUR + s * 1000),
+        ],
+      );
+    } finally {
+      await writer.close();
+      await lake.cleanup();
+    }
+  });
+
   it('trades handed over with their acks are staged once, whatever gaps or repeats the offers have', async () => {
     const lake = await tempLake();
     try {
