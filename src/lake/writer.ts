@@ -147,6 +147,23 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     return batchMaxTs;
   };
   /**
+   * Per trades partition, the largest event time consumed, and whether it is behind the log's end
+   * (its last read filled a whole batch). A venue's watermark never passes a partition that is
+   * behind: catching up partition by partition, one read ahead in one partition must not make
+   * trades still unread in another one late.
+   */
+  const partitions = (pending[TOPICS.trades.name] as number[]).map(() => ({
+    maxTs: Number.NEGATIVE_INFINITY,
+    behind: true,
+  }));
+  const noteRead = (p: number, records: number, maxTs: UnixMs): void => {
+    const state = partitions[p];
+    if (state === undefined) return;
+    if (maxTs > state.maxTs) state.maxTs = maxTs;
+    state.behind = records >= opts.readBatchRecords;
+  };
+
+  /**
    * Trades handed over by the log writer in this process (`offer`), taken while they continue
    * each partition exactly at the next offset to consume: the lake need not read back and decode
    * what it was just given. Anything else (a gap, an overflowing inbox) is read from the log.
@@ -165,7 +182,10 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
         const ack = acks[i] as AppendAck;
         if (ack.offset !== offsets[ack.partition]) continue;
         offsets[ack.partition] = ack.offset + 1;
-        taken.push(trades[i] as Trade);
+        const trade = trades[i] as Trade;
+        const state = partitions[ack.partition];
+        if (state !== undefined && trade.ts > state.maxTs) state.maxTs = trade.ts;
+        taken.push(trade);
       }
     }
     silver.append(taken);
@@ -181,12 +201,13 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
         const records = await log.read(def.name, p, offsets[p] as number, {
           maxRecords: opts.readBatchRecords,
         });
+        if (def === topics[0] && records.length === 0) noteRead(p, 0, Number.NEGATIVE_INFINITY);
         if (records.length === 0) continue;
         offsets[p] = (records[records.length - 1]?.offset ?? 0) + 1;
         n += records.length;
         if (def === topics[0]) {
           silver.appendEncoded(records.map((r) => r.value));
-          staged(records.length);
+          noteRead(p, records.length, staged(records.length));
         } else {
           for (const record of records) {
             const header = decodeRawBatchHeader(record.value);
@@ -202,11 +223,13 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
   const frontiers = (sealAll: boolean): Map<string, UnixMs> => {
     const nowMs = clock();
     const out = new Map<string, UnixMs>();
+    let behindTs = Number.POSITIVE_INFINITY;
+    for (const state of partitions) if (state.behind && state.maxTs < behindTs) behindTs = state.maxTs;
     for (const [name, v] of Object.entries(venues)) {
       const newestHourEnd = hourOf(v.maxTs) + HOUR_MS;
       let until = Math.max(
         v.sealedUntilTs,
-        hourOf(v.maxTs - opts.maxOutOfOrdernessMs - opts.allowedLatenessMs),
+        hourOf(Math.min(v.maxTs, behindTs) - opts.maxOutOfOrdernessMs - opts.allowedLatenessMs),
       );
       if (sealAll) until = Math.max(until, newestHourEnd);
       else if (live && nowMs - v.lastArrivalMs >= opts.idleSealMs) {

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createLakeReader, type LakeChange, openLakeWriter } from '../../src/lake/index.js';
-import { appendEvents, TOPICS } from '../../src/log/index.js';
+import { appendEvents, partitionForKey, TOPICS } from '../../src/log/index.js';
 import { DAY0, HOUR, readParquet, tempLake, trade } from './helpers.js';
 
 describe('lake writer: silver', () => {
@@ -197,6 +197,44 @@ describe('lake writer: silver', () => {
           ...[1, 2, 3, 4].map((s) => DAY0 + HOUR + s * 1000),
         ],
       );
+    } finally {
+      await writer.close();
+      await lake.cleanup();
+    }
+  });
+
+  it("catching up partition by partition, one partition read ahead never makes another one's trades late", async () => {
+    const lake = await tempLake();
+    // Small reads and a commit every few trades: SOL-USDT (partition 0) runs two hours ahead
+    // in a few reads while BTC-USDT (partition 3) is still at minute 5.
+    const writer = await openLakeWriter(lake.log, {
+      lakeDir: lake.lakeDir,
+      live: false,
+      readBatchRecords: 2,
+      flushRows: 4,
+    });
+    try {
+      assert.notEqual(partitionForKey('binance:SOL-USDT', 4), partitionForKey('binance:BTC-USDT', 4));
+      const changes: LakeChange[] = [];
+      writer.onChange((c) => changes.push(...c));
+      const sparse = [0, 30, 59, 61, 65, 120, 121, 125].map((m) =>
+        trade({ symbol: 'SOL-USDT', ts: DAY0 + m * 60_000 }),
+      );
+      const dense = Array.from({ length: 130 }, (_, m) =>
+        trade({ symbol: 'BTC-USDT', ts: DAY0 + m * 60_000 + 1 }),
+      );
+      await lake.append([...sparse, ...dense]);
+      await writer.catchUp();
+      assert.deepEqual(
+        changes.map((c) => [c.kind, (c.hourTs - DAY0) / HOUR]),
+        [
+          ['sealed', 0],
+          ['sealed', 1],
+        ],
+      );
+      const reader = createLakeReader(lake.lakeDir, writer.manifest);
+      const rows = await readParquet(reader.silverFiles('2019-10-11', '2019-10-11'));
+      assert.equal(rows.filter((r) => r.ts < DAY0 + 2 * HOUR).length, 5 + 120);
     } finally {
       await writer.close();
       await lake.cleanup();
