@@ -51,6 +51,8 @@ export interface SilverStore {
   ): Promise<WrittenFile>;
   /** Rows that repeat the `(venue, symbol, trade_id)` of an earlier row, over the files. */
   duplicates(files: readonly string[]): Promise<number>;
+  /** How many threads DuckDB uses for what follows. */
+  useThreads(threads: number): Promise<void>;
   clear(): Promise<void>;
   close(): void;
 }
@@ -92,6 +94,7 @@ export async function openSilverStore(chains: IdChains): Promise<SilverStore> {
     symbol_index INTEGER, trade_id VARCHAR, id DOUBLE, ts DOUBLE, price DOUBLE, qty DOUBLE,
     is_buy BOOLEAN, count INTEGER, recv_ts DOUBLE)`);
   const staging = createTradeStaging(chains);
+  let usedThreads = 2;
   const fields: TradeFields = {
     venue: '',
     symbol: '',
@@ -184,6 +187,11 @@ export async function openSilverStore(chains: IdChains): Promise<SilverStore> {
       return copy(`SELECT * FROM ${union} ${dedupe} ORDER BY ${SILVER_ORDER}`, path);
     },
     duplicates: (files) => countDuplicates(readParquetSql(files)),
+    async useThreads(threads) {
+      if (threads === usedThreads) return;
+      await connection.run(`SET threads = ${Math.max(1, Math.floor(threads))}`);
+      usedThreads = threads;
+    },
     async clear() {
       staging.clear();
       await connection.run('DELETE FROM staged');

@@ -258,8 +258,10 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
   /**
    * Cuts what is staged (with the offsets it came from) and commits it in the background; the
    * next cut waits for this commit, so commits stay in order and at most one is in flight.
+   * `waited`: the caller waits for this commit, nothing is consumed meanwhile, and DuckDB gets
+   * two threads; a commit in the background gets one, leaving a core to the consumer.
    */
-  const startFlush = async (sealAll: boolean): Promise<void> => {
+  const startFlush = async (sealAll: boolean, waited = false): Promise<void> => {
     await committing;
     if (commitError !== undefined) throw commitError;
     const nowMs = clock();
@@ -277,24 +279,27 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     [silver, spareSilver] = [spareSilver, silver];
     [bronze, spareBronze] = [spareBronze, bronze];
     lastFlushMs = nowMs;
-    committing = commitFlush(manifest, cutSilver, cutBronze, plan).then(
-      (result) => {
-        manifest = result.manifest;
-        for (const [name, v] of Object.entries(result.manifest.venues)) {
-          const live = venues[name];
-          if (live !== undefined) live.sealedUntilTs = Math.max(live.sealedUntilTs, v.sealedUntilTs);
-        }
-        for (const change of result.changes)
-          if (change.kind === 'sealed') chains.forget(change.venue, change.hourTs);
-        if (result.changes.length > 0) for (const listener of listeners) listener(result.changes);
-      },
-      (error: unknown) => {
-        commitError ??= error;
-      },
-    );
+    committing = cutSilver
+      .useThreads(waited ? 2 : 1)
+      .then(() => commitFlush(manifest, cutSilver, cutBronze, plan))
+      .then(
+        (result) => {
+          manifest = result.manifest;
+          for (const [name, v] of Object.entries(result.manifest.venues)) {
+            const live = venues[name];
+            if (live !== undefined) live.sealedUntilTs = Math.max(live.sealedUntilTs, v.sealedUntilTs);
+          }
+          for (const change of result.changes)
+            if (change.kind === 'sealed') chains.forget(change.venue, change.hourTs);
+          if (result.changes.length > 0) for (const listener of listeners) listener(result.changes);
+        },
+        (error: unknown) => {
+          commitError ??= error;
+        },
+      );
   };
   const flush = async (sealAll: boolean): Promise<void> => {
-    await startFlush(sealAll);
+    await startFlush(sealAll, true);
     await committing;
     if (commitError !== undefined) throw commitError;
   };
@@ -317,7 +322,9 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     catchUp: (catchUpOptions = {}) =>
       exclusive(async () => {
         while ((await consumeOnce()) > 0) {
-          if (silver.stagedRows() >= opts.flushRows) await startFlush(false);
+          // With every partition read to its end, the final commit below comes next, waited for.
+          if (silver.stagedRows() >= opts.flushRows && partitions.some((p) => p.behind))
+            await startFlush(false);
         }
         await flush(catchUpOptions.sealAll === true);
       }),
