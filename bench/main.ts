@@ -134,10 +134,15 @@ if (only === undefined || only === 'batch') {
 }
 
 if (only === undefined || only === 'lake') {
-  const count = quick ? 300_000 : 1_000_000;
-  console.log(`# lake writer vs speed layer: ${fmt(count)} trades`);
+  // Reading back: over two hours of trades (400/s simulated), so hours seal as the lake goes and
+  // its last commit is a small part of the run, as in a long replay. The pipeline: 1M frames.
+  const count = quick ? 1_000_000 : 3_000_000;
+  const frameCount = quick ? 300_000 : 1_000_000;
+  console.log(
+    `# lake writer vs speed layer: ${fmt(count)} trades read back, ${fmt(frameCount)} frames through the pipeline`,
+  );
   const prepared = await prepareLog(count);
-  const frames = await generateFrames(count);
+  const frames = await generateFrames(frameCount);
   const file = await writeFramesFile(frames);
   let bestSpeed = 0;
   let bestLake = 0;
