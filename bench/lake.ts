@@ -93,7 +93,13 @@ export async function lakeRate(
 export async function pipelineWithLakeRate(
   framesFile: string,
   bronze = true,
-): Promise<{ speedPerSec: number; lakePerSec: number; lakeShareAtSpeedDone: number }> {
+): Promise<{
+  speedPerSec: number;
+  lakePerSec: number;
+  lakeShareAtSpeedDone: number;
+  /** The most trades the speed layer had processed that the lake had not yet staged, sampled every 50 ms. */
+  maxLagTrades: number;
+}> {
   const source = runInWorker({ kind: 'replay', path: framesFile });
   const dir = await mkdtemp(join(tmpdir(), 'cl-bench-pl-'));
   const log = await openFileLog({ dir: join(dir, 'log') });
@@ -112,8 +118,13 @@ export async function pipelineWithLakeRate(
     const running = [runner.run(controller.signal), lake.run(controller.signal)];
     await source.ready();
     const t0 = performance.now();
+    let maxLagTrades = 0;
+    const sampler = setInterval(() => {
+      maxLagTrades = Math.max(maxLagTrades, runner.tradesProcessed() - lake.tradesConsumed());
+    }, 50);
     await writer.run(source, controller.signal);
     await runner.caughtUp();
+    clearInterval(sampler);
     const speedSeconds = (performance.now() - t0) / 1000;
     // How much the lake had staged when the speed layer was done: 1 means it kept pace, and
     // only its last commit (and the sealing) was still to come.
@@ -128,6 +139,7 @@ export async function pipelineWithLakeRate(
       speedPerSec: trades / speedSeconds,
       lakePerSec: lake.tradesConsumed() / lakeSeconds,
       lakeShareAtSpeedDone: stagedAtSpeedDone / trades,
+      maxLagTrades,
     };
   } finally {
     controller.abort();

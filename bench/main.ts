@@ -149,6 +149,7 @@ if (only === undefined || only === 'lake') {
   let bestPipeline = 0;
   let bestWithLake = 0;
   let bestWithLakeSpeed = 0;
+  let maxLag = 0;
   try {
     for (let round = 1; round <= 3; round++) {
       const speed = await speedRate(prepared.dir, round, prepared.trades);
@@ -160,11 +161,13 @@ if (only === undefined || only === 'lake') {
       bestPipeline = Math.max(bestPipeline, pipeline.tradesPerSec);
       bestWithLake = Math.max(bestWithLake, withLake.lakePerSec);
       bestWithLakeSpeed = Math.max(bestWithLakeSpeed, withLake.speedPerSec);
+      maxLag = Math.max(maxLag, withLake.maxLagTrades);
       console.log(
         `round ${round}: reading the log: speed layer ${fmt(speed)} trades/s, lake writer ${fmt(lake.perSec)} trades/s ` +
           `(${lake.files} silver files), ratio ${(lake.perSec / speed).toFixed(2)}; ` +
           `frames → pipeline: without lake ${fmt(pipeline.tradesPerSec)} trades/s, with lake ${fmt(withLake.speedPerSec)} ` +
-          `(speed caught up; the lake had staged ${(100 * withLake.lakeShareAtSpeedDone).toFixed(1)}% by then) and ` +
+          `(speed caught up; the lake had staged ${(100 * withLake.lakeShareAtSpeedDone).toFixed(1)}% by then, ` +
+          `and was never more than ${fmt(withLake.maxLagTrades)} trades behind it) and ` +
           `${fmt(withLake.lakePerSec)} (lake committed, every hour sealed), ` +
           `ratio ${(withLake.lakePerSec / withLake.speedPerSec).toFixed(2)}`,
       );
@@ -180,6 +183,8 @@ if (only === undefined || only === 'lake') {
   console.log(
     `in the pipeline (handoff): lake done at ${fmt(bestWithLake)} trades/s vs speed layer ${fmt(bestWithLakeSpeed)} trades/s ` +
       `in the same runs: ratio ${(bestWithLake / bestWithLakeSpeed).toFixed(2)} (goal ≥ 1.00); ` +
+      `the lake's largest lag behind the speed layer while consuming: ${fmt(maxLag)} trades ` +
+      `(${((1000 * maxLag) / bestWithLakeSpeed).toFixed(0)} ms at that rate); ` +
       `the pipeline without the lake: ${fmt(bestPipeline)} trades/s\n`,
   );
 }
