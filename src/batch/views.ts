@@ -12,7 +12,7 @@ import type {
   TrendingScore,
   UnixMs,
 } from '../domain/index.js';
-import { INTERVAL_MS } from '../domain/index.js';
+import { INTERVAL_MS, INTERVALS } from '../domain/index.js';
 import { type LakeReader, readParquetSql, sqlText } from '../lake/index.js';
 import { camelRow, candleFromRow, type GoldRow } from './gold-row.js';
 import type { RunRecord } from './history.js';
@@ -38,8 +38,22 @@ export interface BatchViews {
   trending(limit: number): Promise<TrendingScore[]>;
   quality(date?: string): Promise<QualityCheck[]>;
   runs(limit: number): Promise<JobRun[]>;
+  /** Every series the gold candles hold, by venue then symbol. */
+  symbols(): Promise<BatchSeries[]>;
   status(): { watermarkTs: UnixMs | null; lastRuns: JobRun[]; lake: { files: number; bytes: number } };
   close(): void;
+}
+
+/** A series the batch layer has candles of. */
+export interface BatchSeries {
+  venue: string;
+  symbol: string;
+  /** Intervals with candles, in `INTERVALS` order. */
+  intervals: Interval[];
+  /** The close of its newest 1m candle. */
+  lastPrice: number | null;
+  /** The open time of its newest 1m candle. */
+  lastOpenTime: UnixMs | null;
 }
 
 export async function createBatchViews(scheduler: BatchScheduler, lake: LakeReader): Promise<BatchViews> {
@@ -68,6 +82,8 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
     return existsSync(path) ? path : undefined;
   };
   const cache = new Map<string, Candle[]>();
+  /** The series of each day's candles file, by file and run: read once per run of that day. */
+  const seriesOfDay = new Map<string, BatchSeries[]>();
 
   return {
     watermarkTs: () => scheduler.watermarkTs(),
@@ -128,6 +144,56 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
       const rows = await query(`SELECT * FROM ${readParquetSql(found.path)} ORDER BY ALL`);
       return rows.map((r) => camelRow(r) as unknown as QualityCheck);
     },
+    async symbols() {
+      const days = [
+        ...new Set(scheduler.history.all().flatMap((r) => (r.job === 'candles' ? [r.date] : []))),
+      ];
+      const keys = new Set<string>();
+      const bySeries = new Map<string, BatchSeries>();
+      for (const date of days.sort()) {
+        const path = fileOf('candles', date);
+        if (path === undefined) continue;
+        const key = `${path}|${scheduler.history.last('candles', date)?.id}`;
+        keys.add(key);
+        let series = seriesOfDay.get(key);
+        if (series === undefined) {
+          const rows = await query(
+            `SELECT venue, symbol, list(DISTINCT interval) AS intervals,
+               arg_max(close, open_time) FILTER (WHERE interval = '1m') AS last_price,
+               max(open_time) FILTER (WHERE interval = '1m') AS last_open_time
+             FROM ${readParquetSql(path)} GROUP BY venue, symbol`,
+          );
+          series = rows.map((r) => ({
+            venue: String(r['venue']),
+            symbol: String(r['symbol']),
+            intervals: INTERVALS.filter((i) => (r['intervals'] as unknown[]).includes(i)),
+            lastPrice: r['last_price'] === null ? null : Number(r['last_price']),
+            lastOpenTime: r['last_open_time'] === null ? null : Number(r['last_open_time']),
+          }));
+          seriesOfDay.set(key, series);
+        }
+        // Days in order: a later day's newest candle replaces an earlier one's.
+        for (const s of series) {
+          const id = `${s.venue}|${s.symbol}`;
+          const known = bySeries.get(id);
+          if (known === undefined) bySeries.set(id, { ...s });
+          else {
+            known.intervals = INTERVALS.filter((i) => known.intervals.includes(i) || s.intervals.includes(i));
+            if (
+              s.lastOpenTime !== null &&
+              (known.lastOpenTime === null || s.lastOpenTime >= known.lastOpenTime)
+            ) {
+              known.lastOpenTime = s.lastOpenTime;
+              known.lastPrice = s.lastPrice;
+            }
+          }
+        }
+      }
+      for (const key of seriesOfDay.keys()) if (!keys.has(key)) seriesOfDay.delete(key);
+      return [...bySeries.values()].sort((a, b) =>
+        a.venue === b.venue ? compareText(a.symbol, b.symbol) : compareText(a.venue, b.venue),
+      );
+    },
     async runs(limit) {
       const all = scheduler.history.all();
       return all
@@ -147,6 +213,10 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
     const path = fileOf(job, date);
     return path === undefined ? undefined : { date, path };
   }
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** A run as the API shows it. */

@@ -61,6 +61,15 @@ export interface RejectedReader {
   recent(limit: number): Rejected[];
 }
 
+/** A series the batch views have candles of. */
+export interface BatchSymbol {
+  venue: string;
+  symbol: string;
+  intervals: Interval[];
+  /** The close of its newest 1m candle. */
+  lastPrice: number | null;
+}
+
 /**
  * The batch layer's views (gold Parquet read through DuckDB), as the API needs them. Every
  * method reads committed gold files only; a view not computed yet answers empty.
@@ -89,6 +98,8 @@ export interface BatchReader {
   quality(date?: string): Promise<QualityCheck[]>;
   /** The newest job runs first. */
   runs(limit: number): Promise<JobRun[]>;
+  /** Every series the batch views have candles of (history the speed view may no longer hold). */
+  symbols(): Promise<BatchSymbol[]>;
   /** What `/api/v1/system/status` shows of the batch layer. */
   status(): BatchStatus;
 }

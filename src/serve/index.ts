@@ -2,6 +2,7 @@ export type { ServeApp } from './context.js';
 export type {
   BatchReader,
   BatchStatus,
+  BatchSymbol,
   CandleQuery,
   CandleReader,
   CandleUpdate,

@@ -119,6 +119,46 @@ describe('a trade later than the allowed lateness', () => {
       );
       await app.close();
       await pipeline.close();
+
+      // Once only the lake holds the series (here the log and the speed layer's state are
+      // removed), the API still lists it and serves its history from the batch views.
+      await rm(join(dataDir, 'log'), { recursive: true, force: true });
+      await rm(join(dataDir, 'speed'), { recursive: true, force: true });
+      const reopened = await openPipeline({ dataDir, live: false });
+      const server = buildServer(reopened.deps);
+      try {
+        assert.deepEqual(reopened.view.symbols(), []);
+        const symbols = (await server.inject({ url: '/api/v1/symbols' })).json() as { symbols: unknown[] };
+        assert.deepEqual(symbols.symbols, [
+          {
+            venue: 'binance',
+            symbol: 'XRP-ETH',
+            // The day's gold holds the buckets that end by its sealed frontier (01:00): no 4h, no 1d.
+            intervals: ['1m', '5m', '15m', '1h'],
+            firstTradeTs: null,
+            lastTradeTs: null,
+            lastPrice: 5,
+          },
+        ]);
+        const history = await server.inject({
+          url: `/api/v1/candles?symbol=XRP-ETH&interval=1m&from=${T0}&to=${T0 + 3 * MIN}`,
+        });
+        assert.equal(history.statusCode, 200, history.body);
+        assert.deepEqual(
+          (history.json() as { candles: { openTime: number; trades: number; source: string }[] }).candles.map(
+            (c) => [(c.openTime - T0) / MIN, c.trades, c.source],
+          ),
+          [
+            [0, 1, 'batch'],
+            [1, 2, 'batch'],
+            [2, 1, 'batch'],
+            [3, 0, 'batch'],
+          ],
+        );
+      } finally {
+        await server.close();
+        await reopened.close();
+      }
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

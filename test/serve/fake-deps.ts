@@ -2,6 +2,7 @@ import {
   type Candle,
   type DailyMarketMetric,
   INTERVAL_MS,
+  INTERVALS,
   type Interval,
   type JobRun,
   type Mover,
@@ -225,6 +226,32 @@ export function createFakeBatch(rows: Partial<Omit<FakeBatch, 'reader' | 'candle
       },
       async runs(limit) {
         return [...fake.runs].sort((a, b) => b.startedAt - a.startedAt).slice(0, limit);
+      },
+      async symbols() {
+        const bySeries = new Map<
+          string,
+          { venue: string; symbol: string; intervals: Interval[]; lastPrice: number | null; openTime: number }
+        >();
+        for (const c of fake.candles) {
+          const key = `${c.venue}|${c.symbol}`;
+          const known = bySeries.get(key) ?? {
+            venue: c.venue,
+            symbol: c.symbol,
+            intervals: [],
+            lastPrice: null,
+            openTime: -1,
+          };
+          if (!known.intervals.includes(c.interval)) known.intervals.push(c.interval);
+          if (c.interval === '1m' && c.openTime > known.openTime) {
+            known.openTime = c.openTime;
+            known.lastPrice = c.close;
+          }
+          bySeries.set(key, known);
+        }
+        return [...bySeries.values()].map(({ openTime: _, ...s }) => ({
+          ...s,
+          intervals: INTERVALS.filter((i) => s.intervals.includes(i)),
+        }));
       },
       status() {
         const lastRuns = new Map<string, JobRun>();

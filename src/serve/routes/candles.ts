@@ -1,3 +1,4 @@
+import { knownSeries } from '../catalogue.js';
 import type { ResourcePlugin } from '../context.js';
 import { invalidParameter } from '../errors.js';
 import { readMergedCandles } from '../merge.js';
@@ -20,8 +21,9 @@ import { CandlesQuerySchema, CandlesResponseSchema, ErrorResponseSchema } from '
  * newest candle). See `merge.ts` for the window the batch view is asked for. `watermarks.batch`
  * is the batch watermark, null without a batch layer or before its first run.
  *
- * An unknown symbol is 404 `UNKNOWN_SYMBOL` (field `symbol`), an unknown venue 404 `UNKNOWN_VENUE`
- * (field `venue`); a known series with nothing in range is 200 with an empty list.
+ * A series is known when the speed view or the batch views hold it (`knownSeries`). An unknown
+ * symbol is 404 `UNKNOWN_SYMBOL` (field `symbol`), an unknown venue 404 `UNKNOWN_VENUE` (field
+ * `venue`); a known series with nothing in range is 200 with an empty list.
  */
 export const candlesRoutes: ResourcePlugin = async (app, { deps, options }) => {
   app.get(
@@ -47,7 +49,7 @@ export const candlesRoutes: ResourcePlugin = async (app, { deps, options }) => {
       if (from !== undefined && to !== undefined && from > to) {
         throw invalidParameter('from', `"from" (${from}) must not be after "to" (${to})`);
       }
-      const info = resolveSeries(deps.candles.symbols(), query, options.defaultVenue);
+      const info = resolveSeries(await knownSeries(deps), query, options.defaultVenue);
       const series = { venue: info.venue, symbol: info.symbol, interval: query.interval };
       const { candles, batchWatermarkTs } = await readMergedCandles(deps.candles, deps.batch, {
         ...series,

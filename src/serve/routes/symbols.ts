@@ -1,7 +1,11 @@
+import { knownSeries } from '../catalogue.js';
 import type { ResourcePlugin } from '../context.js';
 import { ErrorResponseSchema, SymbolsResponseSchema } from '../schemas.js';
 
-/** `GET /api/v1/symbols`: every series with candles, ordered by venue then symbol. */
+/**
+ * `GET /api/v1/symbols`: every series with candles, in the speed view or the batch views,
+ * ordered by venue then symbol.
+ */
 export const symbolsRoutes: ResourcePlugin = async (app, { deps }) => {
   app.get(
     '/api/v1/symbols',
@@ -12,15 +16,6 @@ export const symbolsRoutes: ResourcePlugin = async (app, { deps }) => {
         response: { 200: SymbolsResponseSchema, 500: ErrorResponseSchema },
       },
     },
-    async () => {
-      const symbols = [...deps.candles.symbols()].sort((a, b) =>
-        a.venue === b.venue ? compare(a.symbol, b.symbol) : compare(a.venue, b.venue),
-      );
-      return { symbols };
-    },
+    async () => ({ symbols: await knownSeries(deps) }),
   );
 };
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -11,6 +11,7 @@ import {
   series,
   T0,
 } from '../fake-deps.js';
+import { useBatchApps } from './batch-apps.js';
 
 interface ErrorBody {
   error: { code: string; message: string; field?: string };
@@ -268,5 +269,51 @@ describe('GET /api/v1/candles merged at the batch watermark', () => {
     } finally {
       batch.reader.candles = read;
     }
+  });
+});
+
+describe('a series only the batch views hold (history the log no longer has)', () => {
+  const MIN = 60_000;
+  const batch = createFakeBatch({
+    watermarkTs: T0 + 60 * MIN,
+    // Up to the watermark, as the candles job writes them (empty buckets carry the close).
+    candles: series(60, { source: 'batch', symbol: 'ETH-USDT', state: 'closed' }),
+  });
+  const apps = useBatchApps(batch.reader);
+
+  it('is listed by /symbols, without trade times, and /candles serves it from batch', async () => {
+    const symbols = (await apps.app.inject('/api/v1/symbols')).json() as {
+      symbols: {
+        symbol: string;
+        intervals: string[];
+        firstTradeTs: number | null;
+        lastPrice: number | null;
+      }[];
+    };
+    const eth = symbols.symbols.find((s) => s.symbol === 'ETH-USDT');
+    assert.deepEqual(eth && { ...eth }, {
+      venue: 'binance',
+      symbol: 'ETH-USDT',
+      intervals: ['1m'],
+      firstTradeTs: null,
+      lastTradeTs: null,
+      lastPrice: 159,
+    });
+    const response = await apps.app.inject('/api/v1/candles?symbol=ethusdt&interval=1m&limit=5');
+    assert.equal(response.statusCode, 200, response.body);
+    const body = response.json() as { symbol: string; candles: { openTime: number; source: string }[] };
+    assert.equal(body.symbol, 'ETH-USDT');
+    assert.deepEqual(
+      body.candles.map((c) => [(c.openTime - T0) / MIN, c.source]),
+      [55, 56, 57, 58, 59].map((m) => [m, 'batch']),
+    );
+  });
+
+  it('is unknown without the batch layer, and a symbol neither view holds is 404', async () => {
+    const bare = await apps.bare.inject('/api/v1/candles?symbol=ETH-USDT&interval=1m');
+    assert.equal(bare.statusCode, 404);
+    const unknown = await apps.app.inject('/api/v1/candles?symbol=DOGE-USDT&interval=1m');
+    assert.equal(unknown.statusCode, 404);
+    assert.equal((unknown.json() as ErrorBody).error.code, 'UNKNOWN_SYMBOL');
   });
 });
