@@ -28,6 +28,11 @@ export interface BatchJobDef {
   dependsOn: readonly string[];
   /** Cron expression (croner syntax) for re-runs of re-opened days, e.g. `5 * * * *`. */
   cron: string;
+  /**
+   * How many days before its date it reads (their silver, or gold the DAG made from it): a change
+   * of their input makes this job's day due again, as a change of its own day's does. Default 0.
+   */
+  lookbackDays?: number;
   run(ctx: JobContext): Promise<JobOutput>;
 }
 

@@ -9,7 +9,7 @@ import { topologicalOrder } from './dag.js';
 import { BATCH_ERRORS } from './errors.js';
 import { openRunHistory, type RunHistory, type RunRecord } from './history.js';
 import type { BatchJobDef, JobContext } from './job.js';
-import { dayStartOf } from './jobs/sql.js';
+import { addDays, dayStartOf } from './jobs/sql.js';
 
 /**
  * The batch scheduler: runs the job DAG for a UTC day when the lake seals hours of that day,
@@ -84,6 +84,15 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
   const pendingSealed = new Set<string>();
   let sealedTimer: NodeJS.Timeout | undefined;
   const crons: Cron[] = [];
+
+  /** The input version a job's day is run at: its day's, and those of the days it looks back on. */
+  const versionOf = (job: BatchJobDef, date: string): string => {
+    const days = Math.max(0, Math.floor(job.lookbackDays ?? 0));
+    if (days === 0) return lake.inputVersion(date);
+    const versions: string[] = [];
+    for (let d = days; d >= 0; d--) versions.push(lake.inputVersion(addDays(date, -d)));
+    return versions.join('/');
+  };
 
   const isDue = (job: BatchJobDef, date: string, version: string): boolean => {
     const last = history.last(job.name, date);
@@ -188,10 +197,10 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
         );
       }
     }
-    const version = lake.inputVersion(date);
     const runs: RunRecord[] = [];
     for (const job of jobs) {
       if (opts.only !== undefined && !opts.only.includes(job.name)) continue;
+      const version = versionOf(job, date);
       if (opts.force !== true && !isDue(job, date, version)) continue;
       runs.push(await runOne(job, date, trigger, version));
     }
@@ -217,10 +226,7 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
   watermark = computeWatermark();
 
   const dueDates = (): string[] =>
-    lake.dates().filter((date) => {
-      const version = lake.inputVersion(date);
-      return jobs.some((job) => isDue(job, date, version));
-    });
+    lake.dates().filter((date) => jobs.some((job) => isDue(job, date, versionOf(job, date))));
 
   const runDue = (trigger: RunTrigger, dates?: readonly string[]): Promise<RunRecord[]> =>
     serial(async () => {

@@ -89,6 +89,39 @@ describe('batch scheduler', () => {
     }
   });
 
+  it("a change of a day re-runs the next days' jobs that look back on it, and only those", async () => {
+    const lake = await tempLake();
+    try {
+      const writer = await openLakeWriter(lake.log, { lakeDir: lake.lakeDir, live: false });
+      const reader = createLakeReader(lake.lakeDir, writer.manifest);
+      const a = countJob('a');
+      const c = { ...countJob('c', ['a']), lookbackDays: 1 };
+      const scheduler = await openScheduler({ lake: reader, jobs: [a, c] });
+      await lake.append([trade({ ts: DAY0 + 1000 }), trade({ ts: DAY0 + 24 * HOUR + 1000 })]);
+      await writer.catchUp({ sealAll: true });
+      await scheduler.runDue('cron');
+      assert.deepEqual(scheduler.dueDates(), []);
+      // A late trade re-opens day 0: its jobs are due, and on day 1 only `c`, which reads day 0.
+      await lake.append([trade({ ts: DAY0 + 2000 })]);
+      await writer.catchUp({ sealAll: true });
+      assert.deepEqual(scheduler.dueDates(), ['2019-10-11', '2019-10-12']);
+      const rerun = await scheduler.runDue('cron');
+      assert.deepEqual(
+        rerun.map((r) => [r.job, r.date]),
+        [
+          ['a', '2019-10-11'],
+          ['c', '2019-10-11'],
+          ['c', '2019-10-12'],
+        ],
+      );
+      assert.deepEqual(scheduler.dueDates(), []);
+      await scheduler.close();
+      await writer.close();
+    } finally {
+      await lake.cleanup();
+    }
+  });
+
   it('retries a failing job with backoff, then records the failure and blocks the jobs downstream with the reason', async () => {
     const lake = await tempLake();
     try {

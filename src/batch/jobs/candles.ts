@@ -24,6 +24,8 @@ export const candlesJob: BatchJobDef = {
   description: 'OHLCV candles of every interval from silver trades, empty buckets included',
   dependsOn: ['quality'],
   cron: '10 * * * *',
+  // The previous day's last close carries into this day's empty buckets.
+  lookbackDays: 1,
   run: runCandles,
 };
 

@@ -27,6 +27,8 @@ export const dailyMarketMetricsJob: BatchJobDef = {
   description: 'OHLC, volume, VWAP, change vs the previous day and realized volatility per symbol and day',
   dependsOn: ['quality'],
   cron: '15 0 * * *',
+  // Change vs the previous day's close.
+  lookbackDays: 1,
   run: runDailyMarketMetrics,
 };
 

@@ -34,6 +34,8 @@ export const topMoversJob: BatchJobDef = {
   description: 'Top 100 gainers and losers over 1h, 24h and 7d from the gold hourly candles',
   dependsOn: ['candles'],
   cron: '20 * * * *',
+  // The 7-day window, from the hour before the day's first: 8 days back.
+  lookbackDays: 8,
   run: runTopMovers,
 };
 

@@ -78,6 +78,8 @@ export const trendingJob: BatchJobDef = {
   description: 'Hourly trending score per symbol from volatility, volume spike, trade growth and whale share',
   dependsOn: ['candles'],
   cron: '25 * * * *',
+  // The volume spike compares with the 7 days before.
+  lookbackDays: 7,
   run: runTrending,
 };
 
