@@ -1,13 +1,14 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ServeApp, ServeContext } from '../context.js';
-import type { SystemStatus } from '../deps.js';
+import type { BatchStatus, SystemStatus } from '../deps.js';
 import type { WsStats } from '../ws/hub.js';
 
 /**
  * `GET /metrics`, Prometheus text format, from a registry owned by this server (never the global
  * one, so servers in one process do not share series). Installed on the root instance, not as an
  * encapsulated plugin, so its hook sees every route and every 404. HTTP counts and durations are recorded by
- * hooks on every route; pipeline gauges are read from `deps.status()` once per scrape.
+ * hooks on every route; pipeline gauges are read from `deps.status()` once per scrape, batch
+ * gauges (with a batch layer) from `deps.batch.status()`.
  */
 export function installMetrics(app: ServeApp, { deps, options }: ServeContext, wsStats: () => WsStats): void {
   const registry = new Registry();
@@ -79,6 +80,48 @@ export function installMetrics(app: ServeApp, { deps, options }: ServeContext, w
     g.startedAt.set(status.startedAt);
   };
 
+  /** Batch gauges, only with a batch layer. */
+  const batchGauges = (): {
+    watermark: Gauge;
+    lastRun: Gauge;
+    lastRunDuration: Gauge;
+    lastRunRows: Gauge;
+    lastRunFinished: Gauge;
+    lakeFiles: Gauge;
+    lakeBytes: Gauge;
+  } => ({
+    watermark: gauge(
+      'batch_watermark_ms',
+      'Batch watermark: buckets ending before it are served from batch views, ms since the Unix epoch.',
+    ),
+    lastRun: gauge('batch_last_run_status', '1 for the status of the last run of each job.', [
+      'job',
+      'status',
+    ]),
+    lastRunDuration: gauge('batch_last_run_duration_seconds', 'Duration of the last run of each job.', [
+      'job',
+    ]),
+    lastRunRows: gauge('batch_last_run_rows', 'Rows written by the last run of each job.', ['job']),
+    lastRunFinished: gauge('batch_last_run_finished_ms', 'When the last run of each job finished.', ['job']),
+    lakeFiles: gauge('lake_files', 'Committed lake files (silver and bronze).'),
+    lakeBytes: gauge('lake_bytes', 'Bytes of the committed lake files.'),
+  });
+  const b = deps.batch === undefined ? undefined : batchGauges();
+  const observeBatch = (status: BatchStatus): void => {
+    if (b === undefined) return;
+    if (status.watermarkTs === null) b.watermark.reset();
+    else b.watermark.set(status.watermarkTs);
+    for (const labelled of [b.lastRun, b.lastRunDuration, b.lastRunRows, b.lastRunFinished]) labelled.reset();
+    for (const run of status.lastRuns) {
+      b.lastRun.set({ job: run.job, status: run.status }, 1);
+      b.lastRunRows.set({ job: run.job }, run.rows);
+      if (run.durationMs !== null) b.lastRunDuration.set({ job: run.job }, run.durationMs / 1000);
+      if (run.finishedAt !== null) b.lastRunFinished.set({ job: run.job }, run.finishedAt);
+    }
+    b.lakeFiles.set(status.lake.files);
+    b.lakeBytes.set(status.lake.bytes);
+  };
+
   const observeWs = (stats: WsStats): void => {
     g.wsConnections.set(stats.connections);
     g.wsChannels.set(stats.channels);
@@ -101,6 +144,7 @@ export function installMetrics(app: ServeApp, { deps, options }: ServeContext, w
 
   app.get('/metrics', { schema: { hide: true, summary: 'Prometheus metrics' } }, async (_request, reply) => {
     observeStatus(deps.status());
+    if (deps.batch !== undefined) observeBatch(deps.batch.status());
     observeWs(wsStats());
     reply.type(registry.contentType);
     return registry.metrics();

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildServer, type ServeApp } from '../../../src/serve/index.js';
-import { createFakeDeps, type FakeDeps, series } from '../fake-deps.js';
+import { createFakeBatch, createFakeDeps, type FakeDeps, jobRun, series, T0 } from '../fake-deps.js';
+import { useBatchApps } from './batch-apps.js';
 
 /** The value of one sample line, e.g. `name{a="b"} 3`. */
 function sample(text: string, series: string): number | undefined {
@@ -69,5 +70,34 @@ describe('GET /metrics', () => {
     assert.equal(sample(later, 'crypto_lambda_rejected_by_reason{reason="invalid_price"}'), undefined);
     assert.equal(sample(later, 'crypto_lambda_rejected_by_reason{reason="bad_json"}'), 2);
     assert.ok(!later.includes('source="binance-ws"'), 'a source that went away is no longer reported');
+  });
+});
+
+describe('GET /metrics with a batch layer', () => {
+  const batch = createFakeBatch({
+    watermarkTs: T0 + 3_600_000,
+    runs: [
+      jobRun({ id: 'c1', job: 'candles', status: 'failed', startedAt: T0, durationMs: 500, rows: 0 }),
+      jobRun({ id: 'c2', job: 'candles', startedAt: T0 + 1000, durationMs: 1500, rows: 120 }),
+      jobRun({ id: 'q1', job: 'quality', startedAt: T0 + 500, durationMs: 250, rows: 9 }),
+    ],
+    lake: { files: 12, bytes: 34_567 },
+  });
+  const servers = useBatchApps(batch.reader);
+
+  it("exports the batch watermark, each job's last run and the lake's size; without one, none of them", async () => {
+    const text = (await servers.app.inject('/metrics')).body;
+    assert.equal(sample(text, 'crypto_lambda_batch_watermark_ms'), T0 + 3_600_000);
+    assert.equal(sample(text, 'crypto_lambda_batch_last_run_status{job="candles",status="succeeded"}'), 1);
+    assert.equal(
+      sample(text, 'crypto_lambda_batch_last_run_status{job="candles",status="failed"}'),
+      undefined,
+    );
+    assert.equal(sample(text, 'crypto_lambda_batch_last_run_duration_seconds{job="candles"}'), 1.5);
+    assert.equal(sample(text, 'crypto_lambda_batch_last_run_rows{job="quality"}'), 9);
+    assert.equal(sample(text, 'crypto_lambda_lake_files'), 12);
+    assert.equal(sample(text, 'crypto_lambda_lake_bytes'), 34_567);
+    const bare = (await servers.bare.inject('/metrics')).body;
+    assert.ok(!bare.includes('crypto_lambda_batch_'), 'no batch series without a batch layer');
   });
 });
