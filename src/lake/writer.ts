@@ -169,6 +169,8 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
    * what it was just given. Anything else (a gap, an overflowing inbox) is read from the log.
    */
   let inbox: { trades: readonly Trade[]; acks: readonly AppendAck[] }[] = [];
+  /** Ends the run loop's wait for input, when it waits. */
+  let wakeUp: (() => void) | undefined;
   let inboxTrades = 0;
   const drainInbox = (): number => {
     if (inbox.length === 0) return 0;
@@ -315,7 +317,13 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
       while (!signal.aborted) {
         const n = await exclusive(consumeOnce);
         if (flushDue()) await exclusive(() => startFlush(false));
-        if (n === 0) await idle(signal, 200);
+        // Nothing to read: wait for the log (polled) or for trades handed over (at once).
+        if (n === 0) {
+          await idle(signal, 200, (wake) => {
+            wakeUp = wake;
+          });
+          wakeUp = undefined;
+        }
       }
       await exclusive(() => flush(false));
     },
@@ -338,6 +346,7 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
       if (inboxTrades + trades.length > opts.maxInboxTrades) return;
       inbox.push({ trades, acks });
       inboxTrades += trades.length;
+      wakeUp?.();
     },
     async close() {
       await chain;
@@ -358,7 +367,8 @@ function definedOnly(options: OpenLakeWriterOptions): Partial<LakeWriterOptions>
   return out;
 }
 
-function idle(signal: AbortSignal, ms: number): Promise<void> {
+/** Waits `ms`, or less when `signal` aborts or the function handed to `setWake` is called. */
+function idle(signal: AbortSignal, ms: number, setWake: (wake: () => void) => void): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
@@ -367,5 +377,6 @@ function idle(signal: AbortSignal, ms: number): Promise<void> {
     };
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
+    setWake(done);
   });
 }
