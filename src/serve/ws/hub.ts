@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { type Interval, isCryptoLambdaError } from '../../domain/index.js';
-import type { ServeDeps } from '../deps.js';
+import { knownSeries } from '../catalogue.js';
+import type { ServeDeps, SymbolInfo } from '../deps.js';
 import type { FieldError } from '../errors.js';
 import type { WsOptions } from '../options.js';
 import { candleChannel, resolveSeries } from '../params.js';
@@ -66,6 +67,8 @@ export function createHub(
   const statusSubscribers = new Set<Client>();
   const clients = new Set<Client>();
   let statusTimer: NodeJS.Timeout | undefined;
+  /** The series known when a subscription last had to ask the batch views. */
+  let batchKnown: SymbolInfo[] = [];
   const counters = { framesSerialized: 0, framesSent: 0, coalesced: 0, slowClosed: 0 };
 
   const broadcastStatus = (): void => {
@@ -145,7 +148,35 @@ export function createHub(
       }
       return;
     }
-    const info = resolveSeries(deps.candles.symbols(), ref, defaultVenue);
+    let info: SymbolInfo;
+    try {
+      info = resolveSeries(deps.candles.symbols(), ref, defaultVenue);
+    } catch (error) {
+      if (deps.batch === undefined || !isUnknownSeries(error)) throw error;
+      // Not in the speed view: it may be a series only the batch views hold (history). Its
+      // snapshot is the speed view's (empty); it goes live if trades for it come in.
+      void knownSeries(deps)
+        .then((all) => {
+          batchKnown = all;
+          if (clients.has(client)) join(client, message, reply, resolveSeries(all, ref, defaultVenue));
+        })
+        .catch((failure: unknown) => {
+          if (clients.has(client)) replyFailure(failure, reply, message.channel);
+        });
+      return;
+    }
+    join(client, message, reply, info);
+  };
+
+  /** Subscribes `client` to the candles of a resolved series: the snapshot, then its updates. */
+  const join = (
+    client: Client,
+    message: Extract<ClientMessage, { op: 'subscribe' }>,
+    reply: (r: Reply) => void,
+    info: SymbolInfo,
+  ): void => {
+    const ref = parseChannel(message.channel);
+    if (ref?.kind !== 'candles') return;
     const series = { venue: info.venue, symbol: info.symbol, interval: ref.interval };
     const name = candleChannel(series);
     if (!client.subscriptions.has(name) && client.subscriptions.size >= options.maxSubscriptions) {
@@ -176,7 +207,7 @@ export function createHub(
     let name = channel;
     if (ref?.kind === 'candles') {
       try {
-        const info = resolveSeries(deps.candles.symbols(), ref, defaultVenue);
+        const info = resolveSeries([...deps.candles.symbols(), ...batchKnown], ref, defaultVenue);
         name = candleChannel({ venue: info.venue, symbol: info.symbol, interval: ref.interval });
       } catch {
         // Unknown series: nothing can be subscribed under it, so there is nothing to leave.
@@ -200,15 +231,17 @@ export function createHub(
       else if (parsed.op === 'unsubscribe') unsubscribe(client, parsed.channel, reply);
       else subscribe(client, parsed, reply);
     } catch (error) {
-      if (isCryptoLambdaError(error, 'UNKNOWN_SYMBOL') || isCryptoLambdaError(error, 'UNKNOWN_VENUE')) {
-        const field = (error as FieldError).field;
-        const channel = 'channel' in parsed ? parsed.channel : undefined;
-        reply({ type: 'error', code: error.code, message: error.message, field, channel });
-        return;
-      }
-      log.error({ err: error }, 'WebSocket message failed');
-      reply({ type: 'error', code: 'INTERNAL_ERROR', message: 'internal server error' });
+      replyFailure(error, reply, 'channel' in parsed ? parsed.channel : undefined);
     }
+  };
+
+  const replyFailure = (error: unknown, reply: (r: Reply) => void, channel: string | undefined): void => {
+    if (isUnknownSeries(error)) {
+      reply({ type: 'error', code: error.code, message: error.message, field: error.field, channel });
+      return;
+    }
+    log.error({ err: error }, 'WebSocket message failed');
+    reply({ type: 'error', code: 'INTERNAL_ERROR', message: 'internal server error' });
   };
 
   return {
@@ -247,4 +280,9 @@ export function createHub(
       clients.clear();
     },
   };
+}
+
+/** Whether `error` says a request named no known series (`field` names the parameter). */
+function isUnknownSeries(error: unknown): error is FieldError & { code: 'UNKNOWN_SYMBOL' | 'UNKNOWN_VENUE' } {
+  return isCryptoLambdaError(error, 'UNKNOWN_SYMBOL') || isCryptoLambdaError(error, 'UNKNOWN_VENUE');
 }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { FastifyBaseLogger } from 'fastify';
 import { DEFAULT_WS_OPTIONS, type WsOptions } from '../../../src/serve/index.js';
 import { createHub } from '../../../src/serve/ws/hub.js';
-import { candle, createFakeDeps, series, T0 } from '../fake-deps.js';
+import { candle, createFakeBatch, createFakeDeps, series, T0 } from '../fake-deps.js';
 
 const silent = { warn() {}, error() {}, debug() {} } as unknown as FastifyBaseLogger;
 
@@ -171,6 +171,45 @@ describe('createHub', () => {
     await Promise.resolve();
     assert.equal(hub.stats().connections, 1);
     assert.equal(fake.liveListeners(), 1);
+    hub.close();
+  });
+});
+
+describe('createHub with a batch layer', () => {
+  it('subscribes to a series only the batch views hold, and still refuses one no view holds', async () => {
+    const fake = createFakeDeps(series(5));
+    fake.deps.batch = createFakeBatch({
+      watermarkTs: T0 + 3_600_000,
+      candles: series(60, { symbol: 'ETH-USDT', source: 'batch', state: 'closed' }),
+    }).reader;
+    const hub = createHub(fake.deps, DEFAULT_WS_OPTIONS, silent, 'binance');
+    const socket = fakeSocket();
+    const connection = hub.connect(socket);
+    /** The replies to both subscriptions come after the batch views answered. */
+    const replies = async (count: number): Promise<void> => {
+      for (let waited = 0; socket.frames.length < count && waited < 5_000; waited += 5)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    connection.receive(JSON.stringify({ op: 'subscribe', channel: 'candles:binance:ethusdt:1m', id: 1 }));
+    connection.receive(JSON.stringify({ op: 'subscribe', channel: 'candles:binance:DOGE-USDT:1m', id: 2 }));
+    await replies(2);
+    assert.deepEqual(
+      socket.frames.map((f) => [f['id'], f['type'], f['channel'], f['code']]),
+      [
+        [1, 'snapshot', 'candles:binance:ETH-USDT:1m', undefined],
+        [2, 'error', 'candles:binance:DOGE-USDT:1m', 'UNKNOWN_SYMBOL'],
+      ],
+    );
+    // Trades for it come in: the subscriber gets them.
+    fake.push(candle({ symbol: 'ETH-USDT', openTime: T0 + 61 * 60_000, close: 7, state: 'open' }));
+    assert.equal((socket.frames.at(-1)?.['candle'] as { close: number } | undefined)?.close, 7);
+    connection.receive(JSON.stringify({ op: 'unsubscribe', channel: 'candles:binance:ethusdt:1m', id: 3 }));
+    assert.deepEqual(socket.frames.at(-1), {
+      type: 'unsubscribed',
+      channel: 'candles:binance:ETH-USDT:1m',
+      id: 3,
+    });
+    assert.deepEqual([...connection.subscriptions], []);
     hub.close();
   });
 });
