@@ -180,7 +180,8 @@ export function createHub(
     const series = { venue: info.venue, symbol: info.symbol, interval: ref.interval };
     const name = candleChannel(series);
     if (!client.subscriptions.has(name) && client.subscriptions.size >= options.maxSubscriptions) {
-      return tooMany(reply, name);
+      tooMany(reply, name);
+      return;
     }
     const candles = deps.candles.candles({ ...series, limit: message.limit ?? options.snapshotLimit });
     // Snapshot first, then join: both in this tick, so no update falls between them.
