@@ -6,6 +6,12 @@ import type { JobRun } from '../domain/index.js';
 export interface RunRecord extends JobRun {
   /** `LakeReader.inputVersion(date)` when the run started: a different one makes the day due again. */
   inputVersion: string;
+  /**
+   * Why a failed run failed: `crash`, the job threw (run again at the next chance), or `check`,
+   * it reported a failed check (run again only when its input changes). Absent on older lines,
+   * whose `error` starts with `error:` or `check:` instead.
+   */
+  failure?: 'crash' | 'check';
 }
 
 /**

@@ -97,7 +97,11 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
   const isDue = (job: BatchJobDef, date: string, version: string): boolean => {
     const last = history.last(job.name, date);
     if (last === undefined || last.inputVersion !== version) return true;
-    if (last.status === 'failed' && last.error?.startsWith('error:') === true) return true;
+    if (
+      last.status === 'failed' &&
+      (last.failure ?? (last.error?.startsWith('error:') ? 'crash' : 'check')) === 'crash'
+    )
+      return true;
     return job.dependsOn.some((dep) => (history.last(dep, date)?.finishedAt ?? 0) > last.startedAt);
   };
 
@@ -155,6 +159,7 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
           attempts: attempt,
           rows: output.rows,
           error: output.status === 'ok' ? null : `check: ${output.message ?? 'failed'}`,
+          ...(output.status === 'ok' ? {} : { failure: 'check' as const }),
         });
       } catch (error) {
         await unlink(outputPath).catch(() => undefined);
@@ -166,6 +171,7 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
             attempts: attempt,
             rows: 0,
             error: `error: ${message}`,
+            failure: 'crash',
           });
         }
         await sleep(backoffMs * 4 ** (attempt - 1));

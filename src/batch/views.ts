@@ -221,6 +221,6 @@ function compareText(a: string, b: string): number {
 
 /** A run as the API shows it. */
 export function toJobRun(run: RunRecord): JobRun {
-  const { inputVersion: _, ...rest } = run;
+  const { inputVersion: _, failure: __, ...rest } = run;
   return rest;
 }

@@ -154,6 +154,18 @@ describe('batch scheduler', () => {
         /blocked by broken failed \(error: disk hiccup\); quality failed \(check: duplicates: 3\)/,
       );
       assert.equal(after.calls, 0);
+      assert.deepEqual(
+        ['broken', 'quality'].map((job) => byJob.get(job)?.failure),
+        ['crash', 'check'],
+      );
+      // The next chance re-runs the crash (and what it blocked), not the failed check on the same input.
+      assert.deepEqual(
+        (await scheduler.runDue('cron')).map((r) => [r.job, r.status]),
+        [
+          ['broken', 'failed'],
+          ['after', 'blocked'],
+        ],
+      );
       assert.equal(existsSync(reader.goldPath('broken', '2019-10-11')), false, 'no partial output');
       assert.equal(scheduler.watermarkTs(), undefined);
       await assert.rejects(scheduler.runDate('2019-10-11', 'manual', { only: ['nope'] }), (e: unknown) =>
