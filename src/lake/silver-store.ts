@@ -10,7 +10,7 @@ import {
 } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import type { Trade, UnixMs } from '../domain/index.js';
-import { readTradeFields, type TradeFields } from '../log/index.js';
+import { newTradeFields, readTradeFields } from '../log/index.js';
 import { readParquetSql, sqlList, sqlText } from './sql.js';
 import { createTradeStaging, type IdChains, type SeriesHour, type StagedChunk } from './staging.js';
 
@@ -95,18 +95,7 @@ export async function openSilverStore(chains: IdChains): Promise<SilverStore> {
     is_buy BOOLEAN, count INTEGER, recv_ts DOUBLE)`);
   const staging = createTradeStaging(chains);
   let usedThreads = 2;
-  const fields: TradeFields = {
-    venue: '',
-    symbol: '',
-    idNum: 0,
-    idText: '',
-    ts: 0,
-    price: 0,
-    qty: 0,
-    buy: false,
-    count: 0,
-    recvTs: 0,
-  };
+  const fields = newTradeFields();
 
   /**
    * Replaces `staged` with the rows of one venue's hour, series by series in silver's order and

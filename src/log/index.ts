@@ -32,6 +32,7 @@ export {
   decodeTradeAt,
   encodedTradeBytes,
   encodeTradeInto,
+  newTradeFields,
   readTradeFields,
   type TradeFields,
   tradeBinaryCodec,

@@ -97,6 +97,22 @@ export interface TradeFields {
   recvTs: UnixMs;
 }
 
+/** A `TradeFields` to pass to `readTradeFields` again and again. */
+export function newTradeFields(): TradeFields {
+  return {
+    venue: '',
+    symbol: '',
+    idNum: 0,
+    idText: '',
+    ts: 0,
+    price: 0,
+    qty: 0,
+    buy: false,
+    count: 0,
+    recvTs: 0,
+  };
+}
+
 /**
  * Reads the trade `tradeBinaryCodec.encode` made into `out` without building a `Trade` or, for
  * a plain integer id, its string (for consumers that keep trades as columns, like the lake).

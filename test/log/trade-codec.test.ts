@@ -6,9 +6,9 @@ import {
   decodeTradeAt,
   encodedTradeBytes,
   encodeTradeInto,
+  newTradeFields,
   readTradeFields,
   TOPICS,
-  type TradeFields,
   tradeBinaryCodec,
 } from '../../src/log/index.js';
 import { XRPETH_FIRST_TRADE } from '../sample-trade.js';
@@ -158,18 +158,7 @@ describe('binary trade codec', () => {
   });
 
   it('reads the fields of packed trades in place as decode gives them, the id as a number where it is a plain integer (property)', () => {
-    const fields: TradeFields = {
-      venue: '',
-      symbol: '',
-      idNum: 0,
-      idText: '',
-      ts: 0,
-      price: 0,
-      qty: 0,
-      buy: false,
-      count: 0,
-      recvTs: 0,
-    };
+    const fields = newTradeFields();
     const id = fc.oneof(
       trade.map((t) => t.tradeId),
       fc.integer({ min: 0, max: 2 ** 53 }).map(String),
