@@ -291,8 +291,8 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
             const live = venues[name];
             if (live !== undefined) live.sealedUntilTs = Math.max(live.sealedUntilTs, v.sealedUntilTs);
           }
-          for (const change of result.changes)
-            if (change.kind === 'sealed') chains.forget(change.venue, change.hourTs);
+          // A sealed hour's later trades are compacted with dedupe: its chains are done with.
+          for (const change of result.changes) chains.forget(change.venue, change.hourTs);
           if (result.changes.length > 0) for (const listener of listeners) listener(result.changes);
         },
         (error: unknown) => {
