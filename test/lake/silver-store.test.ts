@@ -3,12 +3,27 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import type { Trade } from '../../src/domain/index.js';
+import { readParquetSql, sqlText } from '../../src/lake/index.js';
 import { openSilverStore } from '../../src/lake/silver-store.js';
 import { createIdChains } from '../../src/lake/staging.js';
 import { tradeBinaryCodec } from '../../src/log/index.js';
 import { DAY0, HOUR, readParquet, type SilverRow } from './helpers.js';
+
+/** The first row of a query, numbers as numbers. */
+async function queryRow(sql: string): Promise<unknown[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const row = (await connection.runAndReadAll(sql)).getRows()[0] ?? [];
+    return row.map((v) => (typeof v === 'bigint' ? Number(v) : v));
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
 
 /** Silver's order (ARCHITECTURE.md §4): venue, symbol, ts, integer id (none last), id text. */
 function compareSilver(a: SilverRow, b: SilverRow): number {
@@ -155,6 +170,40 @@ describe('silver store', () => {
       assert.equal(c.chain, undefined);
       assert.equal(await store.duplicates([c.path]), 1);
       assert.equal((await write(orderedRun(5, 10_100), 'd.parquet')).chain, undefined);
+    } finally {
+      store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a large in-order hour sorted without a sort, over several row groups and both thread counts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cl-silver-'));
+    const store = await openSilverStore(createIdChains('run'));
+    try {
+      // Four series interleaved as they arrive: the store must group them by symbol.
+      const symbols = ['SOL-USDT', 'BTC-USDT', 'ETH-USDT', 'ADA-USDT'];
+      const trades = Array.from({ length: 300_000 }, (_, i) => ({
+        ...(orderedRun(1, 1_000 + i)[0] as Trade),
+        symbol: symbols[i % 4] as string,
+        ts: DAY0 + Math.floor(i / 3),
+      }));
+      store.appendEncoded(trades.map((t) => tradeBinaryCodec.encode(t)));
+      const [hour] = store.stagedHours();
+      assert.ok(hour !== undefined);
+      for (const threads of [2, 1]) {
+        await store.useThreads(threads);
+        const path = join(dir, `t${threads}.parquet`);
+        assert.equal((await store.writePart(hour.venue, hour.hourTs, path)).rows, trades.length);
+        // File order, row by row against the one before (an empty OVER keeps it).
+        const [outOfOrder, rowGroups] = await queryRow(
+          `SELECT (SELECT count(*) FILTER (WHERE rn > 1 AND (symbol, ts, id_num) < (ps, pts, pid))
+             FROM (SELECT row_number() OVER () AS rn, symbol, ts, id_num, lag(symbol) OVER () AS ps,
+               lag(ts) OVER () AS pts, lag(id_num) OVER () AS pid FROM ${readParquetSql(path)})),
+           (SELECT count(DISTINCT row_group_id) FROM parquet_metadata(${sqlText(path)}))`,
+        );
+        assert.equal(outOfOrder, 0, `${threads} thread(s)`);
+        assert.ok(Number(rowGroups) >= 2, `${rowGroups} row groups`);
+      }
     } finally {
       store.close();
       await rm(dir, { recursive: true, force: true });
