@@ -10,7 +10,7 @@ import { HOUR_MS, hourOf } from './layout.js';
  * series-hour before (`IdChains`), so a commit can skip the sort, and a seal the duplicate
  * count, when the feed was in order (as exchange feeds are).
  */
-export const CHUNK_ROWS = 2048;
+const CHUNK_ROWS = 2048;
 
 export interface StagedChunk {
   rows: number;
@@ -112,7 +112,7 @@ function newChunk(): StagedChunk {
 }
 
 /** A decimal id below 2^53 without leading zeros as a number (as the log codec reads it), else `NaN`. */
-export function plainIntegerId(id: string): number {
+function plainIntegerId(id: string): number {
   const n = id.length;
   if (n < 1 || n > 15 || (n > 1 && id.charCodeAt(0) === 48)) return Number.NaN;
   for (let i = 0; i < n; i++) {
