@@ -1,5 +1,6 @@
 import { CryptoLambdaError, type Trade, type UnixMs } from '../domain/index.js';
 import { LOG_ERRORS } from './event-log.js';
+import { createInternTable, intern } from './intern.js';
 import type { Codec } from './topics.js';
 
 /**
@@ -160,10 +161,10 @@ function readHeader(buf: Buffer, pos: number, end: number): Header {
   }
   let o = pos + FIXED_BYTES;
   const venueLength = buf[o++]!;
-  header.venue = internLatin1(venues, buf, o, Math.min(venueLength, end - o));
+  header.venue = intern(venues, buf, o, Math.min(venueLength, end - o));
   o += venueLength;
   const symbolLength = o < end ? buf[o++]! : 0;
-  header.symbol = internLatin1(symbols, buf, o, Math.max(0, Math.min(symbolLength, end - o)));
+  header.symbol = intern(symbols, buf, o, Math.max(0, Math.min(symbolLength, end - o)));
   o += symbolLength;
   if (o + 2 > end) {
     throw new CryptoLambdaError(
@@ -217,47 +218,6 @@ function utf8Bytes(s: string): number {
   return isAscii(s) ? s.length : Buffer.byteLength(s, 'utf8');
 }
 
-/*
- * Venues and symbols repeat on every trade: decoding each from its bytes would make (and later
- * collect) the same few strings millions of times, and every Map lookup downstream would hash a
- * fresh copy. A small table keyed by a hash of the bytes hands back the string made last time
- * those exact bytes were seen; a collision only replaces the entry. One table per field, so a
- * venue and a symbol never evict each other.
- */
-interface InternTable {
-  bytes: (Uint8Array | undefined)[];
-  strings: string[];
-}
-
-const INTERN_SLOTS = 64;
-const INTERN_MAX_BYTES = 32;
-const venues = internTable();
-const symbols = internTable();
-
-function internTable(): InternTable {
-  return { bytes: new Array(INTERN_SLOTS).fill(undefined), strings: new Array(INTERN_SLOTS).fill('') };
-}
-
-function internLatin1(table: InternTable, buf: Buffer, start: number, length: number): string {
-  if (length === 0 || length > INTERN_MAX_BYTES) return buf.toString('latin1', start, start + length);
-  let hash = 0;
-  for (let i = start; i < start + length; i++) hash = (hash * 31 + buf[i]!) | 0;
-  const slot = (hash ^ (hash >>> 5)) & (INTERN_SLOTS - 1);
-  const known = table.bytes[slot];
-  if (known !== undefined && known.length === length) {
-    let same = true;
-    for (let i = 0; i < length; i++) {
-      if (known[i] !== buf[start + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return table.strings[slot]!;
-  }
-  const text = buf.toString('latin1', start, start + length);
-  const copy = new Uint8Array(length);
-  for (let i = 0; i < length; i++) copy[i] = buf[start + i]!;
-  table.bytes[slot] = copy;
-  table.strings[slot] = text;
-  return text;
-}
+/** One table per field, so a venue and a symbol never evict each other. */
+const venues = createInternTable(64, 32, 'latin1');
+const symbols = createInternTable(64, 32, 'latin1');

@@ -2,6 +2,7 @@ import { crc32 } from 'node:zlib';
 import { CryptoLambdaError } from '../../../domain/index.js';
 import type { AppendRecord, StoredRecord } from '../../event-log.js';
 import { LOG_ERRORS } from '../../event-log.js';
+import { createInternTable, intern } from '../../intern.js';
 
 /*
  * A segment file is a sequence of record-batch frames, each written by one `write`:
@@ -157,38 +158,12 @@ export function decodeFrame(
   }
 }
 
-/*
- * Keys repeat on every record of a series (`venue:symbol`), and decoding each from its bytes made
- * a fresh string per record: about 40% of a read. A small table keyed by a hash of the bytes hands
- * back the string decoded last time those exact bytes were seen; a collision only replaces it.
- */
-const KEY_SLOTS = 256;
-const KEY_MAX_BYTES = 64;
-const keyBytesBySlot: (Uint8Array | undefined)[] = new Array(KEY_SLOTS).fill(undefined);
-const keyBySlot: string[] = new Array(KEY_SLOTS).fill('');
+/** Keys repeat on every record of a series (`venue:symbol`): a fresh string per record was about 40% of a read. */
+const keys = createInternTable(256, 64, 'utf8');
 
 /** The UTF-8 key in `buf[start, end)`, as `buf.toString('utf8', start, end)` gives it. */
 export function decodeKey(buf: Buffer, start: number, end: number): string {
-  const n = end - start;
-  if (n === 0 || n > KEY_MAX_BYTES) return buf.toString('utf8', start, end);
-  let hash = 0;
-  for (let i = start; i < end; i++) hash = (hash * 31 + (buf[i] as number)) | 0;
-  const slot = (hash ^ (hash >>> 8)) & (KEY_SLOTS - 1);
-  const known = keyBytesBySlot[slot];
-  if (known !== undefined && known.length === n) {
-    let same = true;
-    for (let i = 0; i < n; i++) {
-      if (known[i] !== buf[start + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return keyBySlot[slot] as string;
-  }
-  const key = buf.toString('utf8', start, end);
-  keyBytesBySlot[slot] = Uint8Array.prototype.slice.call(buf, start, end);
-  keyBySlot[slot] = key;
-  return key;
+  return intern(keys, buf, start, end - start);
 }
 
 function writeOffset(buf: Buffer, pos: number, offset: number): void {
