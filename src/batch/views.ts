@@ -12,7 +12,7 @@ import type {
   TrendingScore,
   UnixMs,
 } from '../domain/index.js';
-import { INTERVAL_MS, INTERVALS } from '../domain/index.js';
+import { compareSeries, INTERVAL_MS, INTERVALS } from '../domain/index.js';
 import { type LakeReader, readParquetSql, sqlText } from '../lake/index.js';
 import { camelRow, candleFromRow, type GoldRow } from './gold-row.js';
 import type { RunRecord } from './history.js';
@@ -190,9 +190,7 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
         }
       }
       for (const key of seriesOfDay.keys()) if (!keys.has(key)) seriesOfDay.delete(key);
-      return [...bySeries.values()].sort((a, b) =>
-        a.venue === b.venue ? compareText(a.symbol, b.symbol) : compareText(a.venue, b.venue),
-      );
+      return [...bySeries.values()].sort(compareSeries);
     },
     async runs(limit) {
       const all = scheduler.history.all();
@@ -213,10 +211,6 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
     const path = fileOf(job, date);
     return path === undefined ? undefined : { date, path };
   }
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** A run as the API shows it. */

@@ -30,7 +30,13 @@ export { CryptoLambdaError, isCryptoLambdaError } from './errors.js';
 export { bucketStart, INTERVAL_MS, INTERVALS, type Interval, isInterval } from './intervals.js';
 export { type RawBatch, RawBatchSchema } from './raw.js';
 export { type Rejected, RejectedSchema } from './rejected.js';
-export { binanceToCanonical, canonicalToBinance, isCanonicalSymbol } from './symbols.js';
+export {
+  binanceToCanonical,
+  canonicalToBinance,
+  compareSeries,
+  compareText,
+  isCanonicalSymbol,
+} from './symbols.js';
 export {
   checkTrade,
   type Invalid,

@@ -73,3 +73,16 @@ export function binanceToCanonical(venueSymbol: string): string | undefined {
 export function canonicalToBinance(symbol: string): string {
   return symbol.replace('-', '');
 }
+
+/** Code-unit order of two names (venues, symbols: Latin-1, where it is also their UTF-8 byte order). */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Series by venue, then symbol: the order series are listed in. */
+export function compareSeries(
+  a: { venue: string; symbol: string },
+  b: { venue: string; symbol: string },
+): number {
+  return compareText(a.venue, b.venue) || compareText(a.symbol, b.symbol);
+}

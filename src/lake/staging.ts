@@ -1,4 +1,4 @@
-import type { Trade, UnixMs } from '../domain/index.js';
+import { compareText, type Trade, type UnixMs } from '../domain/index.js';
 import type { TradeFields } from '../log/index.js';
 import { HOUR_MS, hourOf } from './layout.js';
 
@@ -275,9 +275,4 @@ export function createTradeStaging(chains: IdChains): TradeStaging {
       total = 0;
     },
   };
-}
-
-/** Code-unit order, which for venue and symbol names (Latin-1) is DuckDB's byte order of their UTF-8. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,4 +1,4 @@
-import { INTERVALS } from '../domain/index.js';
+import { compareSeries, INTERVALS } from '../domain/index.js';
 import type { ServeDeps, SymbolInfo } from './deps.js';
 
 /**
@@ -27,11 +27,5 @@ export async function knownSeries(deps: Pick<ServeDeps, 'candles' | 'batch'>): P
       bySeries.set(key, { ...speed, intervals, lastPrice: speed.lastPrice ?? b.lastPrice });
     }
   }
-  return [...bySeries.values()].sort((a, b) =>
-    a.venue === b.venue ? compare(a.symbol, b.symbol) : compare(a.venue, b.venue),
-  );
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return [...bySeries.values()].sort(compareSeries);
 }

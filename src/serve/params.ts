@@ -1,4 +1,4 @@
-import { type Interval, type UnixMs, utcDayStart } from '../domain/index.js';
+import { compareText, type Interval, type UnixMs, utcDayStart } from '../domain/index.js';
 import type { SymbolInfo } from './deps.js';
 import { invalidParameter, serveError } from './errors.js';
 
@@ -66,7 +66,7 @@ export function resolveSeries(
   }
   const preferred =
     matches.find((s) => s.venue === defaultVenue) ??
-    [...matches].sort((a, b) => (a.venue < b.venue ? -1 : a.venue > b.venue ? 1 : 0))[0];
+    [...matches].sort((a, b) => compareText(a.venue, b.venue))[0];
   if (preferred === undefined)
     throw serveError('UNKNOWN_SYMBOL', `unknown symbol "${request.symbol}"`, 'symbol');
   return preferred;

@@ -1,5 +1,5 @@
 import type { Candle, Interval, Trade, UnixMs } from '../domain/index.js';
-import { CryptoLambdaError, INTERVALS } from '../domain/index.js';
+import { CryptoLambdaError, compareSeries, INTERVALS } from '../domain/index.js';
 import { compareTradeKeys } from './candles/trade-order.js';
 import { SPEED_ERRORS } from './errors.js';
 
@@ -160,20 +160,14 @@ export function createSpeedView(options: Partial<SpeedViewOptions> = {}): SpeedV
     },
 
     symbols() {
-      return [...entries.values()]
-        .sort((a, b) => (a.venue === b.venue ? cmp(a.symbol, b.symbol) : cmp(a.venue, b.venue)))
-        .map((e) => ({
-          venue: e.venue,
-          symbol: e.symbol,
-          intervals: INTERVALS.filter((i) => (e.series.get(i)?.length ?? 0) > 0),
-          firstTradeTs: e.firstTradeTs,
-          lastTradeTs: e.lastTradeTs,
-          lastPrice: e.lastPrice,
-        }));
+      return [...entries.values()].sort(compareSeries).map((e) => ({
+        venue: e.venue,
+        symbol: e.symbol,
+        intervals: INTERVALS.filter((i) => (e.series.get(i)?.length ?? 0) > 0),
+        firstTradeTs: e.firstTradeTs,
+        lastTradeTs: e.lastTradeTs,
+        lastPrice: e.lastPrice,
+      }));
     },
   };
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

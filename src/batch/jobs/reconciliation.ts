@@ -1,5 +1,6 @@
 import {
   type Candle,
+  compareSeries,
   INTERVALS,
   type Interval,
   type ReconciliationCause,
@@ -98,11 +99,7 @@ export function reconcile(speed: readonly Candle[], batch: readonly Candle[]): R
   }
   const order = (i: string): number => INTERVALS.indexOf(i as Interval);
   return diffs.sort(
-    (a, b) =>
-      order(a.interval) - order(b.interval) ||
-      (a.venue < b.venue ? -1 : a.venue > b.venue ? 1 : 0) ||
-      (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0) ||
-      a.openTime - b.openTime,
+    (a, b) => order(a.interval) - order(b.interval) || compareSeries(a, b) || a.openTime - b.openTime,
   );
 }
 
