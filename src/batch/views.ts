@@ -84,6 +84,8 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
   const cache = new Map<string, Candle[]>();
   /** The series of each day's candles file, by file and run: read once per run of that day. */
   const seriesOfDay = new Map<string, BatchSeries[]>();
+  /** The last answer of `symbols()`, and the run history it was made from. */
+  let known: { version: string; series: BatchSeries[] } | undefined;
 
   return {
     watermarkTs: () => scheduler.watermarkTs(),
@@ -145,9 +147,11 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
       return rows.map((r) => camelRow(r) as unknown as QualityCheck);
     },
     async symbols() {
-      const days = [
-        ...new Set(scheduler.history.all().flatMap((r) => (r.job === 'candles' ? [r.date] : []))),
-      ];
+      // Asked by every candles request: answered from the last result until a run is recorded.
+      const runs = scheduler.history.all();
+      const version = `${runs.length}|${runs.at(-1)?.id}`;
+      if (known?.version === version) return known.series;
+      const days = [...new Set(runs.flatMap((r) => (r.job === 'candles' ? [r.date] : [])))];
       const keys = new Set<string>();
       const bySeries = new Map<string, BatchSeries>();
       for (const date of days.sort()) {
@@ -190,7 +194,9 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
         }
       }
       for (const key of seriesOfDay.keys()) if (!keys.has(key)) seriesOfDay.delete(key);
-      return [...bySeries.values()].sort(compareSeries);
+      const series = [...bySeries.values()].sort(compareSeries);
+      known = { version, series };
+      return series;
     },
     async runs(limit) {
       const all = scheduler.history.all();
