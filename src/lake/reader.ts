@@ -32,10 +32,13 @@ export function createLakeReader(lakeDir: string, manifest: () => Readonly<LakeM
   // object means a new index, and the scheduler's many questions per run scan no more.
   let indexed: Readonly<LakeManifest> | undefined;
   let byDate = new Map<string, SilverHour[]>();
+  /** Input versions asked of this manifest (jobs that look back ask each day many times). */
+  let versions = new Map<string, string>();
   const index = (): ReadonlyMap<string, readonly SilverHour[]> => {
     const m = manifest();
     if (m !== indexed) {
       byDate = new Map();
+      versions = new Map();
       for (const h of Object.values(m.hours)) {
         const day = utcDate(h.hourTs);
         const list = byDate.get(day) ?? [];
@@ -74,9 +77,15 @@ export function createLakeReader(lakeDir: string, manifest: () => Readonly<LakeM
     },
     untilTs,
     inputVersion(date) {
-      const until = untilTs(date);
-      const files = sealedHoursOf(date).flatMap((h) => h.files.map((f) => f.path));
-      return `${until ?? 'none'}:${files.length}:${fnv1a32(files.join('\n')).toString(16)}`;
+      index();
+      let version = versions.get(date);
+      if (version === undefined) {
+        const until = untilTs(date);
+        const files = sealedHoursOf(date).flatMap((h) => h.files.map((f) => f.path));
+        version = `${until ?? 'none'}:${files.length}:${fnv1a32(files.join('\n')).toString(16)}`;
+        versions.set(date, version);
+      }
+      return version;
     },
     dates: () => [...index().keys()].sort(),
     goldPath: (job, date) => join(lakeDir, goldFile(job, date)),
