@@ -158,14 +158,15 @@ export function createHub(
       void knownSeries(deps)
         .then((all) => {
           batchKnown = all;
-          if (clients.has(client)) join(client, message, reply, resolveSeries(all, ref, defaultVenue));
+          if (clients.has(client))
+            join(client, message, reply, resolveSeries(all, ref, defaultVenue), ref.interval);
         })
         .catch((failure: unknown) => {
           if (clients.has(client)) replyFailure(failure, reply, message.channel);
         });
       return;
     }
-    join(client, message, reply, info);
+    join(client, message, reply, info, ref.interval);
   };
 
   /** Subscribes `client` to the candles of a resolved series: the snapshot, then its updates. */
@@ -174,10 +175,9 @@ export function createHub(
     message: Extract<ClientMessage, { op: 'subscribe' }>,
     reply: (r: Reply) => void,
     info: SymbolInfo,
+    interval: Interval,
   ): void => {
-    const ref = parseChannel(message.channel);
-    if (ref?.kind !== 'candles') return;
-    const series = { venue: info.venue, symbol: info.symbol, interval: ref.interval };
+    const series = { venue: info.venue, symbol: info.symbol, interval };
     const name = candleChannel(series);
     if (!client.subscriptions.has(name) && client.subscriptions.size >= options.maxSubscriptions) {
       tooMany(reply, name);
