@@ -1,6 +1,5 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { INTERVAL_MS, type Interval, type UnixMs } from '../domain/index.js';
-import { readParquetSql, sqlList, sqlText } from '../lake/index.js';
+import { sqlText } from '../lake/index.js';
 
 /**
  * The one SQL that turns silver trades into candles, for the batch CLI (`batchCandles`), the gold
@@ -9,7 +8,7 @@ import { readParquetSql, sqlList, sqlText } from '../lake/index.js';
  *
  * 1. one pass over the trades builds 1m buckets: open and close are the first and last trade by
  *    `(ts, id_num, trade_id)`, found with `arg_min`/`arg_max` over one sortable key (see
- *    `orderKeySql`); volume Σ qty, quote volume Σ price·qty, trades Σ count. The pass groups by
+ *    `candle-sources.ts`); volume Σ qty, quote volume Σ price·qty, trades Σ count. The pass groups by
  *    `is_buy` as well (cheaper than two more sums over a CASE or a FILTER), and a second, small
  *    aggregation folds the two sides into the bucket and its taker-buy sums;
  * 2. 5m, 15m, 1h, 4h and 1d buckets roll up from the 1m ones (open = the first 1m open, close the
@@ -27,20 +26,10 @@ import { readParquetSql, sqlList, sqlText } from '../lake/index.js';
 export interface CandleSource {
   /** A table name or parenthesised query with the silver trade columns (see `job.ts`). */
   relation: string;
-  /** A SQL expression ordering the relation's trades as `(ts, id_num, trade_id)`: see `orderKeySql`. */
+  /** A SQL expression ordering the relation's trades as `(ts, id_num, trade_id)`: see `candle-sources.ts`. */
   orderKey: string;
   /** The venue of every trade of the relation, when known: the column is then neither read nor grouped by. */
   venue?: string;
-}
-
-/** Bounds of the trades of one source, from Parquet statistics or a query; unknown bounds are null. */
-export interface TradeKeyStats {
-  minTs: bigint | null;
-  maxTs: bigint | null;
-  minId: bigint | null;
-  maxId: bigint | null;
-  /** Trades whose `id_num` is NULL (ids that are not decimal numbers); null when unknown. */
-  nullIds: bigint | null;
 }
 
 export interface CandlesSqlOptions {
@@ -63,56 +52,6 @@ export interface CandlesSqlOptions {
    * get candles from `fromTs` on, empty ones carrying that close, traded or not.
    */
   seeds?: string;
-}
-
-/**
- * The order key used when the packed one does not fit: a struct, compared field by field with
- * NULL ids last, as `ORDER BY ts, id_num, trade_id` does. Exact for any id, about half as fast.
- */
-export const GENERAL_ORDER_KEY = '(ts, id_num, trade_id)';
-
-/** Packed keys stay below 2^62: positive BIGINTs, with a bit to spare. */
-const KEY_BITS = 62;
-
-interface Packing {
-  bits: number;
-  expr: string;
-}
-
-const bitLength = (n: bigint): number => (n <= 0n ? 0 : n.toString(2).length);
-
-/**
- * Two ways to map a column's values into `bits` low bits keeping their order: masking, which is
- * free but needs `bits` to cover every bit where min and max differ (min and max in one aligned
- * block), and subtracting the minimum, an overflow-checked operation that needs only the range.
- */
-function packings(column: string, min: bigint, max: bigint): Packing[] {
-  const maskBits = bitLength(min ^ max);
-  const rangeBits = bitLength(max - min);
-  const mask: Packing = { bits: maskBits, expr: `(${column} & ${(1n << BigInt(maskBits)) - 1n})` };
-  if (rangeBits >= maskBits) return [mask];
-  return [mask, { bits: rangeBits, expr: `(${column} - ${min})` }];
-}
-
-/**
- * The order key for trades within the given bounds: `(ts, id_num)` packed into one BIGINT when
- * every id is a number and both fit in 62 bits together (a UTC day takes 27 to 28 bits of ts,
- * leaving 34 for ids: Binance's are near 2^32), else `GENERAL_ORDER_KEY`. `arg_min`/`arg_max`
- * over a BIGINT are about twice as fast as over a struct or a HUGEINT. `trade_id` is left out of
- * the packed key: a numeric id is its `id_num`.
- */
-export function orderKeySql(stats: TradeKeyStats | undefined): string {
-  if (stats === undefined) return GENERAL_ORDER_KEY;
-  const { minTs, maxTs, minId, maxId, nullIds } = stats;
-  if (minTs === null || maxTs === null || minId === null || maxId === null || nullIds !== 0n)
-    return GENERAL_ORDER_KEY;
-  if (minTs < 0n || minId < 0n || maxTs < minTs || maxId < minId) return GENERAL_ORDER_KEY;
-  for (const ts of packings('ts', minTs, maxTs)) {
-    for (const id of packings('id_num', minId, maxId)) {
-      if (ts.bits + id.bits <= KEY_BITS) return `((${ts.expr} << ${id.bits}) | ${id.expr})`;
-    }
-  }
-  return GENERAL_ORDER_KEY;
 }
 
 /** The 1m buckets of no trades at all, typed, so that the rest of the query still binds. */
@@ -234,120 +173,4 @@ SELECT interval, venue, symbol, open_time, close_time,
 FROM filled
 ORDER BY interval, venue, symbol, open_time
 `;
-}
-
-/**
- * The sources of candles over silver Parquet `files`: one per venue, each with the order key its
- * own bounds allow (ids of different venues differ by orders of magnitude, and a venue whose ids
- * are not numbers must not slow down the others). The bounds come from the files' row-group
- * statistics, so planning reads footers only. Files whose venue is unknown or mixed put every
- * file into one source, so that no bucket is ever split across two sources.
- */
-export async function silverCandleSources(
-  connection: DuckDBConnection,
-  files: readonly string[],
-): Promise<CandleSource[]> {
-  if (files.length === 0) return [];
-  const reader = await connection.runAndReadAll(
-    `SELECT file_name, path_in_schema AS col, stats_min_value AS lo, stats_max_value AS hi,
-       stats_null_count AS nulls, min_is_exact AND max_is_exact AS exact
-     FROM parquet_metadata(${sqlList(files)})
-     WHERE path_in_schema IN ('venue', 'ts', 'id_num')`,
-  );
-  const byFile = new Map<string, RowGroupStats[]>();
-  for (const row of reader.getRowObjectsJS()) {
-    const file = String(row['file_name']);
-    const list = byFile.get(file) ?? [];
-    const exact = row['exact'] !== false;
-    list.push({ col: String(row['col']), lo: row['lo'], hi: row['hi'], nulls: row['nulls'], exact });
-    byFile.set(file, list);
-  }
-  // A file without row groups has no statistics and no trades: it is left out.
-  const perFile = [...byFile].map(([file, rows]) => ({ file, ...fileStats(rows) }));
-  const singleVenue = perFile.every((f) => f.venue !== null);
-  const groups = new Map<string, { files: string[]; keys: TradeKeyStats }>();
-  for (const f of perFile) {
-    const venue = singleVenue ? (f.venue ?? '') : '';
-    const group = groups.get(venue);
-    if (group === undefined) groups.set(venue, { files: [f.file], keys: f.keys });
-    else {
-      group.files.push(f.file);
-      group.keys = mergeStats(group.keys, f.keys);
-    }
-  }
-  return [...groups].map(([venue, g]) => ({
-    relation: readParquetSql(g.files, { unionByName: true }),
-    orderKey: orderKeySql(g.keys),
-    ...(singleVenue ? { venue } : {}),
-  }));
-}
-
-interface RowGroupStats {
-  col: string;
-  lo: unknown;
-  hi: unknown;
-  nulls: unknown;
-  /** False when the writer truncated the bounds (long strings). */
-  exact: boolean;
-}
-
-/** A file's venue (null when unknown or several) and key bounds, from its row groups' statistics. */
-function fileStats(rows: readonly RowGroupStats[]): { venue: string | null; keys: TradeKeyStats } {
-  const venues = new Set(
-    rows
-      .filter((r) => r.col === 'venue')
-      .map((r) => (typeof r.lo === 'string' && r.lo === r.hi && r.exact ? r.lo : null)),
-  );
-  const venue = venues.size === 1 ? ([...venues][0] ?? null) : null;
-  const ts = columnBounds(rows.filter((r) => r.col === 'ts'));
-  // A file without an id_num column reads as all NULL ids: unknown bounds, the general key.
-  const id = columnBounds(rows.filter((r) => r.col === 'id_num'));
-  return {
-    venue,
-    keys: { minTs: ts.min, maxTs: ts.max, minId: id.min, maxId: id.max, nullIds: id.nulls },
-  };
-}
-
-/** The bounds of one column over row groups; null where any row group lacks the statistic. */
-function columnBounds(rows: readonly RowGroupStats[]): {
-  min: bigint | null;
-  max: bigint | null;
-  nulls: bigint | null;
-} {
-  let min: bigint | null = null;
-  let max: bigint | null = null;
-  let nulls: bigint | null = 0n;
-  rows.forEach((r, i) => {
-    const lo = toBigInt(r.lo);
-    const hi = toBigInt(r.hi);
-    min = i === 0 ? lo : minOf(min, lo);
-    max = i === 0 ? hi : maxOf(max, hi);
-    nulls = sumOf(nulls, toBigInt(r.nulls));
-  });
-  return rows.length === 0 ? { min: null, max: null, nulls: null } : { min, max, nulls };
-}
-
-function toBigInt(value: unknown): bigint | null {
-  if (typeof value === 'bigint') return value;
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-  if (typeof value === 'string' && /^-?\d+$/.test(value)) return BigInt(value);
-  return null;
-}
-
-const minOf = (a: bigint | null, b: bigint | null): bigint | null =>
-  a === null || b === null ? null : a < b ? a : b;
-const maxOf = (a: bigint | null, b: bigint | null): bigint | null =>
-  a === null || b === null ? null : a > b ? a : b;
-const sumOf = (a: bigint | null, b: bigint | null): bigint | null =>
-  a === null || b === null ? null : a + b;
-
-/** Bounds of the union of two sets of trades. */
-function mergeStats(a: TradeKeyStats, b: TradeKeyStats): TradeKeyStats {
-  return {
-    minTs: minOf(a.minTs, b.minTs),
-    maxTs: maxOf(a.maxTs, b.maxTs),
-    minId: minOf(a.minId, b.minId),
-    maxId: maxOf(a.maxId, b.maxId),
-    nullIds: sumOf(a.nullIds, b.nullIds),
-  };
 }

@@ -1,6 +1,7 @@
 import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { Candle, Interval, Trade, UnixMs } from '../domain/index.js';
-import { candlesSql, orderKeySql, type TradeKeyStats } from './candles-sql.js';
+import { orderKeySql, type TradeKeyStats } from './candle-sources.js';
+import { candlesSql } from './candles-sql.js';
 import { candleFromRow } from './gold-row.js';
 
 /**

@@ -1,14 +1,14 @@
 /** The batch layer: exact views recomputed by embedded DuckDB. */
-export { type BatchCandlesOptions, batchCandles } from './candles.js';
+
 export {
-  type CandleSource,
-  type CandlesSqlOptions,
-  candlesSql,
   GENERAL_ORDER_KEY,
   orderKeySql,
+  ROW_ORDER_KEY,
   silverCandleSources,
   type TradeKeyStats,
-} from './candles-sql.js';
+} from './candle-sources.js';
+export { type BatchCandlesOptions, batchCandles } from './candles.js';
+export { type CandleSource, type CandlesSqlOptions, candlesSql } from './candles-sql.js';
 export { topologicalOrder } from './dag.js';
 export { BATCH_ERRORS, type BatchErrorCode } from './errors.js';
 export { GOLD_JOBS } from './gold-jobs.js';

@@ -8,7 +8,8 @@ import type { UnixMs } from '../domain/index.js';
  * The scheduler owns everything around it: which days to run, retries, run history, and the
  * atomic rename of `outputPath` over the day's previous output (ARCHITECTURE.md §6).
  *
- * Silver trades Parquet columns (one file per sealed hour, see `src/lake`):
+ * Silver trades Parquet files (one venue's hour each: one file, or a few parts, see `src/lake`),
+ * each sorted by (venue, symbol, ts, id_num, trade_id), with the columns:
  *   venue VARCHAR, symbol VARCHAR, trade_id VARCHAR,
  *   id_num BIGINT      -- trade_id as a number when it is decimal digits that fit, else NULL
  *   ts BIGINT          -- event time, ms UTC

@@ -3,12 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import {
-  candlesSql,
   GENERAL_ORDER_KEY,
   orderKeySql,
+  ROW_ORDER_KEY,
   silverCandleSources,
   type TradeKeyStats,
-} from '../../src/batch/candles-sql.js';
+} from '../../src/batch/candle-sources.js';
+import { candlesSql } from '../../src/batch/candles-sql.js';
 import { openWorkspace, type Workspace, writeSilver } from './jobs/helpers.js';
 
 const DAY_START = 1_709_251_200_000n; // 2024-03-01T00:00Z
@@ -109,7 +110,7 @@ describe('candles SQL: silver sources', () => {
 
   const ts = Number(DAY_START);
 
-  it('makes one source per venue, each with its own key, from the files’ statistics', async () => {
+  it('keys each venue by its own bounds when a file spans hours, from the files’ statistics', async () => {
     const a = await writeSilver(ws.connection, ws.path('a.parquet'), [
       { venue: 'binance', symbol: 'BTC-USDT', tradeId: '5', ts, price: 1, qty: 1 },
       { venue: 'binance', symbol: 'ETH-USDT', tradeId: '900000', ts: ts + 3_600_000, price: 1, qty: 1 },
@@ -126,10 +127,36 @@ describe('candles SQL: silver sources', () => {
     assert.ok(binance?.relation.includes('a.parquet') && binance.relation.includes('b.parquet'));
     assert.match(binance?.orderKey ?? '', /<< 20\) \| \(id_num & 1048575\)\)$/);
     assert.ok(kraken?.relation.includes('c.parquet') && !kraken.relation.includes('a.parquet'));
-    assert.equal(kraken?.orderKey, GENERAL_ORDER_KEY);
+    // Alone in its hour: ordered by row number, which text ids cannot slow down.
+    assert.equal(kraken?.orderKey, ROW_ORDER_KEY);
+    assert.match(kraken?.relation ?? '', /file_row_number = true/);
     assert.deepEqual(
       sources.map((x) => x.venue),
       ['binance', 'kraken'],
+    );
+  });
+
+  it('orders the files alone in their hour by row number, and the hours of several parts by key', async () => {
+    const hour = 3_600_000;
+    const row = (tradeId: string, at: number) => ({ symbol: 'BTC-USDT', tradeId, ts: at, price: 1, qty: 1 });
+    const h0 = await writeSilver(ws.connection, ws.path('h0.parquet'), [
+      row('1', ts),
+      row('2', ts + hour - 1),
+    ]);
+    const h1a = await writeSilver(ws.connection, ws.path('h1a.parquet'), [row('3', ts + hour)]);
+    const h1b = await writeSilver(ws.connection, ws.path('h1b.parquet'), [row('4', ts + hour + 5)]);
+    const h2 = await writeSilver(ws.connection, ws.path('h2.parquet'), [row('5', ts + 2 * hour)]);
+    const sources = await silverCandleSources(ws.connection, [h0, h1a, h1b, h2]);
+    assert.equal(sources.length, 2);
+    const [byRow, byKey] = sources;
+    assert.equal(byRow?.orderKey, ROW_ORDER_KEY);
+    assert.ok(byRow?.relation.includes('h0.parquet') && byRow.relation.includes('h2.parquet'));
+    assert.ok(!byRow?.relation.includes('h1a.parquet') && !byRow?.relation.includes('h1b.parquet'));
+    assert.notEqual(byKey?.orderKey, ROW_ORDER_KEY);
+    assert.ok(byKey?.relation.includes('h1a.parquet') && byKey.relation.includes('h1b.parquet'));
+    assert.deepEqual(
+      sources.map((x) => x.venue),
+      ['binance', 'binance'],
     );
   });
 

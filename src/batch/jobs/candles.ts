@@ -1,5 +1,6 @@
 import { CryptoLambdaError, INTERVALS } from '../../domain/index.js';
-import { type CandleSource, candlesSql, silverCandleSources } from '../candles-sql.js';
+import { silverCandleSources } from '../candle-sources.js';
+import { type CandleSource, candlesSql } from '../candles-sql.js';
 import { BATCH_ERRORS } from '../errors.js';
 import type { BatchJobDef, JobContext, JobOutput } from '../job.js';
 import { addDays, copyToParquet, goldCandlesRelation } from './sql.js';

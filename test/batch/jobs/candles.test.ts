@@ -247,7 +247,7 @@ describe('gold candles job', () => {
     const shapes: Record<string, (i: number) => string> = {
       binance: (i) => String(1_000 + ((i * 7) % 400)),
       kraken: (i) => `T${((i * 13) % 400).toString(36)}x`,
-      spread: (i) => String(i % 2 === 0 ? 5 + i : 900_000_000_000_000_000 + i),
+      spread: (i) => String(i % 2 === 0 ? BigInt(5 + i) : 900_000_000_000_000_000n + BigInt(i)),
       near: (i) => String(2 ** 40 - 200 + i),
     };
     for (const [venue, id] of Object.entries(shapes)) {

@@ -92,7 +92,7 @@ let tableSeq = 0;
 
 const sqlPath = (path: string): string => `'${path.replaceAll("'", "''")}'`;
 
-/** Writes `rows` as a silver trades Parquet file at `path`. */
+/** Writes `rows` as a silver trades Parquet file at `path`, sorted as the lake sorts silver. */
 export async function writeSilver(
   connection: DuckDBConnection,
   path: string,
@@ -117,7 +117,9 @@ export async function writeSilver(
     appender.endRow();
   }
   appender.closeSync();
-  await connection.run(`COPY ${table} TO ${sqlPath(path)} (FORMAT parquet)`);
+  await connection.run(
+    `COPY (SELECT * FROM ${table} ORDER BY venue, symbol, ts, id_num, trade_id) TO ${sqlPath(path)} (FORMAT parquet)`,
+  );
   await connection.run(`DROP TABLE ${table}`);
   return path;
 }
