@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { BATCH_ERRORS } from '../../../src/batch/index.js';
+import { BATCH_ERRORS, ROW_ORDER_KEY, silverCandleSources } from '../../../src/batch/index.js';
 import { candlesJob } from '../../../src/batch/jobs/candles.js';
 import {
   type Candle,
@@ -97,57 +97,75 @@ describe('gold candles job', () => {
 
   it("reproduces Binance's own 1m and 5m klines of the real XRPETH day, and the speed layer on every interval", async () => {
     const trades = await xrpethTrades();
-    const silver = await writeSilver(ws.connection, ws.path('xrpeth.parquet'), trades.map(silverRowOf));
-    const ctx = makeContext(ws, { date: XRPETH_DAY, silver: { [XRPETH_DAY]: [silver] } });
-    const out = await candlesJob.run(ctx);
-    assert.equal(out.status, 'ok');
-    const rows = await readParquet(ws.connection, ctx.outputPath);
-    assert.equal(out.rows, rows.length);
-    assert.deepEqual(await parquetColumns(ws.connection, ctx.outputPath), [
-      'interval VARCHAR',
-      'venue VARCHAR',
-      'symbol VARCHAR',
-      'open_time BIGINT',
-      'close_time BIGINT',
-      'open DOUBLE',
-      'high DOUBLE',
-      'low DOUBLE',
-      'close DOUBLE',
-      'volume DOUBLE',
-      'quote_volume DOUBLE',
-      'trades BIGINT',
-      'taker_buy_volume DOUBLE',
-      'taker_buy_quote_volume DOUBLE',
-    ]);
-    for (const interval of ['1m', '5m'] as const) {
-      const binance = parseCsv(readFileSync(`${XRPETH}XRPETH-${interval}-2019-10-11.csv`, 'utf8'));
-      const mine = of(rows, interval);
-      assert.equal(mine.length, binance.length, `${interval}: every bucket of the day, empty ones included`);
-      binance.forEach((k, i) => {
-        const r = mine[i] ?? {};
-        assert.equal(r['open_time'], Number(k['open_time']));
-        assert.equal(r['close_time'], Number(k['open_time']) + INTERVAL_MS[interval] - 1);
-        for (const f of ['open', 'high', 'low', 'close'] as const)
-          assert.equal(r[f], Number(k[f]), `${interval} ${f} at ${k['open_time']}`);
-        assert.equal(
-          roundTo(r['volume'] as number),
-          Number(k['volume']),
-          `${interval} volume at ${k['open_time']}`,
-        );
-      });
+    const day = await writeSilver(ws.connection, ws.path('xrpeth.parquet'), trades.map(silverRowOf));
+    // As the lake lays silver out: one file per hour, where the row number orders trades.
+    const hourly: string[] = [];
+    for (let h = 0; h < 24; h++) {
+      const rows = trades.filter((t) => Math.floor((t.ts - XRPETH_START) / HOUR) === h).map(silverRowOf);
+      if (rows.length > 0)
+        hourly.push(await writeSilver(ws.connection, ws.path(`xrpeth-${h}.parquet`), rows));
     }
-    for (const interval of INTERVALS)
-      assertSameAsSpeed(rows, await speedCandles(trades, interval, XRPETH_START + DAY), interval);
-    const counts = Object.fromEntries(INTERVALS.map((iv) => [iv, of(rows, iv).length]));
-    assert.deepEqual(counts, { '1m': 1440, '5m': 288, '15m': 96, '1h': 24, '4h': 6, '1d': 1 });
-    const sorted = [...rows].sort((a, b) =>
-      a['interval'] !== b['interval']
-        ? String(a['interval']) < String(b['interval'])
-          ? -1
-          : 1
-        : (a['open_time'] as number) - (b['open_time'] as number),
+    const sources = await silverCandleSources(ws.connection, hourly);
+    assert.deepEqual(
+      sources.map((x) => x.orderKey),
+      [ROW_ORDER_KEY],
     );
-    assert.deepEqual(rows, sorted, 'sorted by interval, venue, symbol, open_time');
+    for (const files of [[day], hourly]) {
+      const ctx = makeContext(ws, { date: XRPETH_DAY, silver: { [XRPETH_DAY]: files } });
+      const out = await candlesJob.run(ctx);
+      assert.equal(out.status, 'ok');
+      const rows = await readParquet(ws.connection, ctx.outputPath);
+      assert.equal(out.rows, rows.length);
+      assert.deepEqual(await parquetColumns(ws.connection, ctx.outputPath), [
+        'interval VARCHAR',
+        'venue VARCHAR',
+        'symbol VARCHAR',
+        'open_time BIGINT',
+        'close_time BIGINT',
+        'open DOUBLE',
+        'high DOUBLE',
+        'low DOUBLE',
+        'close DOUBLE',
+        'volume DOUBLE',
+        'quote_volume DOUBLE',
+        'trades BIGINT',
+        'taker_buy_volume DOUBLE',
+        'taker_buy_quote_volume DOUBLE',
+      ]);
+      for (const interval of ['1m', '5m'] as const) {
+        const binance = parseCsv(readFileSync(`${XRPETH}XRPETH-${interval}-2019-10-11.csv`, 'utf8'));
+        const mine = of(rows, interval);
+        assert.equal(
+          mine.length,
+          binance.length,
+          `${interval}: every bucket of the day, empty ones included`,
+        );
+        binance.forEach((k, i) => {
+          const r = mine[i] ?? {};
+          assert.equal(r['open_time'], Number(k['open_time']));
+          assert.equal(r['close_time'], Number(k['open_time']) + INTERVAL_MS[interval] - 1);
+          for (const f of ['open', 'high', 'low', 'close'] as const)
+            assert.equal(r[f], Number(k[f]), `${interval} ${f} at ${k['open_time']}`);
+          assert.equal(
+            roundTo(r['volume'] as number),
+            Number(k['volume']),
+            `${interval} volume at ${k['open_time']}`,
+          );
+        });
+      }
+      for (const interval of INTERVALS)
+        assertSameAsSpeed(rows, await speedCandles(trades, interval, XRPETH_START + DAY), interval);
+      const counts = Object.fromEntries(INTERVALS.map((iv) => [iv, of(rows, iv).length]));
+      assert.deepEqual(counts, { '1m': 1440, '5m': 288, '15m': 96, '1h': 24, '4h': 6, '1d': 1 });
+      const sorted = [...rows].sort((a, b) =>
+        a['interval'] !== b['interval']
+          ? String(a['interval']) < String(b['interval'])
+            ? -1
+            : 1
+          : (a['open_time'] as number) - (b['open_time'] as number),
+      );
+      assert.deepEqual(rows, sorted, 'sorted by interval, venue, symbol, open_time');
+    }
   });
 
   const D1 = '2024-03-01';
