@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { readParquetSql, sqlList } from '../lake/index.js';
+import { HOUR_MS, readParquetSql, sqlList } from '../lake/index.js';
 import type { CandleSource } from './candles-sql.js';
 
 /**
@@ -77,7 +77,8 @@ export function orderKeySql(stats: TradeKeyStats | undefined): string {
  */
 export const ROW_ORDER_KEY = 'file_row_number';
 
-const HOUR_MS = 3_600_000n;
+/** The lake's hour partition, for bounds read as BIGINT. */
+const LAKE_HOUR_MS = BigInt(HOUR_MS);
 
 /**
  * The sources of candles over silver Parquet `files`, planned from the files' row-group
@@ -115,7 +116,9 @@ export async function silverCandleSources(
   const byVenue = new Map<string, FileStats[]>();
   for (const f of perFile) {
     const venue = f.venue ?? '';
-    byVenue.set(venue, [...(byVenue.get(venue) ?? []), f]);
+    const list = byVenue.get(venue) ?? [];
+    list.push(f);
+    byVenue.set(venue, list);
   }
   return [...byVenue].flatMap(([venue, venueFiles]) => {
     const alone = new Set(filesAloneInTheirHour(venueFiles));
@@ -157,9 +160,12 @@ function filesAloneInTheirHour(files: readonly FileStats[]): FileStats[] {
   const hours = new Map<bigint, FileStats[]>();
   for (const f of files) {
     const { minTs, maxTs } = f.keys;
-    if (minTs === null || maxTs === null || minTs < 0n || minTs / HOUR_MS !== maxTs / HOUR_MS) return [];
-    const hour = minTs / HOUR_MS;
-    hours.set(hour, [...(hours.get(hour) ?? []), f]);
+    if (minTs === null || maxTs === null || minTs < 0n || minTs / LAKE_HOUR_MS !== maxTs / LAKE_HOUR_MS)
+      return [];
+    const hour = minTs / LAKE_HOUR_MS;
+    const list = hours.get(hour) ?? [];
+    list.push(f);
+    hours.set(hour, list);
   }
   return [...hours.values()].flatMap((list) => (list.length === 1 ? list : []));
 }
