@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline, type Readable } from 'node:stream';
@@ -5,7 +6,9 @@ import { createGunzip } from 'node:zlib';
 import { CryptoLambdaError } from '../../domain/index.js';
 import { INGEST_ERRORS } from '../errors.js';
 
-const READ_CHUNK_BYTES = 256 * 1024;
+/** Bytes read from a plain file at a time (measured: 1 MiB reads cost a quarter of 256 KiB stream chunks). */
+const PLAIN_CHUNK_BYTES = 1024 * 1024;
+const GZIP_CHUNK_BYTES = 256 * 1024;
 /** A "line" longer than this is garbage; cut it so a file without newlines cannot fill memory. */
 const MAX_LINE_BYTES = 8 * 1024 * 1024;
 const NEWLINE = 0x0a;
@@ -32,24 +35,24 @@ export async function isGzipFile(path: string): Promise<boolean> {
  *
  * Lines are cut from the bytes (a `\n` byte is never part of a UTF-8 sequence) and decoded one
  * by one: each is a string of its own, which the parsers read much faster than slices of one
- * big decoded chunk.
+ * big decoded chunk. A chunk of ASCII bytes alone (exchange frames and CSV dumps are) is
+ * decoded as Latin-1, which gives the same strings and skips UTF-8's checks.
  * @throws CryptoLambdaError `INGEST_FILE_NOT_FOUND`, `INGEST_FILE_UNREADABLE`, `INGEST_FILE_CORRUPT`
  */
 export async function* readLineChunks(path: string, gzip: boolean): AsyncGenerator<string[]> {
-  const file = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
-  const bytes: Readable = gzip ? pipeline(file, createGunzip({ chunkSize: READ_CHUNK_BYTES }), noop) : file;
-  // The start of a line that the chunk read so far did not finish.
+  // The start of a line that the chunks read so far did not finish (a copy: chunks are reused).
   let carry: Buffer | undefined;
   let first = true;
-  const decode = (buf: Buffer, start: number, end: number): string => {
-    const line = buf.toString('utf8', start, end);
+  const decode = (buf: Buffer, start: number, end: number, encoding: 'utf8' | 'latin1'): string => {
+    const line = buf.toString(encoding, start, end);
     if (!first) return line;
     first = false;
     // A byte-order mark would hide a CSV header or a frame's opening brace.
     return line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
   };
   try {
-    for await (const chunk of bytes as AsyncIterable<Buffer>) {
+    for await (const chunk of gzip ? gunzippedChunks(path) : plainChunks(path)) {
+      const encoding = isAscii(chunk) ? 'latin1' : 'utf8';
       const lines: string[] = [];
       let start = 0;
       if (carry !== undefined) {
@@ -59,30 +62,57 @@ export async function* readLineChunks(path: string, gzip: boolean): AsyncGenerat
           start = chunk.length;
         } else {
           const joined = Buffer.concat([carry, chunk.subarray(0, nl)]);
-          lines.push(decode(joined, 0, joined.length));
+          lines.push(decode(joined, 0, joined.length, 'utf8'));
           carry = undefined;
           start = nl + 1;
         }
       }
       for (let nl = chunk.indexOf(NEWLINE, start); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
-        lines.push(decode(chunk, start, nl));
+        lines.push(decode(chunk, start, nl, encoding));
         start = nl + 1;
       }
-      if (start < chunk.length) carry = chunk.subarray(start);
+      if (start < chunk.length) carry = Buffer.from(chunk.subarray(start));
       if (carry !== undefined && carry.length > MAX_LINE_BYTES) {
         const cut = charBoundary(carry);
-        lines.push(decode(carry, 0, cut));
+        lines.push(decode(carry, 0, cut, 'utf8'));
         carry = cut < carry.length ? Buffer.from(carry.subarray(cut)) : undefined;
       }
       if (lines.length > 0) yield lines;
     }
   } catch (error) {
     throw fileError(path, error);
+  }
+  if (carry !== undefined && carry.length > 0) yield [decode(carry, 0, carry.length, 'utf8')];
+}
+
+/**
+ * A plain file's bytes, read into one buffer again and again (a view of it, valid until the
+ * next chunk is asked for): no allocation per read, and a quarter of the reads a stream makes.
+ */
+async function* plainChunks(path: string): AsyncGenerator<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(PLAIN_CHUNK_BYTES);
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A gzip file's decompressed bytes, a fresh buffer each chunk. */
+async function* gunzippedChunks(path: string): AsyncGenerator<Buffer> {
+  const file = createReadStream(path, { highWaterMark: GZIP_CHUNK_BYTES });
+  const bytes: Readable = pipeline(file, createGunzip({ chunkSize: GZIP_CHUNK_BYTES }), noop);
+  try {
+    yield* bytes as AsyncIterable<Buffer>;
   } finally {
     bytes.destroy();
     file.destroy();
   }
-  if (carry !== undefined && carry.length > 0) yield [decode(carry, 0, carry.length)];
 }
 
 /** Where to cut `buf` so no UTF-8 character is split: before an unfinished last character, else at the end. */

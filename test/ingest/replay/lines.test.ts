@@ -33,8 +33,9 @@ async function payloads(file: string): Promise<string[]> {
 
 describe('replay lines', () => {
   it('cuts every line whole across read chunks, multi-byte characters and gzip included', async () => {
-    // A BOM first, then ~1.5 MB of lines: read in 256 KiB chunks, many lines and characters straddle two.
-    const lines = randomLines(5, 12_000).map((l) => `x${l}`);
+    // A BOM first, then ~5 MB of lines: read in chunks of 1 MiB (256 KiB gzipped), many lines and
+    // characters straddle two.
+    const lines = randomLines(5, 40_000).map((l) => `x${l}`);
     const text = `\ufeff${lines.join('\n')}`;
     const plain = tmp.path('random.txt');
     writeFileSync(plain, text);
@@ -43,6 +44,16 @@ describe('replay lines', () => {
     const expected = lines;
     assert.deepEqual(await payloads(plain), expected);
     assert.deepEqual(await payloads(gz), expected);
+  });
+
+  it('decodes chunks of ASCII alone and chunks with other characters alike', async () => {
+    // ~4 MB of ASCII frames with a few non-ASCII lines: some read chunks are ASCII, some not.
+    const lines = Array.from({ length: 40_000 }, (_, i) =>
+      i % 9_000 === 4_500 ? `x${i} é€😀 ${'y'.repeat(50)}` : `x{"i":${i},"p":"${'z'.repeat(i % 150)}"}`,
+    );
+    const file = tmp.path('mostly-ascii.txt');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    assert.deepEqual(await payloads(file), lines);
   });
 
   it('decodes invalid UTF-8 per line as a decoder of the whole file would', async () => {
@@ -61,8 +72,9 @@ describe('replay lines', () => {
     assert.deepEqual(await payloads(file), expected);
   });
 
+  // 12 MB: past 8 MiB by more than a read chunk, so the cut comes before the line ends.
   it('cuts a line longer than 8 MiB between characters, never inside one', async () => {
-    const long = `x${'é'.repeat(4_500_000)}`;
+    const long = `x${'é'.repeat(6_000_000)}`;
     const file = tmp.path('long.txt');
     writeFileSync(file, `${long}\nxend\n`);
     const got = await payloads(file);
