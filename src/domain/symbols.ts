@@ -49,8 +49,14 @@ const BINANCE_QUOTES = [
 
 const CANONICAL = /^[A-Z0-9]{1,20}-[A-Z0-9]{1,20}$/;
 
+/** The last symbol found canonical: a stream of trades repeats a few symbols, each checked once a run. */
+let lastCanonical = 'BTC-USDT';
+
 export function isCanonicalSymbol(symbol: string): boolean {
-  return CANONICAL.test(symbol);
+  if (symbol === lastCanonical) return true;
+  if (!CANONICAL.test(symbol)) return false;
+  lastCanonical = symbol;
+  return true;
 }
 
 /**

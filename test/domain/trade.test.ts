@@ -19,6 +19,9 @@ describe('checkTrade', () => {
     ['a time before 2009', { ts: Date.UTC(2008, 0, 1) }, 'time_out_of_range'],
     ['a time two days ahead', { ts: NOW + 2 * 86_400_000 }, 'time_out_of_range'],
     ['a symbol not BASE-QUOTE', { symbol: 'XRPETH' }, 'unknown_symbol'],
+    // Checked right after the valid trade's symbol was found canonical (a remembered answer).
+    ['an empty symbol', { symbol: '' }, 'unknown_symbol'],
+    ['a symbol one space past a canonical one', { symbol: `${GOOD.symbol} ` }, 'unknown_symbol'],
     ['a count the 32-bit trade layout cannot hold', { count: 2 ** 32 }, 'schema_mismatch'],
     ['a count of zero', { count: 0 }, 'schema_mismatch'],
     ['an extra field', { extra: 1 }, 'schema_mismatch'],
