@@ -23,12 +23,23 @@ const { values } = parseArgs({
 const quick = values.quick === true;
 const only = values.only;
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/**
+ * The V8 semi-space setting this process runs with: `npm start` and `npm run bench` pass
+ * `--max-semi-space-size=64` (see the README's Configuration), which the throughput depends on.
+ */
+function semiSpaceSetting(): string {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  const flag = flags.filter((f) => f.startsWith('--max-semi-space-size')).at(-1);
+  return flag ?? "Node's default semi-spaces (16 MB); `npm run bench` passes --max-semi-space-size=64";
+}
 let summary: { tradesPerSec: number; jsonParsePerSec: number; ratio: number } | undefined;
 
 if (only === undefined || only === 'throughput') {
   const count = quick ? 200_000 : 1_000_000;
   const rounds = quick ? 2 : 3;
   console.log(`# throughput: frames file → validated trades → log → candles (6 intervals)`);
+  console.log(`young generation: ${semiSpaceSetting()}`);
   console.log(`generating ${fmt(count)} Binance aggTrade frames (8 simulated markets)…`);
   const frames = await generateFrames(count);
   const file = await writeFramesFile(frames);
