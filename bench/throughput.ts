@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIngestWriter, openSource, runInWorker, type Source } from '../src/ingest/index.js';
@@ -23,6 +23,13 @@ export async function writeFramesFile(
   const path = join(dir, 'frames.jsonl');
   await writeFile(path, `${frames.join('\n')}\n`);
   return { path, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The frames of a file `writeFramesFile` wrote, in memory again (for `jsonParseRate`). */
+export async function readFrames(path: string): Promise<string[]> {
+  const frames = (await readFile(path, 'utf8')).split('\n');
+  frames.pop();
+  return frames;
 }
 
 export interface PipelineRun {
