@@ -99,6 +99,8 @@ export async function pipelineWithLakeRate(
   lakeShareAtSpeedDone: number;
   /** The most trades the speed layer had processed that the lake had not yet staged, sampled every 50 ms. */
   maxLagTrades: number;
+  /** From the speed layer caught up to the lake committed: its last commit and the sealing. */
+  finalCommitMs: number;
 }> {
   const source = runInWorker({ kind: 'replay', path: framesFile });
   const dir = await mkdtemp(join(tmpdir(), 'cl-bench-pl-'));
@@ -140,6 +142,7 @@ export async function pipelineWithLakeRate(
       lakePerSec: lake.tradesConsumed() / lakeSeconds,
       lakeShareAtSpeedDone: stagedAtSpeedDone / trades,
       maxLagTrades,
+      finalCommitMs: (lakeSeconds - speedSeconds) * 1000,
     };
   } finally {
     controller.abort();

