@@ -31,9 +31,10 @@ if (only === undefined || only === 'throughput') {
   const rounds = quick ? 2 : 3;
   console.log(`# throughput: frames file → validated trades → log → candles (6 intervals)`);
   console.log(`generating ${fmt(count)} Binance aggTrade frames (8 simulated markets)…`);
-  // Only the file is kept: a million frame strings held by this process would be marked by every
-  // major GC of the pipeline measured here, which the product's process never holds (measured:
-  // 0.46 with them, 0.54–0.62 without). Each round reads them back for `JSON.parse`, untimed.
+  // Only the file is kept: a million frame strings held by this process (which the product's
+  // process never holds) made V8 promote nearly every young survivor of the pipeline measured
+  // here, and every major GC mark them again (measured: 0.43–0.49 with them, 0.51–0.62 without).
+  // Each round reads them back for `JSON.parse`, untimed.
   const file = await writeFramesFile(await generateFrames(count));
   // Alternate the reference and both paths so all see the same machine; keep each one's best round.
   let bestParse = 0;
