@@ -10,7 +10,7 @@ import {
   type RunTrigger,
   type SpeedCandleSource,
 } from '../batch/index.js';
-import { INTERVALS } from '../domain/index.js';
+import { INTERVALS, type TimePolicy } from '../domain/index.js';
 import { createLakeReader, type LakeReader, type LakeWriter, openLakeWriter } from '../lake/index.js';
 import type { EventLog } from '../log/index.js';
 import type { SpeedView } from '../speed/index.js';
@@ -35,7 +35,9 @@ export interface BatchLayerOptions {
   log: EventLog;
   live: boolean;
   view: SpeedView;
-  lake?: { flushIntervalMs?: number; idleSealMs?: number; allowedLatenessMs?: number };
+  /** The process's event-time policy, the one the speed layer closes candles by. */
+  time: TimePolicy;
+  lake?: { flushIntervalMs?: number; idleSealMs?: number };
   onRun?: (run: RunRecord) => void;
 }
 
@@ -44,6 +46,7 @@ export async function openBatchLayer(options: BatchLayerOptions): Promise<BatchL
   const lake = await openLakeWriter(options.log, {
     lakeDir,
     live: options.live,
+    time: options.time,
     ...options.lake,
   });
   const reader = createLakeReader(lakeDir, lake.manifest);

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Trade } from '../domain/index.js';
+import { resolveTimePolicy, type TimePolicy, type Trade } from '../domain/index.js';
 import { createIngestWriter, type IngestWriter, type Source } from '../ingest/index.js';
 import { type EventLog, type FileEventLog, forEachEvent, openFileLog, TOPICS } from '../log/index.js';
 import type { ServeDeps, SystemStatus } from '../serve/index.js';
@@ -26,7 +26,9 @@ export interface PipelineOptions {
   dataDir: string;
   /** Live mode closes quiet buckets on the wall clock; replays run on event time alone. */
   live: boolean;
-  candles?: Partial<CandleOperatorOptions>;
+  /** The event-time policy of the speed layer and the lake, resolved once. @default TIME_POLICY_DEFAULTS */
+  time?: Partial<TimePolicy>;
+  candles?: Partial<Omit<CandleOperatorOptions, keyof TimePolicy>>;
   /** @default 1000 */
   checkpointIntervalMs?: number;
   /** How often old log segments are checked against their topic's retention. @default 60_000 */
@@ -61,7 +63,8 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
   const feed: CandleFeed = createCandleFeed();
   await rebuildView(log, view);
 
-  const operator = createCandleOperator({ openUpdates: 'on-drain', ...options.candles });
+  const time = resolveTimePolicy(options.time);
+  const operator = createCandleOperator({ openUpdates: 'on-drain', ...options.candles, ...time });
   const runner = await createSpeedRunner(
     {
       log,
@@ -81,7 +84,14 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
   const batch =
     options.batch === false
       ? undefined
-      : await openBatchLayer({ dataDir: options.dataDir, log, live: options.live, view, ...options.batch });
+      : await openBatchLayer({
+          dataDir: options.dataDir,
+          log,
+          live: options.live,
+          view,
+          time,
+          ...options.batch,
+        });
   // Trades the writer appends go straight to the speed layer and the lake (write-ahead, then apply).
   const writer = await createIngestWriter(log, join(options.dataDir, 'ingest'), {}, (trades, acks) => {
     runner.offer(trades, acks);

@@ -1,5 +1,5 @@
 import type { Rejected } from '../domain/index.js';
-import { type EventLog, TOPICS } from '../log/index.js';
+import { consume, type EventLog, forEachValue, TOPICS } from '../log/index.js';
 import type { RejectedReader } from '../serve/index.js';
 
 /**
@@ -16,29 +16,19 @@ export function createRejectedTail(log: EventLog, keep = 1000): RejectedTail {
   const recent: Rejected[] = [];
   const byReason: Record<string, number> = {};
   let total = 0;
+  const take = (r: Rejected): void => {
+    total++;
+    byReason[r.reason] = (byReason[r.reason] ?? 0) + 1;
+    recent.push(r);
+  };
   return {
     recent: (limit) => recent.slice(-limit).reverse(),
     counts: () => ({ total, byReason: { ...byReason } }),
     async run(signal) {
-      await log.createTopic(rejected.name, rejected.config);
-      const offsets = new Array<number>(rejected.config.partitions).fill(0);
-      while (!signal.aborted) {
-        let read = 0;
-        for (let p = 0; p < offsets.length; p++) {
-          const records = await log.read(rejected.name, p, offsets[p] ?? 0, { maxRecords: 5000 });
-          for (const record of records) {
-            const r = rejected.codec.decode(record.value);
-            total++;
-            byReason[r.reason] = (byReason[r.reason] ?? 0) + 1;
-            recent.push(r);
-          }
-          if (recent.length > keep * 2) recent.splice(0, recent.length - keep);
-          if (records.length > 0) offsets[p] = records[records.length - 1]!.offset + 1;
-          read += records.length;
-        }
-        if (read === 0) {
-          await Promise.race(offsets.map((offset, p) => log.waitFor(rejected.name, p, offset, 500)));
-        }
+      const consumer = await consume(log, rejected, { name: 'rejected view', signal, idleMs: 500 });
+      for await (const round of consumer) {
+        for (const batch of round.batches) forEachValue(rejected, batch, take);
+        if (recent.length > keep * 2) recent.splice(0, recent.length - keep);
       }
     },
   };

@@ -38,6 +38,14 @@ export {
   isCanonicalSymbol,
 } from './symbols.js';
 export {
+  resolveTimePolicy,
+  settledBefore,
+  TIME_POLICY_DEFAULTS,
+  TIME_POLICY_INVALID,
+  type TimePolicy,
+  watermarkOf,
+} from './time-policy.js';
+export {
   checkTrade,
   type Invalid,
   REJECT_REASONS,

@@ -92,6 +92,8 @@ export const LOG_ERRORS = {
   locked: 'LOG_LOCKED',
   /** A malformed argument: topic name, partition count, offset, record field. */
   invalidArgument: 'LOG_INVALID_ARGUMENT',
+  /** A consumer's stored position is past the end of the log: records it had read are gone. */
+  offsetPastEnd: 'LOG_OFFSET_PAST_END',
 } as const;
 
 /** One of the codes in `LOG_ERRORS`. */

@@ -8,6 +8,14 @@ export type { RecoveryNote } from './adapters/file/partition.js';
 export { fnv1a32, partitionForKey } from './adapters/file/partitioner.js';
 export { readJsonFile, writeFileAtomic } from './atomic-file.js';
 export {
+  type ConsumedBatch,
+  type ConsumedRound,
+  type ConsumeOptions,
+  type Consumer,
+  consume,
+  forEachValue,
+} from './consume.js';
+export {
   type AppendAck,
   type AppendRecord,
   type EventLog,
@@ -18,6 +26,7 @@ export {
   type StoredRecord,
   type TopicConfig,
 } from './event-log.js';
+export { createHandoff, type Handoff } from './handoff.js';
 export {
   bronzeLine,
   decodeRawBatchHeader,

@@ -1,7 +1,15 @@
 import type { Candle, DurationMs, Trade } from '../domain/index.js';
-import { type AppendAck, appendEvents, type EventLog, forEachEvent, TOPICS } from '../log/index.js';
+import {
+  type AppendAck,
+  appendEvents,
+  consume,
+  createHandoff,
+  type EventLog,
+  forEachEvent,
+  forEachValue,
+  TOPICS,
+} from '../log/index.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { createInbox } from './inbox.js';
 import type { OperatorInstance } from './operator.js';
 
 /**
@@ -80,11 +88,19 @@ export async function createSpeedRunner<State>(
   const opts: SpeedRunnerOptions = { ...SPEED_RUNNER_DEFAULTS, ...options };
   const { log, operator, onTrade } = deps;
   const { trades, candles } = TOPICS;
-  await log.createTopic(trades.name, trades.config);
   await log.createTopic(candles.name, candles.config);
 
   const checkpoint = (await readCheckpoint(deps.checkpointPath)) as SpeedCheckpoint<State> | undefined;
-  const offsets: number[] = checkpoint?.tradeOffsets.slice() ?? new Array(trades.config.partitions).fill(0);
+  const handoff = createHandoff<Trade>(trades.config.partitions, opts.inboxLimit);
+  const stop = new AbortController();
+  const consumer = await consume(log, trades, {
+    name: 'speed layer',
+    ...(checkpoint === undefined ? {} : { from: checkpoint.tradeOffsets }),
+    signal: stop.signal,
+    maxRecords: opts.readBatch,
+    idleMs: opts.live ? opts.wallClockTickMs : 200,
+    handoff,
+  });
   let processed = checkpoint?.tradesProcessed ?? 0;
   if (checkpoint !== undefined) operator.restore(checkpoint.operator);
   // Without a checkpoint, every candle already in the topic came from runs that started from
@@ -93,7 +109,6 @@ export async function createSpeedRunner<State>(
     log,
     checkpoint?.candleEnds ?? new Array<number>(candles.config.partitions).fill(0),
   );
-  const inbox = createInbox(trades.config.partitions, opts.inboxLimit);
 
   let pending: Candle[] = [];
   const emit = (candle: Candle): void => {
@@ -121,7 +136,7 @@ export async function createSpeedRunner<State>(
       candleEnds.push((await log.offsets(candles.name, p)).end);
     const data: SpeedCheckpoint<State> = {
       version: 1,
-      tradeOffsets: offsets.slice(),
+      tradeOffsets: consumer.positions(),
       candleEnds,
       operator: operator.snapshot(),
       tradesProcessed: processed,
@@ -129,47 +144,20 @@ export async function createSpeedRunner<State>(
     await writeCheckpoint(deps.checkpointPath, data);
   };
 
-  /** Applies one partition's next records: offered ones while contiguous, else from the log. */
-  const step = async (p: number): Promise<number> => {
-    const next = offsets[p] ?? 0;
-    const fromInbox = inbox.take(p, next, apply);
-    if (fromInbox > 0) {
-      offsets[p] = next + fromInbox;
-      return fromInbox;
-    }
-    // Read up to the first offered offset (the gap), or a batch when nothing is offered.
-    const gapEnd = inbox.firstOffset(p);
-    const maxRecords = gapEnd === undefined ? opts.readBatch : Math.min(opts.readBatch, gapEnd - next);
-    const records = await log.read(trades.name, p, next, { maxRecords });
-    for (const record of records) apply(trades.codec.decode(record.value));
-    if (records.length > 0) offsets[p] = records[records.length - 1]!.offset + 1;
-    return records.length;
-  };
-
-  const lag = async (): Promise<number> => {
-    let total = 0;
-    for (let p = 0; p < offsets.length; p++)
-      total += (await log.offsets(trades.name, p)).end - (offsets[p] ?? 0);
-    return total;
-  };
-  const waiters: (() => void)[] = [];
-
   return {
-    lag,
-    offer: (offered, acks) => inbox.offer(offered, acks),
+    lag: () => consumer.lag(),
+    offer: (offered, acks) => handoff.offer(offered, acks),
     tradesProcessed: () => processed,
-    caughtUp: () =>
-      new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        inbox.wake();
-      }),
+    caughtUp: () => consumer.caughtUp(),
     async run(signal) {
+      const onAbort = (): void => stop.abort();
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
       let lastCheckpointMs = Date.now();
       let lastTickMs = 0;
-      while (!signal.aborted) {
-        let applied = 0;
-        for (let p = 0; p < offsets.length; p++) applied += await step(p);
-        processed += applied;
+      for await (const round of consumer) {
+        for (const batch of round.batches) forEachValue(trades, batch, apply);
+        processed += round.count;
         operator.drainOpen?.(emit);
         const nowMs = Date.now();
         if (opts.live && nowMs - lastTickMs >= opts.wallClockTickMs) {
@@ -181,22 +169,11 @@ export async function createSpeedRunner<State>(
           await saveCheckpoint();
           lastCheckpointMs = nowMs;
         }
-        if (applied === 0) {
-          if (waiters.length > 0 && (await lag()) === 0) for (const resolve of waiters.splice(0)) resolve();
-          const timeoutMs = opts.live ? opts.wallClockTickMs : 200;
-          await Promise.race([inbox.whenOffered(timeoutMs), waitForAny(log, offsets, timeoutMs)]);
-          // The log wakes us as soon as an append lands; let this process's writer offer what it
-          // appended (its ack callbacks run in this turn) before falling back to reading it back.
-          await new Promise<void>((resolve) => setImmediate(resolve));
-        }
       }
+      signal.removeEventListener('abort', onAbort);
       await saveCheckpoint();
     },
   };
-}
-
-async function waitForAny(log: EventLog, offsets: readonly number[], timeoutMs: DurationMs): Promise<void> {
-  await Promise.race(offsets.map((offset, p) => log.waitFor(TOPICS.trades.name, p, offset, timeoutMs)));
 }
 
 async function countCandlesAfter(log: EventLog, ends: readonly number[]): Promise<Map<string, number>> {

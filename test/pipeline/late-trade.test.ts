@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { openPipeline } from '../../src/cli/pipeline.js';
 import type { Trade } from '../../src/domain/index.js';
 import type { Source, SourceBatch } from '../../src/ingest/index.js';
+import { openFileLog } from '../../src/log/index.js';
 import { buildServer } from '../../src/serve/index.js';
 import { readParquetRows } from '../lake/helpers.js';
 
@@ -120,9 +121,12 @@ describe('a trade later than the allowed lateness', () => {
       await app.close();
       await pipeline.close();
 
-      // Once only the lake holds the series (here the log and the speed layer's state are
-      // removed), the API still lists it and serves its history from the batch views.
-      await rm(join(dataDir, 'log'), { recursive: true, force: true });
+      // Once only the lake holds the series (here retention has deleted every record of the log,
+      // which keeps its offsets, and the speed layer's state is removed), the API still lists it
+      // and serves its history from the batch views.
+      const log = await openFileLog({ dir: join(dataDir, 'log') });
+      await log.applyRetention(Date.now() + 365 * 86_400_000);
+      await log.close();
       await rm(join(dataDir, 'speed'), { recursive: true, force: true });
       const reopened = await openPipeline({ dataDir, live: false });
       const server = buildServer(reopened.deps);

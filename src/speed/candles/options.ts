@@ -1,27 +1,23 @@
-import { CryptoLambdaError, type DurationMs, type Interval, isInterval } from '../../domain/index.js';
+import {
+  CryptoLambdaError,
+  type DurationMs,
+  type Interval,
+  isInterval,
+  TIME_POLICY_DEFAULTS,
+  type TimePolicy,
+} from '../../domain/index.js';
 import { SPEED_ERRORS } from '../errors.js';
 
-/** Options of the candle operator (ARCHITECTURE.md §4, §5). */
-export interface CandleOperatorOptions {
+/**
+ * Options of the candle operator (ARCHITECTURE.md §4, §5). The event-time bounds are the shared
+ * `TimePolicy` (the lake seals by the same ones); give the operator the process's one policy.
+ */
+export interface CandleOperatorOptions extends TimePolicy {
   /**
    * Intervals to build, each independently; any subset of the domain `INTERVALS`, no repeats.
    * @default ['1m', '5m', '15m', '1h', '4h', '1d']
    */
   intervals: readonly Interval[];
-  /**
-   * The watermark of a (venue, symbol) is the largest event time seen minus this bound; a bucket
-   * closes once the watermark reaches its end (`openTime + intervalMs`).
-   * @default 1000
-   */
-  maxOutOfOrdernessMs: DurationMs;
-  /**
-   * A trade whose bucket is already closed is still applied (and the bucket re-emitted as
-   * `revised`) while `bucket end + allowedLatenessMs > watermark`; once the watermark reaches
-   * `bucket end + allowedLatenessMs` the bucket leaves the operator's state and later trades for
-   * it are counted in `lateDropped` (the batch layer sees them).
-   * @default 60000
-   */
-  allowedLatenessMs: DurationMs;
   /**
    * Live mode only (`onWallClock`): a bucket also closes once the wall clock reaches
    * `end + maxOutOfOrdernessMs + idleCloseMs`, so a quiet symbol's candle closes about 3 s after
@@ -53,8 +49,7 @@ export interface CandleOperatorOptions {
 /** The defaults, one object typed as the full options type. */
 export const CANDLE_OPERATOR_DEFAULTS: CandleOperatorOptions = {
   intervals: ['1m', '5m', '15m', '1h', '4h', '1d'],
-  maxOutOfOrdernessMs: 1000,
-  allowedLatenessMs: 60_000,
+  ...TIME_POLICY_DEFAULTS,
   idleCloseMs: 2000,
   liveHorizonMs: 3_600_000,
   openUpdates: 'each-trade',
