@@ -26,8 +26,8 @@ function ioError(action: string, path: string, cause: unknown): CryptoLambdaErro
  * checkpoint, never a mix.
  * @throws CryptoLambdaError `SPEED_CHECKPOINT_IO` (retryable) when the file system fails.
  */
-export async function writeCheckpoint(path: string, data: unknown): Promise<void> {
-  const text = JSON.stringify({ format: FORMAT, version: VERSION, data });
+export async function writeCheckpoint(path: string, data: unknown, generation = 0): Promise<number> {
+  const text = JSON.stringify({ format: FORMAT, version: VERSION, generation, data });
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
@@ -53,6 +53,7 @@ export async function writeCheckpoint(path: string, data: unknown): Promise<void
   } catch (error) {
     throw ioError('sync the directory of', path, error);
   }
+  return Buffer.byteLength(text, 'utf8');
 }
 
 /**
@@ -65,6 +66,18 @@ export async function readCheckpoint<T = unknown>(
   path: string,
   check?: (data: unknown) => data is T,
 ): Promise<T | undefined> {
+  const envelope = await readCheckpointEnvelope<unknown>(path);
+  if (envelope === undefined) return undefined;
+  if (check !== undefined && !check(envelope.data)) {
+    throw new CryptoLambdaError(SPEED_ERRORS.checkpointCorrupt, `checkpoint ${path} holds unexpected data`);
+  }
+  return envelope.data as T;
+}
+
+/** A checkpoint file's data with its generation (0 when written without one) and size. */
+export async function readCheckpointEnvelope<T>(
+  path: string,
+): Promise<{ data: T; generation: number; bytes: number } | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -94,9 +107,7 @@ export async function readCheckpoint<T = unknown>(
       `${path} is not a version ${VERSION} speed checkpoint`,
     );
   }
-  const { data } = parsed;
-  if (check !== undefined && !check(data)) {
-    throw new CryptoLambdaError(SPEED_ERRORS.checkpointCorrupt, `checkpoint ${path} holds unexpected data`);
-  }
-  return data as T;
+  const generation =
+    'generation' in parsed && Number.isSafeInteger(parsed.generation) ? Number(parsed.generation) : 0;
+  return { data: parsed.data as T, generation, bytes: Buffer.byteLength(text, 'utf8') };
 }

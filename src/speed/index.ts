@@ -23,6 +23,7 @@ export {
 } from './candles/snapshot.js';
 export { compareTradeIds } from './candles/trade-order.js';
 export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+export { type CheckpointStore, openCheckpointStore } from './checkpoint-store.js';
 export { SPEED_ERRORS, type SpeedErrorCode } from './errors.js';
 export type { OperatorDef, OperatorInstance } from './operator.js';
 export {

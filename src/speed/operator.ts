@@ -23,8 +23,16 @@ export interface OperatorInstance<In, Out, State> {
   onWallClock(nowMs: UnixMs, emit: (out: Out) => void): void;
   /** Emits updates the operator held back to emit once per batch (optional). */
   drainOpen?(emit: (out: Out) => void): void;
-  /** A JSON-serialisable copy of the whole state, for the checkpoint. */
+  /** A JSON-serialisable copy of the whole state, for the checkpoint. Marks every part saved. */
   snapshot(): State;
+  /**
+   * The parts of the state that changed since the last `snapshot` or `changes` (for a keyed
+   * operator, the keys that took input), in the snapshot's shape; undefined when nothing did.
+   * Checkpoints write these instead of the whole state.
+   */
+  changes(): State | undefined;
+  /** Folds `changes` into an earlier snapshot: what `snapshot()` would have given then. Pure. */
+  merge(base: State, changes: State): State;
   /** Replaces the state with a snapshot taken earlier. */
   restore(state: State): void;
 }

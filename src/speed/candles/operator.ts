@@ -5,7 +5,12 @@ import type { OperatorDef, OperatorInstance } from '../operator.js';
 import { type Bucket, bucketFromState, bucketToState, toCandle } from './bucket.js';
 import { type Lane, type LaneContext, laneAdvance, laneTrade } from './lane.js';
 import { CANDLE_OPERATOR_DEFAULTS, type CandleOperatorOptions, resolveCandleOptions } from './options.js';
-import { type CandleCounters, type CandleOperatorState, checkOperatorState } from './snapshot.js';
+import {
+  type CandleCounters,
+  type CandleOperatorState,
+  checkOperatorState,
+  type SeriesState,
+} from './snapshot.js';
 
 /** The event-time watermark of one (venue, symbol). */
 export interface SeriesWatermark {
@@ -44,6 +49,8 @@ export interface CandleOperatorInstance extends OperatorInstance<Trade, Candle, 
 interface Series {
   readonly venue: string;
   readonly symbol: string;
+  /** Changed since the last snapshot or `changes` (it is then in `changed`). */
+  changed: boolean;
   maxTs: number;
   /** The closing clock set by `onWallClock` / `flush` for this series; -Infinity until then. */
   floorTs: number;
@@ -88,6 +95,12 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
   let byVenue = new Map<string, Map<string, Series>>();
   let counters: CandleCounters = { tradesProcessed: 0, lateDropped: 0, revised: 0 };
   let lastSeries: Series | undefined;
+  let changed: Series[] = [];
+  const markChanged = (s: Series): void => {
+    if (s.changed) return;
+    s.changed = true;
+    changed.push(s);
+  };
   const noop = (): void => {};
   // One mutable context reused by every lane call: the hot path allocates only emitted candles.
   const ctx: LaneContext = {
@@ -127,6 +140,7 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
       s = {
         venue: trade.venue,
         symbol: trade.symbol,
+        changed: false,
         maxTs: trade.ts,
         floorTs: Number.NEGATIVE_INFINITY,
         lanes: newLanes(intervals),
@@ -152,7 +166,11 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
       if (clockTs > s.floorTs) s.floorTs = clockTs;
       const c = bind(s, emit);
       const seriesClock = Math.max(s.maxTs - maxOutOfOrdernessMs, s.floorTs);
+      // The clock alone is not worth a checkpoint write (the next tick sets it again); what it
+      // created, closed or dropped is.
+      const before = lanesShape(s.lanes);
       for (const lane of s.lanes) laneAdvance(lane, seriesClock, c);
+      if (!s.changed && lanesShape(s.lanes) !== before) markChanged(s);
     }
     ctx.emit = noop;
   }
@@ -161,6 +179,7 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
     process(trade, emit) {
       counters.tradesProcessed++;
       const s = seriesOf(trade);
+      markChanged(s);
       if (trade.ts > s.maxTs) s.maxTs = trade.ts;
       const eventClock = s.maxTs - maxOutOfOrdernessMs;
       const clockTs = Math.max(eventClock, s.floorTs);
@@ -210,24 +229,24 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
       series.map((s) => ({ venue: s.venue, symbol: s.symbol, watermarkTs: s.maxTs - maxOutOfOrdernessMs })),
 
     snapshot() {
-      return {
-        version: 1,
-        counters: { ...counters },
-        series: series.map((s) => ({
-          venue: s.venue,
-          symbol: s.symbol,
-          maxTs: s.maxTs,
-          floorTs: Number.isFinite(s.floorTs) ? s.floorTs : null,
-          lanes: s.lanes.map((lane) => ({
-            interval: lane.interval,
-            buckets: lane.buckets.map(bucketToState),
-          })),
-        })),
-      };
+      for (const s of changed) s.changed = false;
+      changed = [];
+      return { version: 1, counters: { ...counters }, series: series.map(seriesToState) };
     },
+
+    changes() {
+      if (changed.length === 0) return undefined;
+      const out = changed.map(seriesToState);
+      for (const s of changed) s.changed = false;
+      changed = [];
+      return { version: 1, counters: { ...counters }, series: out };
+    },
+
+    merge: mergeStates,
 
     restore(state) {
       const checked = checkOperatorState(state);
+      changed = [];
       series = [];
       byVenue = new Map();
       lastSeries = undefined;
@@ -244,10 +263,48 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
           checkLane(lane, `${saved.venue}:${saved.symbol}:${lane.interval}`);
         }
         const floorTs = saved.floorTs ?? Number.NEGATIVE_INFINITY;
-        index({ venue: saved.venue, symbol: saved.symbol, maxTs: saved.maxTs, floorTs, lanes });
+        index({
+          venue: saved.venue,
+          symbol: saved.symbol,
+          changed: false,
+          maxTs: saved.maxTs,
+          floorTs,
+          lanes,
+        });
       }
     },
   };
+}
+
+function seriesToState(s: Series): SeriesState {
+  return {
+    venue: s.venue,
+    symbol: s.symbol,
+    maxTs: s.maxTs,
+    floorTs: Number.isFinite(s.floorTs) ? s.floorTs : null,
+    lanes: s.lanes.map((lane) => ({ interval: lane.interval, buckets: lane.buckets.map(bucketToState) })),
+  };
+}
+
+/** Bucket count, first open bucket and first open time of every lane, as one comparable string. */
+function lanesShape(lanes: readonly Lane[]): string {
+  let shape = '';
+  for (const lane of lanes) shape += `${lane.buckets.length},${lane.firstOpen},${lane.buckets[0]?.openTime};`;
+  return shape;
+}
+
+/** A snapshot with `changes` folded in: changed series replaced where they were, new ones appended in order. */
+function mergeStates(base: CandleOperatorState, changes: CandleOperatorState): CandleOperatorState {
+  const at = new Map(base.series.map((s, i) => [`${s.venue}\u0000${s.symbol}`, i]));
+  const series = base.series.slice();
+  for (const s of changes.series) {
+    const i = at.get(`${s.venue}\u0000${s.symbol}`);
+    if (i === undefined) {
+      at.set(`${s.venue}\u0000${s.symbol}`, series.length);
+      series.push(s);
+    } else series[i] = s;
+  }
+  return { version: 1, counters: changes.counters, series };
 }
 
 /** The candle operator as a plain definition (ARCHITECTURE.md §4, §5; STYLE.md 8). */

@@ -210,4 +210,33 @@ describe('candle operator properties', () => {
       { numRuns: 150 },
     );
   });
+
+  it('a snapshot folded with every later change equals the snapshot at the end (incremental checkpoints)', () => {
+    fc.assert(
+      fc.property(
+        tradesArb,
+        fc.array(fc.integer({ min: 0, max: 150 }), { maxLength: 8 }),
+        fc.array(fc.integer({ min: 0, max: 150 }), { maxLength: 4 }),
+        (trades, cuts, ticks) => {
+          const op = createCandleOperator({ intervals: ['1m', '5m', '1h'] });
+          const emit = (): void => {};
+          let saved: CandleOperatorState = op.snapshot();
+          trades.forEach((t, i) => {
+            op.process(t, emit);
+            if (ticks.includes(i)) op.onWallClock(t.ts + 90_000, emit);
+            if (cuts.includes(i)) {
+              const changes = op.changes();
+              if (changes !== undefined) saved = op.merge(saved, changes);
+            }
+          });
+          op.flush(DAY0 + DAY, emit);
+          const last = op.changes();
+          if (last !== undefined) saved = op.merge(saved, last);
+          assert.equal(op.changes(), undefined, 'nothing changed since');
+          assert.deepEqual(saved, op.snapshot());
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
