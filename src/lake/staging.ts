@@ -11,6 +11,14 @@ import { HOUR_MS, hourOf } from './layout.js';
  * count, when the feed was in order (as exchange feeds are).
  */
 const CHUNK_ROWS = 2048;
+/**
+ * A series-hour's first chunk holds this many rows, and each next one twice as many up to
+ * `CHUNK_ROWS`: with thousands of quiet series, a full-size chunk each (108 KB) was 2 GB of
+ * columns holding a few rows apiece.
+ */
+const FIRST_CHUNK_ROWS = 32;
+/** Full-size chunks kept for reuse after a commit, at most (about 27 MB). */
+const MAX_FREE_CHUNKS = 256;
 
 export interface StagedChunk {
   rows: number;
@@ -97,16 +105,16 @@ export interface TradeStaging {
   clear(): void;
 }
 
-function newChunk(): StagedChunk {
+function newChunk(capacity: number): StagedChunk {
   return {
     rows: 0,
-    idNum: new Float64Array(CHUNK_ROWS),
-    ts: new Float64Array(CHUNK_ROWS),
-    price: new Float64Array(CHUNK_ROWS),
-    qty: new Float64Array(CHUNK_ROWS),
-    recvTs: new Float64Array(CHUNK_ROWS),
-    count: new Int32Array(CHUNK_ROWS),
-    buy: new Uint8Array(CHUNK_ROWS),
+    idNum: new Float64Array(capacity),
+    ts: new Float64Array(capacity),
+    price: new Float64Array(capacity),
+    qty: new Float64Array(capacity),
+    recvTs: new Float64Array(capacity),
+    count: new Int32Array(capacity),
+    buy: new Uint8Array(capacity),
     texts: undefined,
   };
 }
@@ -189,8 +197,9 @@ export function createTradeStaging(chains: IdChains): TradeStaging {
     if (ts > state.maxTs) state.maxTs = ts;
     const hour = seriesHour(state, venue, symbol, ts);
     let chunk = hour.chunks[hour.chunks.length - 1];
-    if (chunk === undefined || chunk.rows === CHUNK_ROWS) {
-      chunk = free.pop() ?? newChunk();
+    if (chunk === undefined || chunk.rows === chunk.ts.length) {
+      const capacity = chunk === undefined ? FIRST_CHUNK_ROWS : Math.min(CHUNK_ROWS, chunk.ts.length * 2);
+      chunk = (capacity === CHUNK_ROWS ? free.pop() : undefined) ?? newChunk(capacity);
       hour.chunks.push(chunk);
     }
     const row = chunk.rows++;
@@ -258,11 +267,13 @@ export function createTradeStaging(chains: IdChains): TradeStaging {
       );
     },
     clear() {
-      // The columns are reused for the next trades staged: no new buffers (and no garbage) per commit.
+      // Full-size columns are reused for the next trades staged (a busy series needs them again);
+      // small ones, of quiet series, go.
       for (const { bySymbol } of venues.values()) {
         for (const { hours } of bySymbol.values()) {
           for (const hour of hours.values()) {
             for (const chunk of hour.chunks) {
+              if (chunk.ts.length !== CHUNK_ROWS || free.length >= MAX_FREE_CHUNKS) continue;
               chunk.rows = 0;
               chunk.texts = undefined;
               free.push(chunk);
