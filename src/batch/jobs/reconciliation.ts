@@ -9,7 +9,6 @@ import {
   type UnixMs,
 } from '../../domain/index.js';
 import { readParquetSql, sqlText } from '../../lake/index.js';
-import { candleFromRow } from '../gold-row.js';
 import type { BatchJobDef, JobContext } from '../job.js';
 
 /**
@@ -43,11 +42,13 @@ export function createReconciliationJob(speed: SpeedCandleSource): BatchJobDef {
     dependsOn: ['candles'],
     cron: '20 * * * *',
     async run(ctx) {
-      const batch = await goldCandles(ctx);
       const speedCandles = (await speed.candles(ctx.dayStartTs, ctx.untilTs)).filter(
         (c) => c.closeTime < ctx.untilTs,
       );
-      const diffs = reconcile(speedCandles, batch);
+      const reconciler = createReconciler(speedCandles);
+      // Gold candles are streamed chunk by chunk: with thousands of series a day holds millions.
+      await forEachGoldCandle(ctx, (b) => reconciler.batch(b));
+      const diffs = reconciler.finish();
       await writeDiffs(ctx, diffs);
       return { rows: diffs.length, status: 'ok' };
     },
@@ -57,50 +58,71 @@ export function createReconciliationJob(speed: SpeedCandleSource): BatchJobDef {
 const key = (c: { venue: string; symbol: string; interval: string; openTime: number }): string =>
   `${c.interval}|${c.venue}|${c.symbol}|${c.openTime}`;
 
+/** What reconciliation reads of a candle. */
+type Compared = Pick<Candle, 'venue' | 'symbol' | 'interval' | 'openTime' | (typeof FIELDS)[number]>;
+
 /**
  * Every bucket where the two sides differ, ordered by interval, series and time. A bucket the
  * speed layer still has open (its watermark has not passed it yet) is not final there, and is
  * not compared, nor are buckets after the newest one the speed layer has for the series.
  */
-export function reconcile(speed: readonly Candle[], batch: readonly Candle[]): ReconciliationDiff[] {
+export function reconcile(speed: readonly Candle[], batch: readonly Compared[]): ReconciliationDiff[] {
+  const reconciler = createReconciler(speed);
+  for (const b of batch) reconciler.batch(b);
+  return reconciler.finish();
+}
+
+/** `reconcile` one batch candle at a time, holding the speed side and the differences only. */
+function createReconciler(speed: readonly Candle[]): {
+  batch(b: Compared): void;
+  finish(): ReconciliationDiff[];
+} {
   const bySpeed = new Map(speed.map((c) => [key(c), c]));
-  const open = new Set(speed.filter((c) => c.state === 'open').map(key));
   // How far the speed layer got per series and interval: later buckets are not reached yet.
   const reached = new Map<string, number>();
   for (const c of speed) {
     const series = `${c.interval}|${c.venue}|${c.symbol}`;
-    reached.set(series, Math.max(reached.get(series) ?? -Infinity, c.openTime));
+    reached.set(series, Math.max(reached.get(series) ?? Number.NEGATIVE_INFINITY, c.openTime));
   }
-  const byBatch = new Map(batch.map((c) => [key(c), c]));
+  const matched = new Set<string>();
   const diffs: ReconciliationDiff[] = [];
-  for (const b of batch) {
-    if (open.has(key(b)) || b.openTime > (reached.get(`${b.interval}|${b.venue}|${b.symbol}`) ?? -Infinity))
-      continue;
-    const s = bySpeed.get(key(b));
-    if (s === undefined) {
-      diffs.push(diff(b, 'candle', null, b.trades, 'missing_in_speed', 'no speed candle for this bucket'));
-      continue;
-    }
-    const field = FIELDS.find((f) => !same(f, s[f], b[f]));
-    if (field === undefined) continue;
-    const cause: ReconciliationCause =
-      b.trades > s.trades ? 'late_trade' : b.trades < s.trades ? 'duplicate' : 'mismatch';
-    const detail =
-      cause === 'late_trade'
-        ? `batch saw ${b.trades - s.trades} more trade(s) than speed: arrived after the allowed lateness`
-        : cause === 'duplicate'
-          ? `speed counted ${s.trades - b.trades} trade(s) more than silver holds`
-          : `${field} differs with equal trade counts`;
-    diffs.push(diff(b, field, s[field], b[field], cause, detail));
-  }
-  for (const s of speed) {
-    if (s.state !== 'open' && !byBatch.has(key(s)))
-      diffs.push(diff(s, 'candle', s.trades, null, 'missing_in_batch', 'no batch candle for this bucket'));
-  }
-  const order = (i: string): number => INTERVALS.indexOf(i as Interval);
-  return diffs.sort(
-    (a, b) => order(a.interval) - order(b.interval) || compareSeries(a, b) || a.openTime - b.openTime,
-  );
+  return {
+    batch(b) {
+      const k = key(b);
+      const s = bySpeed.get(k);
+      if (s !== undefined) matched.add(k);
+      if (s?.state === 'open') return;
+      if (b.openTime > (reached.get(`${b.interval}|${b.venue}|${b.symbol}`) ?? Number.NEGATIVE_INFINITY))
+        return;
+      if (s === undefined) {
+        diffs.push(diff(b, 'candle', null, b.trades, 'missing_in_speed', 'no speed candle for this bucket'));
+        return;
+      }
+      const field = FIELDS.find((f) => !same(f, s[f], b[f]));
+      if (field === undefined) return;
+      const cause: ReconciliationCause =
+        b.trades > s.trades ? 'late_trade' : b.trades < s.trades ? 'duplicate' : 'mismatch';
+      const detail =
+        cause === 'late_trade'
+          ? `batch saw ${b.trades - s.trades} more trade(s) than speed: arrived after the allowed lateness`
+          : cause === 'duplicate'
+            ? `speed counted ${s.trades - b.trades} trade(s) more than silver holds`
+            : `${field} differs with equal trade counts`;
+      diffs.push(diff(b, field, s[field], b[field], cause, detail));
+    },
+    finish() {
+      for (const s of speed) {
+        if (s.state !== 'open' && !matched.has(key(s)))
+          diffs.push(
+            diff(s, 'candle', s.trades, null, 'missing_in_batch', 'no batch candle for this bucket'),
+          );
+      }
+      const order = (i: string): number => INTERVALS.indexOf(i as Interval);
+      return diffs.sort(
+        (a, b) => order(a.interval) - order(b.interval) || compareSeries(a, b) || a.openTime - b.openTime,
+      );
+    },
+  };
 }
 
 function same(field: (typeof FIELDS)[number], a: number, b: number): boolean {
@@ -110,7 +132,7 @@ function same(field: (typeof FIELDS)[number], a: number, b: number): boolean {
 }
 
 function diff(
-  c: Candle,
+  c: Compared,
   field: string,
   speed: number | null,
   batch: number | null,
@@ -130,13 +152,31 @@ function diff(
   };
 }
 
-async function goldCandles(ctx: JobContext): Promise<Candle[]> {
+async function forEachGoldCandle(ctx: JobContext, visit: (c: Compared) => void): Promise<void> {
   const path = ctx.goldFile('candles', ctx.date);
-  if (path === undefined) return [];
-  const reader = await ctx.connection.runAndReadAll(
-    `SELECT * FROM ${readParquetSql(path)} WHERE close_time < ${ctx.untilTs}`,
+  if (path === undefined) return;
+  const result = await ctx.connection.stream(
+    `SELECT venue, symbol, interval, open_time::DOUBLE AS open_time, trades::DOUBLE AS trades,
+       open, high, low, close, volume, quote_volume
+     FROM ${readParquetSql(path)} WHERE close_time < ${ctx.untilTs}`,
   );
-  return reader.getRowObjectsJS().map(candleFromRow);
+  for await (const rows of result.yieldRowsJs()) {
+    for (const r of rows) {
+      visit({
+        venue: r[0] as string,
+        symbol: r[1] as string,
+        interval: r[2] as Interval,
+        openTime: r[3] as number,
+        trades: r[4] as number,
+        open: r[5] as number,
+        high: r[6] as number,
+        low: r[7] as number,
+        close: r[8] as number,
+        volume: r[9] as number,
+        quoteVolume: r[10] as number,
+      });
+    }
+  }
 }
 
 async function writeDiffs(ctx: JobContext, diffs: readonly ReconciliationDiff[]): Promise<void> {
