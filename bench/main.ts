@@ -1,8 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { batchRound, openBenchDb, syntheticSilver } from './batch.js';
-import { generateFrames } from './frames.js';
+import { generateFrames, simulatedTrades } from './frames.js';
 import { lakeRate, pipelineWithLakeRate, prepareLog, speedRate } from './lake.js';
 import { wsLatency } from './latency.js';
+import { framesOverSymbols, idleRun, pipelineRateInChild } from './symbols.js';
 import { jsonParseRate, pipelineRate, readFrames, writeFramesFile } from './throughput.js';
 
 /**
@@ -18,6 +22,7 @@ const { values } = parseArgs({
     soak: { type: 'string' },
     only: { type: 'string' },
     'batch-trades': { type: 'string' },
+    symbols: { type: 'string' },
   },
 });
 const quick = values.quick === true;
@@ -197,6 +202,46 @@ if (only === undefined || only === 'lake') {
       `ratio ${(bestWithLake / bestWithLakeSpeed).toFixed(2)}, the last commit taking ` +
       `${finalCommitsMs.map((ms) => fmt(ms)).join(', ')} ms; the pipeline without the lake: ${fmt(bestPipeline)} trades/s\n`,
   );
+}
+
+if (only === undefined || only === 'symbols') {
+  const counts =
+    values.symbols === undefined ? [10, 100, 1000, 10_000] : values.symbols.split(',').map(Number);
+  const count = quick ? 200_000 : 1_000_000;
+  console.log(`# symbols sweep: ${fmt(count)} frames over N symbols, same event-time span`);
+  const trades = await simulatedTrades(count, 42);
+  const rows: string[] = [];
+  let baseRate = 0;
+  let baseReq = 0;
+  for (const n of counts) {
+    const file = await writeFramesFile(framesOverSymbols(trades, n));
+    const dataDir = await mkdtemp(join(tmpdir(), 'cl-bench-idle-'));
+    try {
+      let best: Awaited<ReturnType<typeof pipelineRateInChild>> | undefined;
+      let bestParse = 0;
+      for (let round = 1; round <= (quick ? 1 : 2); round++) {
+        bestParse = Math.max(bestParse, jsonParseRate(await readFrames(file.path)));
+        const run = await pipelineRateInChild(file.path);
+        if (best === undefined || run.tradesPerSec > best.tradesPerSec) best = run;
+      }
+      const idle = await idleRun(file.path, dataDir, quick ? 5000 : 10_000);
+      const rate = best?.tradesPerSec ?? 0;
+      if (baseRate === 0) baseRate = rate;
+      if (baseReq === 0) baseReq = idle.candlesReqPerSec;
+      const row =
+        `${fmt(n)} symbols: pipeline ${fmt(rate)} trades/s (${fmt(best?.candles ?? 0)} closed candles), ` +
+        `ratio to JSON.parse ${(rate / bestParse).toFixed(2)}, to ${counts[0]} symbols ${(rate / baseRate).toFixed(2)} (budget ≥ 0.50); ` +
+        `RSS ${best?.rssMiB} MiB after the run; start: ingest ${idle.ingestS.toFixed(1)} s, idle RSS ${idle.rssMiB} MiB, ` +
+        `idle CPU ${(100 * idle.idleCpu).toFixed(1)}% of a core, idle writes ${fmt(idle.idleWriteBytesPerSec)} B/s (budget 0); ` +
+        `candles ${fmt(idle.candlesReqPerSec)} req/s, ratio to ${counts[0]} symbols ${(idle.candlesReqPerSec / baseReq).toFixed(2)} (budget ≥ 0.90)`;
+      console.log(row);
+      rows.push(row);
+    } finally {
+      await file.cleanup();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }
+  console.log('');
 }
 
 console.log(`peak RSS of the benchmark process: ${fmt(process.resourceUsage().maxRSS / 1024)} MiB`);
