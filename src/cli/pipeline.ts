@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Trade } from '../domain/index.js';
 import { createIngestWriter, type IngestWriter, type Source } from '../ingest/index.js';
 import { type EventLog, type FileEventLog, forEachEvent, openFileLog, TOPICS } from '../log/index.js';
 import type { ServeDeps, SystemStatus } from '../serve/index.js';
@@ -57,11 +56,13 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
   const log = await openFileLog({ dir: join(options.dataDir, 'log') });
   const controller = new AbortController();
   const startedAt = Date.now();
-  const view = createSpeedView();
+  const operator = createCandleOperator({ openUpdates: 'on-drain', ...options.candles });
+  // The operator's state (restored from the checkpoint below) gives each series' newest trade
+  // time and watermark to the view.
+  const view = createSpeedView({}, operator);
   const feed: CandleFeed = createCandleFeed();
   await rebuildView(log, view);
 
-  const operator = createCandleOperator({ openUpdates: 'on-drain', ...options.candles });
   const runner = await createSpeedRunner(
     {
       log,
@@ -71,7 +72,6 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
         view.upsert(candle);
         feed.publish(candle);
       },
-      onTrade: (trade: Trade) => view.recordTrade(trade),
     },
     { live: options.live, checkpointIntervalMs: options.checkpointIntervalMs ?? 1000 },
   );

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import {
+  BatchStatusSchema,
   CandleSchema,
   DailyMarketMetricSchema,
   INTERVALS,
@@ -11,7 +12,9 @@ import {
   MoverTypeSchema,
   QualityCheckSchema,
   QualityStatusSchema,
+  RejectedCountsSchema,
   RejectedSchema,
+  SymbolInfoSchema,
   TrendingScoreSchema,
   UtcDateSchema,
 } from '../domain/index.js';
@@ -45,18 +48,6 @@ export const BATCH_ERROR_RESPONSES = {
   503: ErrorResponseSchema,
 } as const;
 
-export const SymbolInfoSchema = Type.Object({
-  venue: Type.String(),
-  /** Canonical `BASE-QUOTE`. */
-  symbol: Type.String(),
-  /** Intervals with candles. */
-  intervals: Type.Array(IntervalSchema),
-  firstTradeTs: NullableTs,
-  lastTradeTs: NullableTs,
-  lastPrice: Type.Union([Type.Number(), Type.Null()]),
-});
-export type SymbolInfo = Static<typeof SymbolInfoSchema>;
-
 /** What `deps.status()` reports: sources, the speed layer, rejected records, throughput. */
 export const PipelineStatusSchema = Type.Object({
   sources: Type.Array(
@@ -78,23 +69,12 @@ export const PipelineStatusSchema = Type.Object({
       Type.Object({ venue: Type.String(), symbol: Type.String(), watermarkTs: Type.Integer() }),
     ),
   }),
-  rejected: Type.Object({ total: Type.Integer(), byReason: Type.Record(Type.String(), Type.Integer()) }),
+  rejected: RejectedCountsSchema,
   throughput: Type.Object({ tradesPerSec: Type.Number() }),
   startedAt: Type.Integer(),
 });
 /** What `deps.status()` returns (the pipeline's part of `/api/v1/system/status`). */
 export type SystemStatus = Static<typeof PipelineStatusSchema>;
-
-/** The batch layer as `/api/v1/system/status` shows it. */
-export const BatchStatusSchema = Type.Object({
-  /** The batch watermark: buckets ending at or before it are served from batch views. */
-  watermarkTs: NullableTs,
-  /** The last run of each job. */
-  lastRuns: Type.Array(JobRunSchema),
-  /** Committed lake files and their total size. */
-  lake: Type.Object({ files: Type.Integer(), bytes: Type.Integer() }),
-});
-export type BatchStatus = Static<typeof BatchStatusSchema>;
 
 /** `/api/v1/system/status`: the pipeline's status and the batch layer's (null without a lake). */
 export const SystemStatusSchema = Type.Object({
@@ -115,7 +95,12 @@ export const CandlesResponseSchema = Type.Object({
   watermarks: Type.Object({
     /** The speed layer's watermark for this (venue, symbol), or null before its first trade. */
     speed: NullableTs,
-    /** The batch watermark; buckets before it come from batch views. Null until a batch view exists. */
+    /**
+     * This series' batch watermark: the end of its last hour every batch job has processed.
+     * Buckets that end before it come from batch views. Null without a batch layer, or before a
+     * batch job has processed an hour of the series. Each series has its own: a live venue
+     * sealing its hours does not move the watermark of a replayed or quiet series.
+     */
     batch: NullableTs,
   }),
 });

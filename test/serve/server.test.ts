@@ -37,16 +37,17 @@ describe('buildServer', () => {
           venue: 'binance',
           symbol: 'BTC-USDT',
           intervals: ['1m'],
+          // From the candles (the fake sees no trades): the minute of the first trade.
           firstTradeTs: T0,
-          lastTradeTs: T0 + 3 * 60_000 - 1,
+          lastTradeTs: null,
           lastPrice: 102,
         },
         {
           venue: 'bybit',
           symbol: 'ETH-USDT',
           intervals: ['5m'],
-          firstTradeTs: T0,
-          lastTradeTs: T0 + 2 * 300_000 - 1,
+          firstTradeTs: null,
+          lastTradeTs: null,
           lastPrice: 101,
         },
       ],
@@ -145,6 +146,9 @@ describe('buildServer errors', () => {
     const fake = createFakeDeps(series(2));
     let failure: unknown = new Error('database exploded at /secret/path');
     fake.deps.candles.symbols = () => {
+      throw failure;
+    };
+    fake.deps.candles.find = () => {
       throw failure;
     };
     const app = buildServer(fake.deps, { processMetrics: false, dashboard: false });

@@ -281,7 +281,7 @@ describe('a series only the batch views hold (history the log no longer has)', (
   });
   const apps = useBatchApps(batch.reader);
 
-  it('is listed by /symbols, without trade times, and /candles serves it from batch', async () => {
+  it('is listed by /symbols, with its first minute but no newest trade time, and /candles serves it from batch', async () => {
     const symbols = (await apps.app.inject('/api/v1/symbols')).json() as {
       symbols: {
         symbol: string;
@@ -295,7 +295,7 @@ describe('a series only the batch views hold (history the log no longer has)', (
       venue: 'binance',
       symbol: 'ETH-USDT',
       intervals: ['1m'],
-      firstTradeTs: null,
+      firstTradeTs: T0,
       lastTradeTs: null,
       lastPrice: 159,
     });
