@@ -317,3 +317,47 @@ describe('a series only the batch views hold (history the log no longer has)', (
     assert.equal((unknown.json() as ErrorBody).error.code, 'UNKNOWN_SYMBOL');
   });
 });
+
+describe('a candles request costs the same whatever the number of symbols', () => {
+  it('finds its series by key: it never lists every series nor reads the whole status', async () => {
+    const fake = createFakeDeps([...series(5), ...series(5, { venue: 'bybit', symbol: 'ETH-USDT' })]);
+    const batch = createFakeBatch({
+      watermarkTs: T0 + 2 * 60_000,
+      candles: series(2, { source: 'batch', venue: 'bybit', symbol: 'ETH-USDT' }),
+    });
+    const listed: string[] = [];
+    const deps = {
+      ...fake.deps,
+      candles: {
+        ...fake.deps.candles,
+        symbols() {
+          listed.push('speed symbols()');
+          return fake.deps.candles.symbols();
+        },
+      },
+      batch: {
+        ...batch.reader,
+        async symbols() {
+          listed.push('batch symbols()');
+          return batch.reader.symbols();
+        },
+      },
+      status() {
+        listed.push('status()');
+        return fake.deps.status();
+      },
+    };
+    const app = buildServer(deps, { processMetrics: false, dashboard: false });
+    try {
+      for (const query of ['symbol=BTCUSDT', 'symbol=eth-usdt&venue=bybit', 'symbol=ETH-USDT&limit=3']) {
+        const response = await app.inject(`/api/v1/candles?${query}&interval=1m`);
+        assert.equal(response.statusCode, 200, response.body);
+      }
+      const unknown = await app.inject('/api/v1/candles?symbol=BTC-USDT&venue=kraken&interval=1m');
+      assert.equal((unknown.json() as ErrorBody).error.code, 'UNKNOWN_VENUE');
+      assert.deepEqual(listed, []);
+    } finally {
+      await app.close();
+    }
+  });
+});
