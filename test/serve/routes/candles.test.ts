@@ -361,3 +361,23 @@ describe('a candles request costs the same whatever the number of symbols', () =
     }
   });
 });
+
+describe('numbers in candle responses', () => {
+  it('are rounded to 8 decimals, never in exponent notation (ARCHITECTURE.md §3)', async () => {
+    const noisy = candle({ takerBuyVolume: 205.29999999999998, low: 0.00000012000000001, volume: 0.1 + 0.2 });
+    const fake = createFakeDeps([noisy]);
+    const app = buildServer(fake.deps, { processMetrics: false, dashboard: false });
+    try {
+      const response = await app.inject('/api/v1/candles?symbol=BTC-USDT&interval=1m');
+      assert.equal(response.statusCode, 200);
+      assert.match(response.body, /"low":0\.00000012,/);
+      assert.match(response.body, /"volume":0\.3,/);
+      assert.match(response.body, /"takerBuyVolume":205\.3,/);
+      assert.doesNotMatch(response.body, /\de-\d|99999999/);
+      const symbols = await app.inject('/api/v1/symbols');
+      assert.doesNotMatch(symbols.body, /\de-\d/);
+    } finally {
+      await app.close();
+    }
+  });
+});
