@@ -12,6 +12,7 @@ import {
   MoverTypeSchema,
   QualityCheckSchema,
   QualityStatusSchema,
+  REJECTED_KEPT,
   RejectedCountsSchema,
   RejectedSchema,
   SymbolInfoSchema,
@@ -54,7 +55,12 @@ export const PipelineStatusSchema = Type.Object({
     Type.Object({
       name: Type.String(),
       state: Type.String(),
+      /** Trades this source delivered since this process started. */
       trades: Type.Integer(),
+      /**
+       * Records of this source rejected since this process started (a record rejected again
+       * after a restart is not counted twice); the log's total over every run is `rejected.total`.
+       */
       rejected: Type.Integer(),
     }),
   ),
@@ -69,6 +75,7 @@ export const PipelineStatusSchema = Type.Object({
       Type.Object({ venue: Type.String(), symbol: Type.String(), watermarkTs: Type.Integer() }),
     ),
   }),
+  /** The records of the log's `rejected` topic: those `GET /api/v1/rejected` lists. */
   rejected: RejectedCountsSchema,
   throughput: Type.Object({ tradesPerSec: Type.Number() }),
   startedAt: Type.Integer(),
@@ -107,7 +114,15 @@ export const CandlesResponseSchema = Type.Object({
 
 export const SymbolsResponseSchema = Type.Object({ symbols: Type.Array(SymbolInfoSchema) });
 
-export const RejectedResponseSchema = Type.Object({ rejected: Type.Array(RejectedSchema) });
+/**
+ * `GET /api/v1/rejected`: the records of the log's `rejected` topic, counted and listed from one
+ * source; `total` and `byReason` are the `rejected` of `/api/v1/system/status`.
+ */
+export const RejectedResponseSchema = Type.Object({
+  ...RejectedCountsSchema.properties,
+  /** The newest `limit` of those `total` records, newest first: `min(limit, total)` of them. */
+  rejected: Type.Array(RejectedSchema),
+});
 
 export const HealthResponseSchema = Type.Object({
   status: Type.Literal('ok'),
@@ -151,7 +166,7 @@ export const CandlesQuerySchema = Type.Object(
 );
 
 export const RejectedQuerySchema = Type.Object(
-  { limit: Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: 100 }) },
+  { limit: Type.Integer({ minimum: 1, maximum: REJECTED_KEPT, default: 100 }) },
   { additionalProperties: false },
 );
 

@@ -169,7 +169,12 @@ export function createFakeDeps(initial: readonly Candle[] = []): FakeDeps {
 
   const fake: FakeDeps = {
     status: emptyStatus(),
-    rejected: [],
+    // The three records `emptyStatus()` counts.
+    rejected: [
+      rejectedRecord({ reason: 'invalid_price', origin: 'frame 3' }),
+      rejectedRecord({ reason: 'invalid_price', origin: 'frame 2' }),
+      rejectedRecord({ reason: 'bad_json', origin: 'frame 1' }),
+    ],
     queries,
     push(c) {
       put(c);
@@ -198,7 +203,12 @@ export function createFakeDeps(initial: readonly Candle[] = []): FakeDeps {
       status: () => fake.status,
       rejected: {
         recent: (limit) => fake.rejected.slice(0, limit),
-        counts: () => fake.status.rejected,
+        // Counted from the same records it lists, as the read contract asks.
+        counts() {
+          const byReason: Record<string, number> = {};
+          for (const r of fake.rejected) byReason[r.reason] = (byReason[r.reason] ?? 0) + 1;
+          return { total: fake.rejected.length, byReason };
+        },
       },
     },
   };
@@ -291,6 +301,18 @@ export function createFakeBatch(rows: Partial<Omit<FakeBatch, 'reader' | 'candle
     },
   };
   return fake;
+}
+
+export function rejectedRecord(overrides: Partial<Rejected> = {}): Rejected {
+  return {
+    stage: 'ingest:binance-ws',
+    reason: 'invalid_price',
+    detail: 'price must be positive',
+    payload: '{"p":"-1"}',
+    origin: 'wss://stream.binance.com frame 1',
+    ts: T0,
+    ...overrides,
+  };
 }
 
 export function mover(overrides: Partial<Mover> = {}): Mover {

@@ -73,7 +73,16 @@ describe('buildServer', () => {
     assert.equal(all.statusCode, 200);
     assert.equal(all.json().rejected.length, 100);
     const two = await app.inject('/api/v1/rejected?limit=2');
-    assert.deepEqual(two.json(), { rejected: fake.rejected.slice(0, 2) });
+    // The count beside the list is the status' count: one source, the same records.
+    assert.deepEqual(two.json(), {
+      total: 150,
+      byReason: { invalid_price: 150 },
+      rejected: fake.rejected.slice(0, 2),
+    });
+    assert.deepEqual((await app.inject('/api/v1/system/status')).json().rejected, {
+      total: 150,
+      byReason: { invalid_price: 150 },
+    });
     for (const limit of ['0', '10001', 'x']) {
       const bad = await app.inject(`/api/v1/rejected?limit=${limit}`);
       assert.equal(bad.statusCode, 400);
