@@ -51,6 +51,20 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
     }
     return undefined;
   };
+  /**
+   * The newest day whose last run of `job` succeeded, and its file: by day, not by run, so that a
+   * replayed old day whose jobs ran last does not hide today's movers or trending.
+   */
+  const newestDay = (job: string): { date: string; path: string } | undefined => {
+    const dates = lake.dates();
+    for (let i = dates.length - 1; i >= 0; i--) {
+      const date = dates[i] as string;
+      if (scheduler.history.last(job, date)?.status !== 'succeeded') continue;
+      const path = lake.goldPath(job, date);
+      if (existsSync(path)) return { date, path };
+    }
+    return undefined;
+  };
   const fileOf = (job: string, date: string): string | undefined => {
     const path = lake.goldPath(job, date);
     return existsSync(path) ? path : undefined;
@@ -123,13 +137,13 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
     },
     async daily(date) {
       const found =
-        date === undefined ? latest('daily_market_metrics') : pathFor('daily_market_metrics', date);
+        date === undefined ? newestDay('daily_market_metrics') : pathFor('daily_market_metrics', date);
       if (found === undefined) return [];
       const rows = await query(`SELECT * FROM ${readParquetSql(found.path)} ORDER BY venue, symbol`);
       return rows.map((r) => camelRow(r) as unknown as DailyMarketMetric);
     },
     async movers(period, type, limit) {
-      const found = latest('top_movers');
+      const found = newestDay('top_movers');
       if (found === undefined) return [];
       const rows = await query(
         `SELECT * FROM ${readParquetSql(found.path)} WHERE period = ${sqlText(period)}
@@ -138,7 +152,7 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
       return rows.map((r) => camelRow(r) as unknown as Mover);
     },
     async trending(limit) {
-      const found = latest('trending');
+      const found = newestDay('trending');
       if (found === undefined) return [];
       const rows = await query(
         `SELECT * FROM ${readParquetSql(found.path)}

@@ -328,6 +328,8 @@ export function mover(overrides: Partial<Mover> = {}): Mover {
     changePct: 10,
     volume: 5,
     quoteVolume: 525,
+    fromTs: T0 - 86_400_000,
+    partial: false,
     ...overrides,
   };
 }

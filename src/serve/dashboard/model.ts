@@ -246,21 +246,31 @@ const placeholder = (columns: number): PanelCell[][] => [
 
 /**
  * Rows of the movers panel from `/api/v1/movers` bodies (gainers, then losers): symbol, change
- * over the period, last close. A body that is not a movers list (503 without a batch layer, a
- * network error) adds nothing; with no row at all, one placeholder row.
+ * over the period, last close. A `partial` mover (less history than the period) shows the span its
+ * change covers: `+3.20% in 2h 5m`. A body that is not a movers list (503 without a batch layer,
+ * a network error) adds nothing; with no row at all, one placeholder row.
  */
 export function moverRows(bodies: readonly unknown[]): PanelCell[][] {
   const rows: PanelCell[][] = [];
   for (const body of bodies) {
     const movers = (body as { movers?: unknown } | undefined)?.movers;
     if (!Array.isArray(movers)) continue;
-    for (const m of movers as { symbol: string; changePct: number; close: number }[]) {
+    for (const m of movers as {
+      symbol: string;
+      changePct: number;
+      close: number;
+      partial?: boolean;
+      fromTs?: number;
+      asOfTs?: number;
+    }[]) {
+      const change = `${m.changePct >= 0 ? '+' : ''}${m.changePct.toFixed(2)}%`;
+      const span =
+        m.partial === true && m.fromTs !== undefined && m.asOfTs !== undefined
+          ? ` in ${formatDuration(m.asOfTs - m.fromTs)}`
+          : '';
       rows.push([
         { text: m.symbol, className: '' },
-        {
-          text: `${m.changePct >= 0 ? '+' : ''}${m.changePct.toFixed(2)}%`,
-          className: m.changePct >= 0 ? 'ok num' : 'bad num',
-        },
+        { text: change + span, className: m.changePct >= 0 ? 'ok num' : 'bad num' },
         { text: formatPrice(m.close), className: 'num' },
       ]);
     }

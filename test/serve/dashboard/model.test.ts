@@ -144,7 +144,13 @@ describe('dashboard model', () => {
 
   it('builds the movers and trending panels, or a placeholder row', () => {
     const gainers = { movers: [{ symbol: 'SOL-USDT', changePct: 12.5, close: 0.00001234 }] };
-    const losers = { movers: [{ symbol: 'XRP-USDT', changePct: -3.254, close: 0.5 }] };
+    const losers = {
+      movers: [
+        { symbol: 'XRP-USDT', changePct: -3.254, close: 0.5 },
+        // Less history than the period: the span of its change is shown.
+        { symbol: 'NEW-USDT', changePct: -1, close: 2, partial: true, fromTs: T0, asOfTs: T0 + 7_500_000 },
+      ],
+    };
     assert.deepEqual(moverRows([gainers, losers]), [
       [
         { text: 'SOL-USDT', className: '' },
@@ -155,6 +161,11 @@ describe('dashboard model', () => {
         { text: 'XRP-USDT', className: '' },
         { text: '-3.25%', className: 'bad num' },
         { text: '0.50', className: 'num' },
+      ],
+      [
+        { text: 'NEW-USDT', className: '' },
+        { text: '-1.00% in 2h 5m', className: 'bad num' },
+        { text: '2.00', className: 'num' },
       ],
     ]);
     const empty = [
