@@ -16,6 +16,7 @@ import {
   RejectedCountsSchema,
   RejectedSchema,
   SymbolInfoSchema,
+  TimeRangeSchema,
   TrendingScoreSchema,
   UtcDateSchema,
 } from '../domain/index.js';
@@ -110,6 +111,15 @@ export const CandlesResponseSchema = Type.Object({
      */
     batch: NullableTs,
   }),
+  /**
+   * Where the live pipeline was not running, among the answer's candles without trades: each a
+   * `[fromTs, toTs)` range of downtime (from the pipeline's uptime record) clipped to an empty
+   * candle's bucket, adjacent ones merged, oldest first. A flat zero-volume candle inside a gap is
+   * downtime, not a quiet market. A candle with trades is never in a gap; a replay of data from a
+   * time this pipeline did not run (the 2019 sample) has none. Empty when the process records no
+   * uptime (a replay).
+   */
+  gaps: Type.Array(TimeRangeSchema),
 });
 
 export const SymbolsResponseSchema = Type.Object({ symbols: Type.Array(SymbolInfoSchema) });

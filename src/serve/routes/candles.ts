@@ -1,6 +1,7 @@
 import { findSeries } from '../catalogue.js';
 import type { ResourcePlugin } from '../context.js';
 import { invalidParameter } from '../errors.js';
+import { downtimeGaps } from '../gaps.js';
 import { readMergedCandles } from '../merge.js';
 import { parseTimeParam } from '../params.js';
 import { CandlesQuerySchema, CandlesResponseSchema, ErrorResponseSchema } from '../schemas.js';
@@ -22,6 +23,9 @@ import { CandlesQuerySchema, CandlesResponseSchema, ErrorResponseSchema } from '
  * the series' own: `watermarks.batch` is null without a batch layer or before a batch job has
  * processed an hour of the series; `watermarks.speed` null before its first trade in the speed
  * layer.
+ *
+ * `gaps` lists where the pipeline was not running among empty candles of the answer (see
+ * `gaps.ts`): a flat candle there is downtime, not a quiet market.
  *
  * A series is known when the speed view or the batch views hold it, found by key
  * (`findSeries`): a request costs the same whatever the number of symbols. An unknown
@@ -61,7 +65,8 @@ export const candlesRoutes: ResourcePlugin = async (app, { deps, options }) => {
         ...(to === undefined ? {} : { to }),
       });
       const speed = deps.candles.watermarkTs(series.venue, series.symbol) ?? null;
-      return { ...series, candles, watermarks: { speed, batch: batchWatermarkTs } };
+      const gaps = downtimeGaps(candles, deps.uptime);
+      return { ...series, candles, watermarks: { speed, batch: batchWatermarkTs }, gaps };
     },
   );
 };

@@ -5,9 +5,11 @@ import {
   type BarSource,
   candleChannelName,
   candlesUrl,
+  chartNote,
   DOWN_COLOR,
   formatDuration,
   formatPrice,
+  GAP_COLOR,
   moverRows,
   PLACEHOLDER,
   parseServerMessage,
@@ -132,6 +134,22 @@ describe('dashboard model', () => {
       ['bad_json', '1'],
     ]);
     assert.deepEqual([0, 59_999, 61_000, 90_000_000].map(formatDuration), ['0s', '59s', '1m 1s', '1d 1h']);
+  });
+
+  it('greys the bars of downtime gaps and says so in the note', () => {
+    const gaps = [{ fromTs: T0 + 2 * 60_000 + 30_000, toTs: T0 + 4 * 60_000 }];
+    const withClose = (minute: number): BarSource => ({
+      ...bar(minute),
+      closeTime: T0 + (minute + 1) * 60_000 - 1,
+    });
+    assert.deepEqual(
+      [1, 2, 3, 4].map((i) => toChartBar(withClose(i), gaps).color),
+      [undefined, GAP_COLOR, GAP_COLOR, undefined],
+    );
+    assert.equal(toVolumeBar(withClose(3), gaps).color, GAP_COLOR);
+    assert.equal(toChartBar(withClose(3)).color, undefined);
+    assert.equal(chartNote(5, []), '5 candles');
+    assert.equal(chartNote(5, gaps), '5 candles · grey: pipeline not running (1 gap, 1m 30s)');
   });
 
   it('parses server frames and ignores unknown ones', () => {

@@ -40,7 +40,8 @@ describe('GET /api/v1/candles', () => {
     assert.equal(response.statusCode, 200);
     assert.match(String(response.headers['content-type']), /application\/json/);
     const body = response.json();
-    assert.deepEqual(Object.keys(body), ['venue', 'symbol', 'interval', 'candles', 'watermarks']);
+    assert.deepEqual(Object.keys(body), ['venue', 'symbol', 'interval', 'candles', 'watermarks', 'gaps']);
+    assert.deepEqual(body.gaps, [], 'no uptime record, no gaps');
     assert.equal(body.venue, 'binance');
     assert.equal(body.symbol, 'BTC-USDT');
     assert.equal(body.interval, '1m');
