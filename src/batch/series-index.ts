@@ -64,30 +64,6 @@ export function createSeriesIndexer(
   let built: { version: string; index: SeriesIndex } | undefined;
   let building: { version: string; promise: Promise<SeriesIndex> } | undefined;
 
-  const readDay = async (path: string): Promise<DaySeries[]> => {
-    const rows = await query(
-      `SELECT venue, symbol, list(DISTINCT interval) AS intervals,
-         min(open_time) FILTER (WHERE interval = '1m' AND trades > 0) AS first_open,
-         max(close_time) FILTER (WHERE interval = '1m') AS last_close_time,
-         arg_max(close, open_time) FILTER (WHERE interval = '1m') AS last_close
-       FROM ${readParquetSql(path)} GROUP BY venue, symbol`,
-    );
-    return rows.flatMap((r) =>
-      r['last_close_time'] === null
-        ? []
-        : [
-            {
-              venue: String(r['venue']),
-              symbol: String(r['symbol']),
-              intervals: INTERVALS.filter((i) => (r['intervals'] as unknown[]).includes(i)),
-              firstOpen: r['first_open'] === null ? null : Number(r['first_open']),
-              endTs: Number(r['last_close_time']) + 1,
-              lastClose: Number(r['last_close']),
-            },
-          ],
-    );
-  };
-
   const build = async (): Promise<SeriesIndex> => {
     const series = new Map<string, GoldSeries>();
     /** Per series, whether its watermark still advances (every earlier day processed to its end). */
@@ -101,7 +77,7 @@ export function createSeriesIndexer(
       keys.add(key);
       let day = ofDay.get(key);
       if (day === undefined) {
-        day = await readDay(path);
+        day = await readDay(query, path);
         ofDay.set(key, day);
       }
       const processed = scheduler.processedUntilTs(date);
@@ -132,6 +108,31 @@ export function createSeriesIndexer(
       return building.promise;
     },
   };
+}
+
+/** The series of one day's candles file, and what the index keeps of each. */
+async function readDay(query: (sql: string) => Promise<GoldRow[]>, path: string): Promise<DaySeries[]> {
+  const rows = await query(
+    `SELECT venue, symbol, list(DISTINCT interval) AS intervals,
+       min(open_time) FILTER (WHERE interval = '1m' AND trades > 0) AS first_open,
+       max(close_time) FILTER (WHERE interval = '1m') AS last_close_time,
+       arg_max(close, open_time) FILTER (WHERE interval = '1m') AS last_close
+     FROM ${readParquetSql(path)} GROUP BY venue, symbol`,
+  );
+  return rows.flatMap((r) =>
+    r['last_close_time'] === null
+      ? []
+      : [
+          {
+            venue: String(r['venue']),
+            symbol: String(r['symbol']),
+            intervals: INTERVALS.filter((i) => (r['intervals'] as unknown[]).includes(i)),
+            firstOpen: r['first_open'] === null ? null : Number(r['first_open']),
+            endTs: Number(r['last_close_time']) + 1,
+            lastClose: Number(r['last_close']),
+          },
+        ],
+  );
 }
 
 /**
