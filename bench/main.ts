@@ -6,11 +6,12 @@ import { batchRound, openBenchDb, syntheticSilver } from './batch.js';
 import { generateFrames, simulatedTrades } from './frames.js';
 import { lakeRate, pipelineWithLakeRate, prepareLog, speedRate } from './lake.js';
 import { wsLatency } from './latency.js';
+import { compareCandlesRequestRates } from './serve.js';
 import { framesOverSymbols, idleRun, pipelineRateInChild } from './symbols.js';
 import { jsonParseRate, pipelineRate, readFrames, writeFramesFile } from './throughput.js';
 
 /**
- * `npm run bench [-- --quick] [-- --soak <minutes>] [-- --only throughput|latency|lake|batch]
+ * `npm run bench [-- --quick] [-- --soak <minutes>] [-- --only throughput|latency|lake|batch|serve]
  * [-- --batch-trades <n>]`: each figure beside its reference or budget, measured in the same run
  * (the machines are shared and noisy; ratios hold where absolute rates drift). With --quick the
  * last line is a JSON object of the throughput figures, and the batch run uses 10M trades
@@ -242,6 +243,36 @@ if (only === undefined || only === 'symbols') {
     }
   }
   console.log('');
+}
+
+if (only === undefined || only === 'serve') {
+  console.log('# serve: GET /api/v1/candles (the newest 60 1m candles of one series), 10 vs 10,000 symbols');
+  // Both servers side by side, their bursts of requests in turn: a shared machine drifts more
+  // between two runs than the cost compared here. The ratio compared with the budget is that of
+  // all rounds together (requests over time, per size), not the best round's.
+  const total = { small: { requests: 0, seconds: 0 }, large: { requests: 0, seconds: 0 } };
+  for (let round = 1; round <= 3; round++) {
+    const [small, large] = await compareCandlesRequestRates([10, 10_000], quick ? 3_000 : 6_000);
+    if (small === undefined || large === undefined) break;
+    for (const [sum, rate] of [
+      [total.small, small],
+      [total.large, large],
+    ] as const) {
+      sum.requests += rate.requests;
+      sum.seconds += rate.requests / rate.requestsPerSec;
+    }
+    console.log(
+      `round ${round}: 10 symbols ${fmt(small.requestsPerSec)} req/s, 10,000 symbols ${fmt(large.requestsPerSec)} req/s ` +
+        `(${large.candlesPerAnswer} candles each, ${fmt(large.requests)} requests each), ` +
+        `ratio ${(large.requestsPerSec / small.requestsPerSec).toFixed(2)}`,
+    );
+  }
+  const smallRate = total.small.requests / total.small.seconds;
+  const largeRate = total.large.requests / total.large.seconds;
+  console.log(
+    `candles requests: ${fmt(largeRate)} req/s at 10,000 symbols vs ${fmt(smallRate)} at 10 (all rounds): ` +
+      `ratio ${(largeRate / smallRate).toFixed(2)} (budget ≥ 0.90)\n`,
+  );
 }
 
 console.log(`peak RSS of the benchmark process: ${fmt(process.resourceUsage().maxRSS / 1024)} MiB`);

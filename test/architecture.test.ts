@@ -22,7 +22,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   speed: ['domain', 'log'],
   lake: ['domain', 'log'],
   batch: ['domain', 'log', 'lake'],
-  serve: ['domain', 'log', 'speed'],
+  serve: ['domain'],
   web: ['domain'],
   cli: ['domain', 'log', 'ingest', 'speed', 'lake', 'batch', 'serve', 'web'],
 };

@@ -27,4 +27,4 @@ export {
   WHALE_QUANTILE,
 } from './jobs/trending.js';
 export { type BatchScheduler, openScheduler, type RunTrigger, type SchedulerOptions } from './scheduler.js';
-export { type BatchSeries, type BatchViews, createBatchViews, toJobRun } from './views.js';
+export { type BatchViews, createBatchViews, toJobRun } from './views.js';

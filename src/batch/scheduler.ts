@@ -57,8 +57,17 @@ export interface BatchScheduler {
   start(signal: AbortSignal): void;
   /** Resolves when no run is in progress or queued. */
   idle(): Promise<void>;
-  /** The batch watermark: the end of the last hour every job has processed (ARCHITECTURE.md §5). */
+  /**
+   * How far the batch jobs have processed the lake, for the status: walking the days with data
+   * oldest first, the end of what every job has processed, up to the first day not complete.
+   * The serving layer merges each series at its own watermark (`processedUntilTs` per day).
+   */
   watermarkTs(): UnixMs | undefined;
+  /**
+   * The end of what every job has processed of a day: the least `inputUntilTs` among each job's
+   * last run of it, the day's start when a job has no successful last run (or no run at all).
+   */
+  processedUntilTs(date: string): UnixMs;
   readonly history: RunHistory;
   readonly jobs: readonly BatchJobDef[];
   close(): Promise<void>;
@@ -214,15 +223,21 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
     return runs;
   };
 
+  const processedUntilTs = (date: string): UnixMs => {
+    const start = dayStart(date);
+    let processed = start + DAY_MS;
+    for (const job of jobs) {
+      const last = history.last(job.name, date);
+      processed = Math.min(processed, last?.status === 'succeeded' ? last.inputUntilTs : start);
+    }
+    return processed;
+  };
+
   const computeWatermark = (): UnixMs | undefined => {
     let out: UnixMs | undefined;
     for (const date of lake.dates()) {
       const start = dayStart(date);
-      let processed = start + DAY_MS;
-      for (const job of jobs) {
-        const last = history.last(job.name, date);
-        processed = Math.min(processed, last?.status === 'succeeded' ? last.inputUntilTs : start);
-      }
+      const processed = processedUntilTs(date);
       if (processed <= start) return out;
       out = processed;
       if (processed < start + DAY_MS) return out;
@@ -287,6 +302,7 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
       await chain;
     },
     watermarkTs: () => watermark,
+    processedUntilTs,
     async close() {
       for (const c of crons) c.stop();
       clearTimeout(sealedTimer);

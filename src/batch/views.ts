@@ -1,60 +1,34 @@
 import { existsSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type {
-  Candle,
-  DailyMarketMetric,
-  Interval,
-  JobRun,
-  Mover,
-  MoverPeriod,
-  MoverType,
-  QualityCheck,
-  TrendingScore,
-  UnixMs,
+import {
+  type BatchReader,
+  type Candle,
+  type CandleQuery,
+  type DailyMarketMetric,
+  INTERVAL_MS,
+  type JobRun,
+  type Mover,
+  type QualityCheck,
+  type TrendingScore,
 } from '../domain/index.js';
-import { compareSeries, INTERVAL_MS, INTERVALS } from '../domain/index.js';
-import { type LakeReader, readParquetSql, sqlText } from '../lake/index.js';
+import { type LakeReader, readParquetSql, sqlText, utcDate } from '../lake/index.js';
 import { camelRow, candleFromRow, type GoldRow } from './gold-row.js';
 import type { RunRecord } from './history.js';
-import { daysBetween } from './jobs/sql.js';
 import type { BatchScheduler } from './scheduler.js';
+import { createSeriesIndexer, type GoldSeries, seriesId } from './series-index.js';
 
 /**
- * The gold views as the serving layer reads them (its `BatchReader` port): committed gold
- * Parquet read with DuckDB. Candles of a day's file are cached per series until that day's
- * `candles` run changes.
+ * The gold views as the serving layer reads them: the `BatchReader` of the read contracts
+ * (`domain/read-contracts.ts`), committed gold Parquet read with DuckDB. Series are found in an
+ * index of the gold candles rebuilt when a run is recorded; candles of a day's file are cached
+ * per series until that day's `candles` run changes.
  */
-export interface BatchViews {
-  watermarkTs(): UnixMs | undefined;
-  candles(query: {
-    venue: string;
-    symbol: string;
-    interval: Interval;
-    from: UnixMs;
-    to: UnixMs;
-  }): Promise<Candle[]>;
-  daily(date?: string): Promise<DailyMarketMetric[]>;
-  movers(period: MoverPeriod, type: MoverType, limit: number): Promise<Mover[]>;
-  trending(limit: number): Promise<TrendingScore[]>;
-  quality(date?: string): Promise<QualityCheck[]>;
-  runs(limit: number): Promise<JobRun[]>;
-  /** Every series the gold candles hold, by venue then symbol. */
-  symbols(): Promise<BatchSeries[]>;
-  status(): { watermarkTs: UnixMs | null; lastRuns: JobRun[]; lake: { files: number; bytes: number } };
+export interface BatchViews extends BatchReader {
   close(): void;
 }
 
-/** A series the batch layer has candles of. */
-export interface BatchSeries {
-  venue: string;
-  symbol: string;
-  /** Intervals with candles, in `INTERVALS` order. */
-  intervals: Interval[];
-  /** The close of its newest 1m candle. */
-  lastPrice: number | null;
-  /** The open time of its newest 1m candle. */
-  lastOpenTime: UnixMs | null;
-}
+/** Candles of one series and interval cached (per day file and run); the oldest go first. */
+const CANDLE_CACHE_ENTRIES = 512;
 
 export async function createBatchViews(scheduler: BatchScheduler, lake: LakeReader): Promise<BatchViews> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
@@ -77,52 +51,99 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
     }
     return undefined;
   };
+  /**
+   * The newest day whose last run of `job` succeeded, and its file: by day, not by run, so that a
+   * replayed old day whose jobs ran last does not hide today's movers or trending.
+   */
+  const newestDay = (job: string): { date: string; path: string } | undefined => {
+    const dates = lake.dates();
+    for (let i = dates.length - 1; i >= 0; i--) {
+      const date = dates[i] as string;
+      if (scheduler.history.last(job, date)?.status !== 'succeeded') continue;
+      const path = lake.goldPath(job, date);
+      if (existsSync(path)) return { date, path };
+    }
+    return undefined;
+  };
   const fileOf = (job: string, date: string): string | undefined => {
     const path = lake.goldPath(job, date);
     return existsSync(path) ? path : undefined;
   };
   const cache = new Map<string, Candle[]>();
-  /** The series of each day's candles file, by file and run: read once per run of that day. */
-  const seriesOfDay = new Map<string, BatchSeries[]>();
-  /** The last answer of `symbols()`, and the run history it was made from. */
-  let known: { version: string; series: BatchSeries[] } | undefined;
+  const indexer = createSeriesIndexer(scheduler, lake, query);
+  const seriesOf = async (venue: string, symbol: string): Promise<GoldSeries | undefined> =>
+    (await indexer.current()).series.get(seriesId(venue, symbol));
+
+  /** One day's candles of a series and interval, oldest first (cached per file and run). */
+  const dayCandles = async (q: CandleQuery, date: string): Promise<Candle[]> => {
+    const path = fileOf('candles', date);
+    if (path === undefined) return [];
+    const run = scheduler.history.last('candles', date);
+    const key = `${path}|${run?.id}|${q.venue}|${q.symbol}|${q.interval}`;
+    let candles = cache.get(key);
+    if (candles === undefined) {
+      const rows = await query(
+        `SELECT * FROM ${readParquetSql(path)} WHERE venue = ${sqlText(q.venue)}
+         AND symbol = ${sqlText(q.symbol)} AND interval = ${sqlText(q.interval)} ORDER BY open_time`,
+      );
+      candles = rows.map(candleFromRow);
+      if (cache.size >= CANDLE_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+      cache.set(key, candles);
+    }
+    return candles;
+  };
 
   return {
-    watermarkTs: () => scheduler.watermarkTs(),
+    async series(venue, symbol) {
+      const s = await seriesOf(venue, symbol);
+      return s === undefined ? undefined : { ...s.info };
+    },
+    async find(key) {
+      return ((await indexer.current()).byKey.get(key) ?? []).map((info) => ({ ...info }));
+    },
+    async hasVenue(venue) {
+      return (await indexer.current()).venues.has(venue);
+    },
+    async symbols() {
+      return (await indexer.current()).sorted.map((info) => ({ ...info }));
+    },
+    async watermarkTs(venue, symbol) {
+      return (await seriesOf(venue, symbol))?.watermarkTs;
+    },
     async candles(q) {
-      const watermark = scheduler.watermarkTs();
-      if (watermark === undefined) return [];
-      const to = Math.min(q.to, watermark - INTERVAL_MS[q.interval]);
-      const out: Candle[] = [];
-      for (const date of daysBetween(q.from, to)) {
-        const path = fileOf('candles', date);
-        if (path === undefined) continue;
-        const run = scheduler.history.last('candles', date);
-        const key = `${path}|${run?.id}|${q.venue}|${q.symbol}|${q.interval}`;
-        let candles = cache.get(key);
-        if (candles === undefined) {
-          const rows = await query(
-            `SELECT * FROM ${readParquetSql(path)} WHERE venue = ${sqlText(q.venue)}
-             AND symbol = ${sqlText(q.symbol)} AND interval = ${sqlText(q.interval)} ORDER BY open_time`,
-          );
-          candles = rows.map(candleFromRow);
-          if (cache.size > 512) cache.delete(cache.keys().next().value as string);
-          cache.set(key, candles);
-        }
-        for (const c of candles)
-          if (c.openTime >= q.from && c.openTime <= to && c.closeTime < watermark) out.push(c);
+      const s = await seriesOf(q.venue, q.symbol);
+      if (s === undefined || s.watermarkTs === undefined || q.limit <= 0) return [];
+      const watermark = s.watermarkTs;
+      // Buckets that end before the series' watermark: open time ≤ watermark − interval.
+      const to = Math.min(q.to ?? Number.POSITIVE_INFINITY, watermark - INTERVAL_MS[q.interval]);
+      const from = q.from ?? Number.NEGATIVE_INFINITY;
+      if (from > to) return [];
+      // Newest day first, so a request for the newest `limit` reads only the days it needs.
+      const out: Candle[][] = [];
+      const [firstDay, lastDay] = [from === Number.NEGATIVE_INFINITY ? '' : utcDate(from), utcDate(to)];
+      let count = 0;
+      for (let i = s.days.length - 1; i >= 0 && count < q.limit; i--) {
+        const date = s.days[i] as string;
+        if (date > lastDay) continue;
+        if (date < firstDay) break;
+        const day = (await dayCandles(q, date)).filter(
+          (c) => c.openTime >= from && c.openTime <= to && c.closeTime < watermark,
+        );
+        out.push(day);
+        count += day.length;
       }
-      return out;
+      const candles = out.reverse().flat();
+      return candles.length > q.limit ? candles.slice(candles.length - q.limit) : candles;
     },
     async daily(date) {
       const found =
-        date === undefined ? latest('daily_market_metrics') : pathFor('daily_market_metrics', date);
+        date === undefined ? newestDay('daily_market_metrics') : pathFor('daily_market_metrics', date);
       if (found === undefined) return [];
       const rows = await query(`SELECT * FROM ${readParquetSql(found.path)} ORDER BY venue, symbol`);
       return rows.map((r) => camelRow(r) as unknown as DailyMarketMetric);
     },
     async movers(period, type, limit) {
-      const found = latest('top_movers');
+      const found = newestDay('top_movers');
       if (found === undefined) return [];
       const rows = await query(
         `SELECT * FROM ${readParquetSql(found.path)} WHERE period = ${sqlText(period)}
@@ -131,7 +152,7 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
       return rows.map((r) => camelRow(r) as unknown as Mover);
     },
     async trending(limit) {
-      const found = latest('trending');
+      const found = newestDay('trending');
       if (found === undefined) return [];
       const rows = await query(
         `SELECT * FROM ${readParquetSql(found.path)}
@@ -145,58 +166,6 @@ export async function createBatchViews(scheduler: BatchScheduler, lake: LakeRead
       if (found === undefined) return [];
       const rows = await query(`SELECT * FROM ${readParquetSql(found.path)} ORDER BY ALL`);
       return rows.map((r) => camelRow(r) as unknown as QualityCheck);
-    },
-    async symbols() {
-      // Asked by every candles request: answered from the last result until a run is recorded.
-      const runs = scheduler.history.all();
-      const version = `${runs.length}|${runs.at(-1)?.id}`;
-      if (known?.version === version) return known.series;
-      const days = [...new Set(runs.flatMap((r) => (r.job === 'candles' ? [r.date] : [])))];
-      const keys = new Set<string>();
-      const bySeries = new Map<string, BatchSeries>();
-      for (const date of days.sort()) {
-        const path = fileOf('candles', date);
-        if (path === undefined) continue;
-        const key = `${path}|${scheduler.history.last('candles', date)?.id}`;
-        keys.add(key);
-        let series = seriesOfDay.get(key);
-        if (series === undefined) {
-          const rows = await query(
-            `SELECT venue, symbol, list(DISTINCT interval) AS intervals,
-               arg_max(close, open_time) FILTER (WHERE interval = '1m') AS last_price,
-               max(open_time) FILTER (WHERE interval = '1m') AS last_open_time
-             FROM ${readParquetSql(path)} GROUP BY venue, symbol`,
-          );
-          series = rows.map((r) => ({
-            venue: String(r['venue']),
-            symbol: String(r['symbol']),
-            intervals: INTERVALS.filter((i) => (r['intervals'] as unknown[]).includes(i)),
-            lastPrice: r['last_price'] === null ? null : Number(r['last_price']),
-            lastOpenTime: r['last_open_time'] === null ? null : Number(r['last_open_time']),
-          }));
-          seriesOfDay.set(key, series);
-        }
-        // Days in order: a later day's newest candle replaces an earlier one's.
-        for (const s of series) {
-          const id = `${s.venue}|${s.symbol}`;
-          const known = bySeries.get(id);
-          if (known === undefined) bySeries.set(id, { ...s });
-          else {
-            known.intervals = INTERVALS.filter((i) => known.intervals.includes(i) || s.intervals.includes(i));
-            if (
-              s.lastOpenTime !== null &&
-              (known.lastOpenTime === null || s.lastOpenTime >= known.lastOpenTime)
-            ) {
-              known.lastOpenTime = s.lastOpenTime;
-              known.lastPrice = s.lastPrice;
-            }
-          }
-        }
-      }
-      for (const key of seriesOfDay.keys()) if (!keys.has(key)) seriesOfDay.delete(key);
-      const series = [...bySeries.values()].sort(compareSeries);
-      known = { version, series };
-      return series;
     },
     async runs(limit) {
       const all = scheduler.history.all();

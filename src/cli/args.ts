@@ -5,6 +5,8 @@ import { CryptoLambdaError, type UnixMs } from '../domain/index.js';
 export const CLI_ERRORS = {
   usage: 'CLI_USAGE',
   badOption: 'CLI_BAD_OPTION',
+  /** `<dataDir>/uptime.json` does not parse: move it aside (only past downtime marks are lost). */
+  uptimeCorrupt: 'CLI_UPTIME_CORRUPT',
 } as const;
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveTimePolicy, type TimePolicy, type Trade } from '../domain/index.js';
+import { resolveTimePolicy, type TimePolicy } from '../domain/index.js';
 import { createIngestWriter, type IngestWriter, type Source } from '../ingest/index.js';
 import { type EventLog, type FileEventLog, forEachEvent, openFileLog, TOPICS } from '../log/index.js';
 import type { ServeDeps, SystemStatus } from '../serve/index.js';
@@ -16,6 +16,7 @@ import {
 import { type BatchLayer, type BatchLayerOptions, openBatchLayer } from './batch-layer.js';
 import { type CandleFeed, createCandleFeed } from './live-feed.js';
 import { createRejectedTail, type RejectedTail } from './rejected-tail.js';
+import { openUptime, type UptimeOptions, type UptimeRecord } from './uptime.js';
 
 /**
  * One process's pipeline: the embedded log under `<dataDir>/log`, the log writer for sources,
@@ -35,6 +36,8 @@ export interface PipelineOptions {
   retentionCheckMs?: number;
   /** The lake and the batch jobs; `false` runs without them. @default {} (on, with defaults) */
   batch?: false | Pick<BatchLayerOptions, 'lake' | 'onRun'>;
+  /** Live mode records its runs in `<dataDir>/uptime.json` (downtime gaps). @default UPTIME_DEFAULTS */
+  uptime?: Partial<UptimeOptions>;
 }
 
 export interface Pipeline {
@@ -45,6 +48,8 @@ export interface Pipeline {
   readonly writer: IngestWriter;
   /** Undefined when opened with `batch: false`. */
   readonly batch: BatchLayer | undefined;
+  /** When the live pipeline ran; undefined for a replay (its series cannot have downtime gaps). */
+  readonly uptime: UptimeRecord | undefined;
   readonly deps: ServeDeps;
   /** Runs a source to its end through the log writer; its state shows in `status()`. */
   runSource(source: Source): Promise<void>;
@@ -57,14 +62,18 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
   await mkdir(join(options.dataDir, 'speed'), { recursive: true });
   await mkdir(join(options.dataDir, 'ingest'), { recursive: true });
   const log = await openFileLog({ dir: join(options.dataDir, 'log') });
+  // After the log's lock: one process at a time writes the record.
+  const uptime = options.live ? await openUptime(options.dataDir, options.uptime) : undefined;
   const controller = new AbortController();
   const startedAt = Date.now();
-  const view = createSpeedView();
+  const time = resolveTimePolicy(options.time);
+  const operator = createCandleOperator({ openUpdates: 'on-drain', ...options.candles, ...time });
+  // The operator's state (restored from the checkpoint below) gives each series' newest trade
+  // time and watermark to the view.
+  const view = createSpeedView({}, operator);
   const feed: CandleFeed = createCandleFeed();
   await rebuildView(log, view);
 
-  const time = resolveTimePolicy(options.time);
-  const operator = createCandleOperator({ openUpdates: 'on-drain', ...options.candles, ...time });
   const runner = await createSpeedRunner(
     {
       log,
@@ -74,7 +83,6 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
         view.upsert(candle);
         feed.publish(candle);
       },
-      onTrade: (trade: Trade) => view.recordTrade(trade),
     },
     { live: options.live, checkpointIntervalMs: options.checkpointIntervalMs ?? 1000 },
   );
@@ -118,6 +126,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
   retention.unref();
 
   const running = [runner.run(controller.signal), rejectedTail.run(controller.signal)];
+  uptime?.start(() => sources.some((s) => s.state() === 'running'));
 
   const status = (): SystemStatus => {
     const counters = writer.counters();
@@ -148,12 +157,14 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     writer,
     status,
     batch,
+    uptime,
     deps: {
       candles: view,
       live: feed,
       rejected: rejectedTail,
       status,
       ...(batch === undefined ? {} : { batch: batch.views }),
+      ...(uptime === undefined ? {} : { uptime }),
     },
     async runSource(source) {
       sources.push(source);
@@ -165,6 +176,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
       controller.abort();
       await Promise.allSettled(running);
       await batch?.close();
+      await uptime?.close();
       await log.close();
     },
   };

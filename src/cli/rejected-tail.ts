@@ -1,17 +1,18 @@
-import type { Rejected } from '../domain/index.js';
+import { REJECTED_KEPT, type Rejected } from '../domain/index.js';
 import { consume, type EventLog, forEachValue, TOPICS } from '../log/index.js';
 import type { RejectedReader } from '../serve/index.js';
 
 /**
  * Follows the `rejected` topic from its start: counts by reason and keeps the newest records
- * for the API. It reads the log, so it also sees what other processes rejected.
+ * for the API. It reads the log, so it also sees what other processes rejected. `counts()` and
+ * `recent()` are the same records: the API lists up to `keep` of the `total` it reports.
  */
 export interface RejectedTail extends RejectedReader {
   counts(): { total: number; byReason: Record<string, number> };
   run(signal: AbortSignal): Promise<void>;
 }
 
-export function createRejectedTail(log: EventLog, keep = 1000): RejectedTail {
+export function createRejectedTail(log: EventLog, keep = REJECTED_KEPT): RejectedTail {
   const { rejected } = TOPICS;
   const recent: Rejected[] = [];
   const byReason: Record<string, number> = {};

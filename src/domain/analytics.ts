@@ -52,12 +52,25 @@ export const MoverSchema = Type.Object(
     symbol: Type.String(),
     /** Exclusive end of the period (the end of the last sealed hour). */
     asOfTs: Type.Integer(),
-    /** Price at the period's start (the close before it). */
+    /**
+     * Price at `fromTs`: the close of the hour before the period, or, for a `partial` series,
+     * the open of its first hour candle within the period (its first trade there).
+     */
     open: Type.Number(),
+    /** The close of the hour ending at `asOfTs`. */
     close: Type.Number(),
+    /** (close − open) / open × 100. */
     changePct: Type.Number(),
+    /** Σ over the period's hours (base asset). */
     volume: Type.Number(),
     quoteVolume: Type.Number(),
+    /** Where the change is measured from: `asOfTs` − the period, or later when `partial`. */
+    fromTs: Type.Integer(),
+    /**
+     * True when the series has less history than the period (no candle at its start): the
+     * change is since its first candle within the period, at `fromTs`.
+     */
+    partial: Type.Boolean(),
   },
   { additionalProperties: false },
 );

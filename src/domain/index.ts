@@ -29,6 +29,27 @@ export { DEFAULT_DECIMALS, formatDecimal, roundTo } from './decimal.js';
 export { CryptoLambdaError, isCryptoLambdaError } from './errors.js';
 export { bucketStart, INTERVAL_MS, INTERVALS, type Interval, isInterval } from './intervals.js';
 export { type RawBatch, RawBatchSchema } from './raw.js';
+export {
+  type Answer,
+  type BatchReader,
+  type BatchStatus,
+  BatchStatusSchema,
+  type CandleQuery,
+  type CandleReader,
+  type LiveFeed,
+  REJECTED_KEPT,
+  type RejectedCounts,
+  RejectedCountsSchema,
+  type RejectedReader,
+  type SeriesKey,
+  type SeriesReader,
+  type SymbolInfo,
+  SymbolInfoSchema,
+  symbolKey,
+  type TimeRange,
+  TimeRangeSchema,
+  type UptimeReader,
+} from './read-contracts.js';
 export { type Rejected, RejectedSchema } from './rejected.js';
 export {
   binanceToCanonical,

@@ -2,15 +2,14 @@ export type { ServeApp } from './context.js';
 export type {
   BatchReader,
   BatchStatus,
-  BatchSymbol,
   CandleQuery,
   CandleReader,
-  CandleUpdate,
   LiveFeed,
   RejectedReader,
   ServeDeps,
   SymbolInfo,
   SystemStatus,
+  UptimeReader,
 } from './deps.js';
 export { type FieldError, SERVE_ERROR_STATUS, type ServeErrorCode, toHttpError } from './errors.js';
 export {
@@ -22,10 +21,8 @@ export {
   type WsOptions,
 } from './options.js';
 export {
-  BatchStatusSchema,
   ErrorResponseSchema,
   PipelineStatusSchema,
-  SymbolInfoSchema,
   type SystemStatusResponse,
   SystemStatusSchema,
 } from './schemas.js';

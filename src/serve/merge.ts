@@ -1,17 +1,25 @@
-import { bucketStart, type Candle, INTERVAL_MS, type UnixMs } from '../domain/index.js';
-import type { BatchReader, CandleQuery, CandleReader } from './deps.js';
+import {
+  type BatchReader,
+  bucketStart,
+  type Candle,
+  type CandleQuery,
+  type CandleReader,
+  INTERVAL_MS,
+  type UnixMs,
+} from '../domain/index.js';
 
 /** Candles of one series as the API answers them, and the batch watermark they were merged at. */
 export interface MergedCandles {
   /** Oldest first, one per bucket, at most `limit`. */
   candles: Candle[];
-  /** The batch watermark, or null when no batch view was used. */
+  /** The series' batch watermark, or null when no batch view was used. */
   batchWatermarkTs: UnixMs | null;
 }
 
 /**
- * Reads one series from the speed view and, when a batch watermark exists, merges the batch view
- * under it (ARCHITECTURE.md §5).
+ * Reads one series from the speed view and, when the series has a batch watermark, merges the
+ * batch view under it (ARCHITECTURE.md §5). The watermark is the series' own: a live venue
+ * sealing its hours does not move the split of a replayed or quiet series.
  *
  * - A bucket that ends at or before the watermark (`closeTime < watermark`, i.e. `openTime < split`
  *   with `split = floor(watermark / interval) * interval`) comes from the batch view when the batch
@@ -32,7 +40,7 @@ export async function readMergedCandles(
 ): Promise<MergedCandles> {
   const speedCandles = speed.candles(query);
   // Read once: the watermark may advance while the batch view is read.
-  const watermarkTs = batch?.watermarkTs();
+  const watermarkTs = await batch?.watermarkTs(query.venue, query.symbol);
   if (batch === undefined || watermarkTs === undefined)
     return { candles: speedCandles, batchWatermarkTs: null };
   const intervalMs = INTERVAL_MS[query.interval];
@@ -47,6 +55,7 @@ export async function readMergedCandles(
           interval: query.interval,
           from: window.from,
           to: window.to,
+          limit: query.limit,
         });
   return {
     candles: mergeAtSplit(speedCandles, batchCandles, splitTs, window?.from ?? splitTs, query.limit),

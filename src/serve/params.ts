@@ -1,5 +1,12 @@
-import { compareText, type Interval, type UnixMs, utcDayStart } from '../domain/index.js';
-import type { SymbolInfo } from './deps.js';
+import {
+  compareText,
+  type Interval,
+  type SeriesKey,
+  type SymbolInfo,
+  symbolKey,
+  type UnixMs,
+  utcDayStart,
+} from '../domain/index.js';
 import { invalidParameter, serveError } from './errors.js';
 
 /** Date only (`2024-01-02`, read as 00:00 UTC) or date-time with a mandatory zone (`Z`, `+01:00`). */
@@ -34,32 +41,44 @@ export function parseDateParam(field: string, raw: string | undefined): string |
   throw invalidParameter(field, `"${field}" must be a real UTC day as YYYY-MM-DD, got "${raw}"`);
 }
 
-export interface SeriesKey {
-  venue: string;
-  symbol: string;
-}
-
 /**
- * Finds the series a request means. `symbol` is matched case-insensitively and with or without
- * its dash (`BTCUSDT` finds `BTC-USDT`). Without `venue`, the venues listing the symbol are
- * candidates: `defaultVenue` wins when among them, else the first in alphabetical order.
- * Throws `UNKNOWN_VENUE` (field `venue`) or `UNKNOWN_SYMBOL` (field `symbol`).
+ * Finds the series a request means in a list of series. `symbol` is matched case-insensitively
+ * and with or without its dash (`BTCUSDT` finds `BTC-USDT`). Without `venue`, the venues listing
+ * the symbol are candidates: `defaultVenue` wins when among them, else the first in alphabetical
+ * order. Throws `UNKNOWN_VENUE` (field `venue`) or `UNKNOWN_SYMBOL` (field `symbol`).
  */
 export function resolveSeries(
   catalogue: readonly SymbolInfo[],
   request: { venue?: string | undefined; symbol: string },
   defaultVenue: string,
 ): SymbolInfo {
-  const wanted = request.symbol.toUpperCase();
-  const dashless = !wanted.includes('-');
-  const matches = catalogue.filter(
-    (s) => s.symbol === wanted || (dashless && s.symbol.replace('-', '') === wanted),
+  const key = symbolKey(request.symbol);
+  return pickSeries(
+    catalogue.filter((s) => symbolKey(s.symbol) === key),
+    request,
+    defaultVenue,
+    (venue) => catalogue.some((s) => s.venue === venue),
   );
+}
+
+/**
+ * Picks the series a request means among `candidates`, the series whose `symbolKey` is the
+ * request's (see `resolveSeries`); `venueKnown` says whether any series is on a venue, to tell
+ * `UNKNOWN_VENUE` from `UNKNOWN_SYMBOL`. A dashed request matches only that exact symbol.
+ */
+export function pickSeries(
+  candidates: readonly SymbolInfo[],
+  request: { venue?: string | undefined; symbol: string },
+  defaultVenue: string,
+  venueKnown: (venue: string) => boolean,
+): SymbolInfo {
+  const wanted = request.symbol.toUpperCase();
+  const matches = wanted.includes('-') ? candidates.filter((s) => s.symbol === wanted) : candidates;
   if (request.venue !== undefined) {
     const venue = request.venue.toLowerCase();
     const match = matches.find((s) => s.venue === venue);
     if (match !== undefined) return match;
-    if (!catalogue.some((s) => s.venue === venue)) {
+    if (!venueKnown(venue)) {
       throw serveError('UNKNOWN_VENUE', `no symbols are known on venue "${venue}"`, 'venue');
     }
     throw serveError('UNKNOWN_SYMBOL', `unknown symbol "${request.symbol}" on venue "${venue}"`, 'symbol');
@@ -70,15 +89,6 @@ export function resolveSeries(
   if (preferred === undefined)
     throw serveError('UNKNOWN_SYMBOL', `unknown symbol "${request.symbol}"`, 'symbol');
   return preferred;
-}
-
-/** The speed watermark of a series from a status report, or null before its first trade. */
-export function speedWatermark(
-  watermarks: readonly { venue: string; symbol: string; watermarkTs: UnixMs }[],
-  series: SeriesKey,
-): UnixMs | null {
-  const found = watermarks.find((w) => w.venue === series.venue && w.symbol === series.symbol);
-  return found === undefined ? null : found.watermarkTs;
 }
 
 /** The canonical channel name of a candle series. */

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import {
+  BatchStatusSchema,
   CandleSchema,
   DailyMarketMetricSchema,
   INTERVALS,
@@ -11,7 +12,11 @@ import {
   MoverTypeSchema,
   QualityCheckSchema,
   QualityStatusSchema,
+  REJECTED_KEPT,
+  RejectedCountsSchema,
   RejectedSchema,
+  SymbolInfoSchema,
+  TimeRangeSchema,
   TrendingScoreSchema,
   UtcDateSchema,
 } from '../domain/index.js';
@@ -45,25 +50,18 @@ export const BATCH_ERROR_RESPONSES = {
   503: ErrorResponseSchema,
 } as const;
 
-export const SymbolInfoSchema = Type.Object({
-  venue: Type.String(),
-  /** Canonical `BASE-QUOTE`. */
-  symbol: Type.String(),
-  /** Intervals with candles. */
-  intervals: Type.Array(IntervalSchema),
-  firstTradeTs: NullableTs,
-  lastTradeTs: NullableTs,
-  lastPrice: Type.Union([Type.Number(), Type.Null()]),
-});
-export type SymbolInfo = Static<typeof SymbolInfoSchema>;
-
 /** What `deps.status()` reports: sources, the speed layer, rejected records, throughput. */
 export const PipelineStatusSchema = Type.Object({
   sources: Type.Array(
     Type.Object({
       name: Type.String(),
       state: Type.String(),
+      /** Trades this source delivered since this process started. */
       trades: Type.Integer(),
+      /**
+       * Records of this source rejected since this process started (a record rejected again
+       * after a restart is not counted twice); the log's total over every run is `rejected.total`.
+       */
       rejected: Type.Integer(),
     }),
   ),
@@ -78,23 +76,13 @@ export const PipelineStatusSchema = Type.Object({
       Type.Object({ venue: Type.String(), symbol: Type.String(), watermarkTs: Type.Integer() }),
     ),
   }),
-  rejected: Type.Object({ total: Type.Integer(), byReason: Type.Record(Type.String(), Type.Integer()) }),
+  /** The records of the log's `rejected` topic: those `GET /api/v1/rejected` lists. */
+  rejected: RejectedCountsSchema,
   throughput: Type.Object({ tradesPerSec: Type.Number() }),
   startedAt: Type.Integer(),
 });
 /** What `deps.status()` returns (the pipeline's part of `/api/v1/system/status`). */
 export type SystemStatus = Static<typeof PipelineStatusSchema>;
-
-/** The batch layer as `/api/v1/system/status` shows it. */
-export const BatchStatusSchema = Type.Object({
-  /** The batch watermark: buckets ending at or before it are served from batch views. */
-  watermarkTs: NullableTs,
-  /** The last run of each job. */
-  lastRuns: Type.Array(JobRunSchema),
-  /** Committed lake files and their total size. */
-  lake: Type.Object({ files: Type.Integer(), bytes: Type.Integer() }),
-});
-export type BatchStatus = Static<typeof BatchStatusSchema>;
 
 /** `/api/v1/system/status`: the pipeline's status and the batch layer's (null without a lake). */
 export const SystemStatusSchema = Type.Object({
@@ -115,14 +103,36 @@ export const CandlesResponseSchema = Type.Object({
   watermarks: Type.Object({
     /** The speed layer's watermark for this (venue, symbol), or null before its first trade. */
     speed: NullableTs,
-    /** The batch watermark; buckets before it come from batch views. Null until a batch view exists. */
+    /**
+     * This series' batch watermark: the end of its last hour every batch job has processed.
+     * Buckets that end before it come from batch views. Null without a batch layer, or before a
+     * batch job has processed an hour of the series. Each series has its own: a live venue
+     * sealing its hours does not move the watermark of a replayed or quiet series.
+     */
     batch: NullableTs,
   }),
+  /**
+   * Where the live pipeline was not running, among the answer's candles without trades: each a
+   * `[fromTs, toTs)` range of downtime (from the pipeline's uptime record) clipped to an empty
+   * candle's bucket, adjacent ones merged, oldest first. A flat zero-volume candle inside a gap is
+   * downtime, not a quiet market. A candle with trades is never in a gap; a replay of data from a
+   * time this pipeline did not run (the 2019 sample) has none. Empty when the process records no
+   * uptime (a replay).
+   */
+  gaps: Type.Array(TimeRangeSchema),
 });
 
 export const SymbolsResponseSchema = Type.Object({ symbols: Type.Array(SymbolInfoSchema) });
 
-export const RejectedResponseSchema = Type.Object({ rejected: Type.Array(RejectedSchema) });
+/**
+ * `GET /api/v1/rejected`: the records of the log's `rejected` topic, counted and listed from one
+ * source; `total` and `byReason` are the `rejected` of `/api/v1/system/status`.
+ */
+export const RejectedResponseSchema = Type.Object({
+  ...RejectedCountsSchema.properties,
+  /** The newest `limit` of those `total` records, newest first: `min(limit, total)` of them. */
+  rejected: Type.Array(RejectedSchema),
+});
 
 export const HealthResponseSchema = Type.Object({
   status: Type.Literal('ok'),
@@ -166,7 +176,7 @@ export const CandlesQuerySchema = Type.Object(
 );
 
 export const RejectedQuerySchema = Type.Object(
-  { limit: Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: 100 }) },
+  { limit: Type.Integer({ minimum: 1, maximum: REJECTED_KEPT, default: 100 }) },
   { additionalProperties: false },
 );
 

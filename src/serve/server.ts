@@ -7,6 +7,7 @@ import type { ServeApp, ServeContext } from './context.js';
 import { dashboardRoutes } from './dashboard/route.js';
 import type { ServeDeps } from './deps.js';
 import { routeNotFound, toHttpError } from './errors.js';
+import { compileJsonWriter } from './json.js';
 import { type BuildServerOptions, resolveServeOptions } from './options.js';
 import { candlesRoutes } from './routes/candles.js';
 import { healthRoutes } from './routes/health.js';
@@ -41,6 +42,10 @@ export function buildServer(deps: ServeDeps, options: BuildServerOptions = {}): 
     // Unknown query parameters are refused (400 naming them) rather than silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Every response schema's body is written by `json.ts`: numbers at the house precision, never
+  // in exponent notation. (A reply serializer would take over from these; bodies without a
+  // schema, the 404 of an unknown route, hold no numbers.)
+  app.setSerializerCompiler(({ schema }) => compileJsonWriter(schema));
   const context: ServeContext = { deps, options: resolved };
   const hub = createHub(deps, resolved.ws, app.log, resolved.defaultVenue);
 

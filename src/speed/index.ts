@@ -9,6 +9,7 @@ export {
   CANDLE_OPERATOR,
   type CandleOperatorInstance,
   createCandleOperator,
+  type SeriesClockReading,
   type SeriesWatermark,
 } from './candles/operator.js';
 export { CANDLE_OPERATOR_DEFAULTS, type CandleOperatorOptions } from './candles/options.js';
@@ -36,9 +37,9 @@ export {
 } from './runner.js';
 export {
   createSpeedView,
+  NO_SERIES_CLOCK,
+  type SeriesClock,
   SPEED_VIEW_DEFAULTS,
-  type SpeedCandleQuery,
-  type SpeedSymbolInfo,
   type SpeedView,
   type SpeedViewOptions,
 } from './view.js';

@@ -1,34 +1,17 @@
-import type { Candle, Interval, Trade, UnixMs } from '../domain/index.js';
-import { CryptoLambdaError, compareSeries, INTERVALS } from '../domain/index.js';
-import { compareTradeKeys } from './candles/trade-order.js';
+import type { Candle, CandleReader, Interval, SymbolInfo, UnixMs } from '../domain/index.js';
+import { CryptoLambdaError, compareSeries, compareText, INTERVALS, symbolKey } from '../domain/index.js';
 import { SPEED_ERRORS } from './errors.js';
 
-/** A candle query on the speed view (same shape as the serving layer's `CandleQuery`). */
-export interface SpeedCandleQuery {
-  venue: string;
-  symbol: string;
-  interval: Interval;
-  /** Inclusive bucket open time. @default undefined (from the oldest kept) */
-  from?: UnixMs;
-  /** Inclusive bucket open time. @default undefined (up to the newest) */
-  to?: UnixMs;
-  /** At most this many candles: the newest ones when more match. */
-  limit: number;
+/**
+ * Where the view reads a series' newest event time and watermark: the candle operator that feeds
+ * it (`CandleOperatorInstance.clockOf`), whose state the speed checkpoint restores.
+ */
+export interface SeriesClock {
+  clockOf(venue: string, symbol: string): { maxTs: UnixMs; watermarkTs: UnixMs } | undefined;
 }
 
-/** What the speed view knows of a (venue, symbol) (same shape as the serving layer's `SymbolInfo`). */
-export interface SpeedSymbolInfo {
-  venue: string;
-  symbol: string;
-  /** Intervals with candles, in `INTERVALS` order. */
-  intervals: Interval[];
-  /** Smallest event time among the trades recorded; null when only candles were seen. */
-  firstTradeTs: UnixMs | null;
-  /** Largest event time among the trades recorded. */
-  lastTradeTs: UnixMs | null;
-  /** Price of the last trade by `(ts, tradeId)`. */
-  lastPrice: number | null;
-}
+/** A clock that knows no series: a view fed with candles alone (tests, `batch run`). */
+export const NO_SERIES_CLOCK: SeriesClock = { clockOf: () => undefined };
 
 /** Options of the speed view. */
 export interface SpeedViewOptions {
@@ -45,26 +28,21 @@ export const SPEED_VIEW_DEFAULTS: SpeedViewOptions = {
   retention: { '1m': 10_000, '5m': 10_000, '15m': 10_000, '1h': 10_000, '4h': 10_000, '1d': 10_000 },
 };
 
-/** The speed layer's live candles, fed with the candle operator's outputs. */
-export interface SpeedView {
+/**
+ * The speed layer's live candles, fed with the candle operator's outputs: the `CandleReader` of
+ * the read contracts (`domain/read-contracts.ts`), every lookup by key.
+ */
+export interface SpeedView extends CandleReader {
   /** Stores a candle, replacing the one with the same series and open time (`revised`, newer `open`). */
   upsert(candle: Candle): void;
-  /** Tracks first/last trade time and last price per (venue, symbol) for `symbols()`. */
-  recordTrade(trade: Trade): void;
-  /** Candles with `from ≤ openTime ≤ to`, oldest first; the newest `limit` when more match. */
-  candles(query: SpeedCandleQuery): Candle[];
-  /** Every (venue, symbol) seen, sorted by venue then symbol. */
-  symbols(): SpeedSymbolInfo[];
 }
 
 interface SymbolEntry {
   venue: string;
   symbol: string;
   series: Map<Interval, Candle[]>;
+  /** Open time of the first 1m candle with trades seen, kept when retention forgets that candle. */
   firstTradeTs: number | null;
-  lastTradeTs: number | null;
-  lastTradeId: string;
-  lastPrice: number | null;
 }
 
 /** First index whose openTime is ≥ `openTime` (> when `after`). */
@@ -92,33 +70,61 @@ function checkRetention(retention: Readonly<Record<Interval, number>>): void {
   }
 }
 
-/** Builds an empty speed view. */
-export function createSpeedView(options: Partial<SpeedViewOptions> = {}): SpeedView {
+/**
+ * Builds an empty speed view. `clock` gives each series' newest trade time and watermark
+ * (`lastTradeTs`, `watermarkTs()`): pass the candle operator that feeds the view.
+ */
+export function createSpeedView(
+  options: Partial<SpeedViewOptions> = {},
+  clock: SeriesClock = NO_SERIES_CLOCK,
+): SpeedView {
   const retention = { ...SPEED_VIEW_DEFAULTS.retention, ...options.retention };
   checkRetention(retention);
   const entries = new Map<string, SymbolEntry>();
+  /** Entries by `symbolKey`, for `find`. */
+  const byKey = new Map<string, SymbolEntry[]>();
+  const venues = new Set<string>();
+  /** Every entry by venue then symbol; dropped when a series is added. */
+  let sorted: SymbolEntry[] | undefined;
 
   function entryOf(venue: string, symbol: string): SymbolEntry {
     const key = `${venue}\u0000${symbol}`;
     let entry = entries.get(key);
     if (entry === undefined) {
-      entry = {
-        venue,
-        symbol,
-        series: new Map(),
-        firstTradeTs: null,
-        lastTradeTs: null,
-        lastTradeId: '',
-        lastPrice: null,
-      };
+      entry = { venue, symbol, series: new Map(), firstTradeTs: null };
       entries.set(key, entry);
+      const sameKey = byKey.get(symbolKey(symbol)) ?? [];
+      sameKey.push(entry);
+      sameKey.sort((a, b) => compareText(a.venue, b.venue));
+      byKey.set(symbolKey(symbol), sameKey);
+      venues.add(venue);
+      sorted = undefined;
     }
     return entry;
+  }
+
+  function info(e: SymbolEntry): SymbolInfo {
+    const newest = (e.series.get('1m') ?? [...e.series.values()][0])?.at(-1);
+    return {
+      venue: e.venue,
+      symbol: e.symbol,
+      intervals: INTERVALS.filter((i) => (e.series.get(i)?.length ?? 0) > 0),
+      firstTradeTs: e.firstTradeTs,
+      lastTradeTs: clock.clockOf(e.venue, e.symbol)?.maxTs ?? null,
+      lastPrice: newest?.close ?? null,
+    };
   }
 
   return {
     upsert(candle) {
       const entry = entryOf(candle.venue, candle.symbol);
+      if (
+        candle.interval === '1m' &&
+        candle.trades > 0 &&
+        (entry.firstTradeTs === null || candle.openTime < entry.firstTradeTs)
+      ) {
+        entry.firstTradeTs = candle.openTime;
+      }
       let list = entry.series.get(candle.interval);
       if (list === undefined) {
         list = [];
@@ -137,19 +143,6 @@ export function createSpeedView(options: Partial<SpeedViewOptions> = {}): SpeedV
       else if (list.length - at < keep) list.splice(at, 0, candle);
     },
 
-    recordTrade(trade) {
-      const entry = entryOf(trade.venue, trade.symbol);
-      if (entry.firstTradeTs === null || trade.ts < entry.firstTradeTs) entry.firstTradeTs = trade.ts;
-      if (
-        entry.lastTradeTs === null ||
-        compareTradeKeys(trade.ts, trade.tradeId, entry.lastTradeTs, entry.lastTradeId) > 0
-      ) {
-        entry.lastTradeTs = trade.ts;
-        entry.lastTradeId = trade.tradeId;
-        entry.lastPrice = trade.price;
-      }
-    },
-
     candles({ venue, symbol, interval, from, to, limit }) {
       const list = entries.get(`${venue}\u0000${symbol}`)?.series.get(interval);
       if (list === undefined || limit <= 0) return [];
@@ -159,15 +152,20 @@ export function createSpeedView(options: Partial<SpeedViewOptions> = {}): SpeedV
       return list.slice(Math.max(start, end - limit), Math.max(start, end));
     },
 
-    symbols() {
-      return [...entries.values()].sort(compareSeries).map((e) => ({
-        venue: e.venue,
-        symbol: e.symbol,
-        intervals: INTERVALS.filter((i) => (e.series.get(i)?.length ?? 0) > 0),
-        firstTradeTs: e.firstTradeTs,
-        lastTradeTs: e.lastTradeTs,
-        lastPrice: e.lastPrice,
-      }));
+    series(venue, symbol) {
+      const entry = entries.get(`${venue}\u0000${symbol}`);
+      return entry === undefined ? undefined : info(entry);
     },
+
+    find: (key) => (byKey.get(key) ?? []).map(info),
+
+    hasVenue: (venue) => venues.has(venue),
+
+    symbols() {
+      sorted ??= [...entries.values()].sort(compareSeries);
+      return sorted.map(info);
+    },
+
+    watermarkTs: (venue, symbol) => clock.clockOf(venue, symbol)?.watermarkTs,
   };
 }

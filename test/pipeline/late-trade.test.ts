@@ -139,7 +139,8 @@ describe('a trade later than the allowed lateness', () => {
             symbol: 'XRP-ETH',
             // The day's gold holds the buckets that end by its sealed frontier (01:00): no 4h, no 1d.
             intervals: ['1m', '5m', '15m', '1h'],
-            firstTradeTs: null,
+            // The minute of its first trade, from the gold candles; its newest trade is unknown.
+            firstTradeTs: T0,
             lastTradeTs: null,
             lastPrice: 5,
           },

@@ -1,17 +1,22 @@
 import {
+  type BatchReader,
   type Candle,
+  type CandleQuery,
+  type CandleReader,
+  compareSeries,
+  compareText,
   type DailyMarketMetric,
-  INTERVAL_MS,
   INTERVALS,
-  type Interval,
   type JobRun,
   type Mover,
   type QualityCheck,
   type Rejected,
+  type SymbolInfo,
+  symbolKey,
   type TrendingScore,
   type UnixMs,
 } from '../../src/domain/index.js';
-import type { BatchReader, CandleQuery, ServeDeps, SymbolInfo, SystemStatus } from '../../src/serve/index.js';
+import type { ServeDeps, SystemStatus } from '../../src/serve/index.js';
 
 /** An in-memory `ServeDeps` for tests: candles pushed in are readable and fanned out to live listeners. */
 export interface FakeDeps {
@@ -82,6 +87,67 @@ export function emptyStatus(): SystemStatus {
   };
 }
 
+/**
+ * An in-memory `CandleReader` over `candles()` (read at each call, so tests can change them):
+ * the read contract (`domain/read-contracts.ts`) done the plainest way. Series info comes from
+ * the candles: the first 1m candle with trades, the newest close; `lastTradeTs` is null (a store
+ * of candles does not see trades). `watermarkOf` gives each series' watermark.
+ */
+export function memoryCandleReader(
+  candles: () => Iterable<Candle>,
+  watermarkOf: (venue: string, symbol: string) => UnixMs | undefined,
+): CandleReader {
+  const bySeries = (): Map<string, Candle[]> => {
+    const out = new Map<string, Candle[]>();
+    for (const c of candles()) {
+      const key = `${c.venue}|${c.symbol}`;
+      const list = out.get(key) ?? [];
+      list.push(c);
+      out.set(key, list);
+    }
+    return out;
+  };
+  const infoOf = (list: readonly Candle[]): SymbolInfo => {
+    const first = list[0] as Candle;
+    const minutes = list.filter((c) => c.interval === '1m').sort((a, b) => a.openTime - b.openTime);
+    const newest = (minutes.length > 0 ? minutes : [...list].sort((a, b) => a.openTime - b.openTime)).at(-1);
+    return {
+      venue: first.venue,
+      symbol: first.symbol,
+      intervals: INTERVALS.filter((i) => list.some((c) => c.interval === i)),
+      firstTradeTs: minutes.find((c) => c.trades > 0)?.openTime ?? null,
+      lastTradeTs: null,
+      lastPrice: newest?.close ?? null,
+    };
+  };
+  const all = (): SymbolInfo[] => [...bySeries().values()].map(infoOf).sort(compareSeries);
+  return {
+    series: (venue, symbol) => {
+      const list = bySeries().get(`${venue}|${symbol}`);
+      return list === undefined ? undefined : infoOf(list);
+    },
+    find: (key) =>
+      all()
+        .filter((s) => symbolKey(s.symbol) === key)
+        .sort((a, b) => compareText(a.venue, b.venue)),
+    hasVenue: (venue) => all().some((s) => s.venue === venue),
+    symbols: all,
+    candles(query) {
+      const rows = [...(bySeries().get(`${query.venue}|${query.symbol}`) ?? [])]
+        .filter(
+          (c) =>
+            c.interval === query.interval &&
+            (query.from === undefined || c.openTime >= query.from) &&
+            (query.to === undefined || c.openTime <= query.to),
+        )
+        .sort((a, b) => a.openTime - b.openTime);
+      return query.limit <= 0 ? [] : rows.slice(Math.max(0, rows.length - query.limit));
+    },
+    watermarkTs: (venue, symbol) =>
+      bySeries().has(`${venue}|${symbol}`) ? watermarkOf(venue, symbol) : undefined,
+  };
+}
+
 export function createFakeDeps(initial: readonly Candle[] = []): FakeDeps {
   const store = new Map<string, Map<number, Candle>>();
   const listeners = new Map<string, Set<(candle: Candle) => void>>();
@@ -93,10 +159,22 @@ export function createFakeDeps(initial: readonly Candle[] = []): FakeDeps {
     bucket.set(c.openTime, c);
   };
   for (const c of initial) put(c);
+  const reader = memoryCandleReader(
+    function* () {
+      for (const bucket of store.values()) yield* bucket.values();
+    },
+    (venue, symbol) =>
+      fake.status.speed.watermarks.find((w) => w.venue === venue && w.symbol === symbol)?.watermarkTs,
+  );
 
   const fake: FakeDeps = {
     status: emptyStatus(),
-    rejected: [],
+    // The three records `emptyStatus()` counts.
+    rejected: [
+      rejectedRecord({ reason: 'invalid_price', origin: 'frame 3' }),
+      rejectedRecord({ reason: 'invalid_price', origin: 'frame 2' }),
+      rejectedRecord({ reason: 'bad_json', origin: 'frame 1' }),
+    ],
     queries,
     push(c) {
       put(c);
@@ -105,38 +183,10 @@ export function createFakeDeps(initial: readonly Candle[] = []): FakeDeps {
     liveListeners: () => [...listeners.values()].reduce((n, set) => n + set.size, 0),
     deps: {
       candles: {
-        symbols() {
-          const bySymbol = new Map<string, SymbolInfo>();
-          for (const bucket of store.values()) {
-            const sorted = [...bucket.values()].sort((a, b) => a.openTime - b.openTime);
-            const first = sorted[0];
-            const last = sorted[sorted.length - 1];
-            if (first === undefined || last === undefined) continue;
-            const key = `${first.venue}|${first.symbol}`;
-            const info = bySymbol.get(key) ?? {
-              venue: first.venue,
-              symbol: first.symbol,
-              intervals: [] as Interval[],
-              firstTradeTs: first.openTime,
-              lastTradeTs: last.closeTime,
-              lastPrice: last.close,
-            };
-            info.intervals.push(first.interval);
-            bySymbol.set(key, info);
-          }
-          return [...bySymbol.values()];
-        },
+        ...reader,
         candles(query) {
           queries.push(query);
-          const bucket = store.get(seriesKey(query));
-          const rows = [...(bucket?.values() ?? [])]
-            .filter(
-              (c) =>
-                (query.from === undefined || c.openTime >= query.from) &&
-                (query.to === undefined || c.openTime <= query.to),
-            )
-            .sort((a, b) => a.openTime - b.openTime);
-          return rows.slice(Math.max(0, rows.length - query.limit));
+          return reader.candles(query);
         },
       },
       live: {
@@ -151,7 +201,15 @@ export function createFakeDeps(initial: readonly Candle[] = []): FakeDeps {
         },
       },
       status: () => fake.status,
-      rejected: { recent: (limit) => fake.rejected.slice(0, limit) },
+      rejected: {
+        recent: (limit) => fake.rejected.slice(0, limit),
+        // Counted from the same records it lists, as the read contract asks.
+        counts() {
+          const byReason: Record<string, number> = {};
+          for (const r of fake.rejected) byReason[r.reason] = (byReason[r.reason] ?? 0) + 1;
+          return { total: fake.rejected.length, byReason };
+        },
+      },
     },
   };
   return fake;
@@ -160,8 +218,11 @@ export function createFakeDeps(initial: readonly Candle[] = []): FakeDeps {
 /** The gold rows an in-memory `BatchReader` answers from; tests change them between requests. */
 export interface FakeBatch {
   reader: BatchReader;
+  /** The batch watermark of every series it holds (and the status'), unless `seriesWatermarks` has one. */
   watermarkTs: UnixMs | undefined;
-  /** Batch candles of every series; `candles()` returns those ending at or before the watermark. */
+  /** Per-series batch watermarks, by `venue|symbol`. */
+  seriesWatermarks: Record<string, UnixMs>;
+  /** Batch candles of every series; `candles()` returns those ending before the series' watermark. */
   candles: Candle[];
   daily: DailyMarketMetric[];
   movers: Mover[];
@@ -171,7 +232,7 @@ export interface FakeBatch {
   runs: JobRun[];
   lake: { files: number; bytes: number };
   /** Ranges received by `candles()`. */
-  candleQueries: { from: UnixMs; to: UnixMs }[];
+  candleQueries: { from: UnixMs | undefined; to: UnixMs | undefined }[];
 }
 
 const latestDate = (rows: readonly { date: string }[]): string | undefined =>
@@ -181,8 +242,17 @@ const latestDate = (rows: readonly { date: string }[]): string | undefined =>
     .at(-1);
 
 export function createFakeBatch(rows: Partial<Omit<FakeBatch, 'reader' | 'candleQueries'>> = {}): FakeBatch {
+  const watermarkOf = (venue: string, symbol: string): UnixMs | undefined =>
+    fake.seriesWatermarks[`${venue}|${symbol}`] ?? fake.watermarkTs;
+  // Only the candles that end before their series' watermark are the batch views' to serve.
+  const store = memoryCandleReader(
+    () =>
+      fake.candles.filter((c) => c.closeTime < (watermarkOf(c.venue, c.symbol) ?? Number.NEGATIVE_INFINITY)),
+    watermarkOf,
+  );
   const fake: FakeBatch = {
     watermarkTs: undefined,
+    seriesWatermarks: {},
     candles: [],
     daily: [],
     movers: [],
@@ -193,19 +263,14 @@ export function createFakeBatch(rows: Partial<Omit<FakeBatch, 'reader' | 'candle
     candleQueries: [],
     ...rows,
     reader: {
-      watermarkTs: () => fake.watermarkTs,
+      series: async (venue, symbol) => store.series(venue, symbol),
+      find: async (key) => store.find(key),
+      hasVenue: async (venue) => store.hasVenue(venue),
+      symbols: async () => store.symbols(),
+      watermarkTs: async (venue, symbol) => store.watermarkTs(venue, symbol),
       async candles(q) {
         fake.candleQueries.push({ from: q.from, to: q.to });
-        const watermark = fake.watermarkTs ?? Number.NEGATIVE_INFINITY;
-        return fake.candles
-          .filter(
-            (c) =>
-              seriesKey(c) === seriesKey(q) &&
-              c.openTime >= q.from &&
-              c.openTime <= q.to &&
-              c.openTime + INTERVAL_MS[c.interval] <= watermark,
-          )
-          .sort((a, b) => a.openTime - b.openTime);
+        return store.candles(q);
       },
       async daily(date) {
         const day = date ?? latestDate(fake.daily);
@@ -227,32 +292,6 @@ export function createFakeBatch(rows: Partial<Omit<FakeBatch, 'reader' | 'candle
       async runs(limit) {
         return [...fake.runs].sort((a, b) => b.startedAt - a.startedAt).slice(0, limit);
       },
-      async symbols() {
-        const bySeries = new Map<
-          string,
-          { venue: string; symbol: string; intervals: Interval[]; lastPrice: number | null; openTime: number }
-        >();
-        for (const c of fake.candles) {
-          const key = `${c.venue}|${c.symbol}`;
-          const known = bySeries.get(key) ?? {
-            venue: c.venue,
-            symbol: c.symbol,
-            intervals: [],
-            lastPrice: null,
-            openTime: -1,
-          };
-          if (!known.intervals.includes(c.interval)) known.intervals.push(c.interval);
-          if (c.interval === '1m' && c.openTime > known.openTime) {
-            known.openTime = c.openTime;
-            known.lastPrice = c.close;
-          }
-          bySeries.set(key, known);
-        }
-        return [...bySeries.values()].map(({ openTime: _, ...s }) => ({
-          ...s,
-          intervals: INTERVALS.filter((i) => s.intervals.includes(i)),
-        }));
-      },
       status() {
         const lastRuns = new Map<string, JobRun>();
         for (const run of [...fake.runs].sort((a, b) => a.startedAt - b.startedAt))
@@ -262,6 +301,18 @@ export function createFakeBatch(rows: Partial<Omit<FakeBatch, 'reader' | 'candle
     },
   };
   return fake;
+}
+
+export function rejectedRecord(overrides: Partial<Rejected> = {}): Rejected {
+  return {
+    stage: 'ingest:binance-ws',
+    reason: 'invalid_price',
+    detail: 'price must be positive',
+    payload: '{"p":"-1"}',
+    origin: 'wss://stream.binance.com frame 1',
+    ts: T0,
+    ...overrides,
+  };
 }
 
 export function mover(overrides: Partial<Mover> = {}): Mover {
@@ -277,6 +328,8 @@ export function mover(overrides: Partial<Mover> = {}): Mover {
     changePct: 10,
     volume: 5,
     quoteVolume: 525,
+    fromTs: T0 - 86_400_000,
+    partial: false,
     ...overrides,
   };
 }

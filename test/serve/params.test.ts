@@ -2,13 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isCryptoLambdaError } from '../../src/domain/index.js';
 import type { SymbolInfo } from '../../src/serve/index.js';
-import {
-  candleChannel,
-  parseDateParam,
-  parseTimeParam,
-  resolveSeries,
-  speedWatermark,
-} from '../../src/serve/params.js';
+import { candleChannel, parseDateParam, parseTimeParam, resolveSeries } from '../../src/serve/params.js';
 
 const info = (venue: string, symbol: string): SymbolInfo => ({
   venue,
@@ -110,11 +104,8 @@ describe('resolveSeries', () => {
   });
 });
 
-describe('speedWatermark and candleChannel', () => {
-  it('finds the watermark of a series, or null', () => {
-    const watermarks = [{ venue: 'binance', symbol: 'BTC-USDT', watermarkTs: 5 }];
-    assert.equal(speedWatermark(watermarks, { venue: 'binance', symbol: 'BTC-USDT' }), 5);
-    assert.equal(speedWatermark(watermarks, { venue: 'bybit', symbol: 'BTC-USDT' }), null);
+describe('candleChannel', () => {
+  it('names a series channel', () => {
     assert.equal(
       candleChannel({ venue: 'binance', symbol: 'BTC-USDT', interval: '1h' }),
       'candles:binance:BTC-USDT:1h',

@@ -37,16 +37,17 @@ describe('buildServer', () => {
           venue: 'binance',
           symbol: 'BTC-USDT',
           intervals: ['1m'],
+          // From the candles (the fake sees no trades): the minute of the first trade.
           firstTradeTs: T0,
-          lastTradeTs: T0 + 3 * 60_000 - 1,
+          lastTradeTs: null,
           lastPrice: 102,
         },
         {
           venue: 'bybit',
           symbol: 'ETH-USDT',
           intervals: ['5m'],
-          firstTradeTs: T0,
-          lastTradeTs: T0 + 2 * 300_000 - 1,
+          firstTradeTs: null,
+          lastTradeTs: null,
           lastPrice: 101,
         },
       ],
@@ -72,7 +73,16 @@ describe('buildServer', () => {
     assert.equal(all.statusCode, 200);
     assert.equal(all.json().rejected.length, 100);
     const two = await app.inject('/api/v1/rejected?limit=2');
-    assert.deepEqual(two.json(), { rejected: fake.rejected.slice(0, 2) });
+    // The count beside the list is the status' count: one source, the same records.
+    assert.deepEqual(two.json(), {
+      total: 150,
+      byReason: { invalid_price: 150 },
+      rejected: fake.rejected.slice(0, 2),
+    });
+    assert.deepEqual((await app.inject('/api/v1/system/status')).json().rejected, {
+      total: 150,
+      byReason: { invalid_price: 150 },
+    });
     for (const limit of ['0', '10001', 'x']) {
       const bad = await app.inject(`/api/v1/rejected?limit=${limit}`);
       assert.equal(bad.statusCode, 400);
@@ -145,6 +155,9 @@ describe('buildServer errors', () => {
     const fake = createFakeDeps(series(2));
     let failure: unknown = new Error('database exploded at /secret/path');
     fake.deps.candles.symbols = () => {
+      throw failure;
+    };
+    fake.deps.candles.find = () => {
       throw failure;
     };
     const app = buildServer(fake.deps, { processMetrics: false, dashboard: false });

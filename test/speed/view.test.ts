@@ -109,18 +109,15 @@ describe('speed view', () => {
   });
 
   it('lists symbols with their intervals and last trade, fed by the operator', () => {
-    const view = createSpeedView();
     const op = createCandleOperator({ intervals: ['1m', '1h'] });
+    const view = createSpeedView({}, op);
     const trades = [
       trade({ symbol: 'ETH-USDT', ts: m(2), price: 3, tradeId: '7' }),
       trade({ symbol: 'ETH-USDT', ts: m(2), price: 4, tradeId: '10' }),
       trade({ symbol: 'ETH-USDT', ts: m(1), price: 5, tradeId: '2' }),
       trade({ symbol: 'BTC-USDT', ts: m(0), price: 9 }),
     ];
-    for (const t of trades) {
-      view.recordTrade(t);
-      op.process(t, view.upsert);
-    }
+    for (const t of trades) op.process(t, view.upsert);
     view.upsert(candle(m(0), { venue: 'alpha', symbol: 'X-Y', interval: '1d' }));
     assert.deepEqual(view.symbols(), [
       {
@@ -129,7 +126,7 @@ describe('speed view', () => {
         intervals: ['1d'],
         firstTradeTs: null,
         lastTradeTs: null,
-        lastPrice: null,
+        lastPrice: 1,
       },
       {
         venue: 'binance',

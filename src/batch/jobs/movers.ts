@@ -16,11 +16,15 @@ export const MOVERS_LIMIT = 100;
 /**
  * `top_movers`: the top gainers and losers of each period (1h, 24h, 7d) ending at `asOfTs` =
  * `untilTs` rounded down to the hour, from the gold 1h candles (which carry the close through
- * empty hours):
+ * empty hours). Every series with an hour candle ending at `asOfTs` is ranked:
  *
  * - `close` = the close of the hour candle ending at `asOfTs` (open time `asOfTs − 1h`);
- * - `open` = the close of the hour candle ending at `asOfTs − P`, the price at the period's start
- *   (open time `asOfTs − P − 1h`). A symbol without both candles is skipped;
+ * - `open` = the price at the period's start: the close of the hour candle ending at `asOfTs − P`
+ *   (open time `asOfTs − P − 1h`), with `from_ts` = `asOfTs − P` and `partial` = false;
+ * - a series with less history than the period (no candle at its start: listed, or first seen,
+ *   within the period) is ranked on its change since its first candle within the period:
+ *   `open` = that candle's open (its first trade), `from_ts` = its open time, `partial` = true.
+ *   So a session shorter than a day still has 24h and 7d movers, and says so;
  * - `change_pct` = (close − open) / open × 100, a percentage;
  * - `volume` / `quote_volume` = Σ over the period's hours, open times in [asOfTs − P, asOfTs).
  *
@@ -48,18 +52,26 @@ async function runTopMovers(ctx: JobContext): Promise<JobOutput> {
   ).join(', ');
   const query = `
 WITH hours AS (
-  SELECT venue, symbol, open_time, close, volume, quote_volume
+  SELECT venue, symbol, open_time, open, close, volume, quote_volume
   FROM ${goldCandlesRelation(files)}
   WHERE interval = '1h' AND open_time >= $as_of - $longest - $hour AND open_time < $as_of
 ),
 periods(ord, period, ms) AS (VALUES ${periods}),
+ends AS (SELECT venue, symbol, close FROM hours WHERE open_time = $as_of - $hour),
+starts AS (
+  -- Per period, the series' earliest hour from the one that closes at the period's start on.
+  SELECT p.ord, p.period, p.ms, h.venue, h.symbol, min(h.open_time) AS first_open,
+    arg_min(CASE WHEN h.open_time = $as_of - p.ms - $hour THEN h.close ELSE h.open END, h.open_time) AS open
+  FROM periods p JOIN hours h ON h.open_time >= $as_of - p.ms - $hour
+  GROUP BY p.ord, p.period, p.ms, h.venue, h.symbol
+),
 changes AS (
-  SELECT p.ord, p.period, e.venue, e.symbol, s.close AS open, e.close,
-    (e.close - s.close) / s.close * 100 AS change_pct
-  FROM periods p
-  JOIN hours e ON e.open_time = $as_of - $hour
-  JOIN hours s ON s.venue = e.venue AND s.symbol = e.symbol AND s.open_time = $as_of - p.ms - $hour
-  WHERE s.close > 0
+  SELECT s.ord, s.period, s.venue, s.symbol, s.open, e.close,
+    (e.close - s.open) / s.open * 100 AS change_pct,
+    greatest(s.first_open, $as_of - s.ms) AS from_ts,
+    s.first_open <> $as_of - s.ms - $hour AS partial
+  FROM starts s JOIN ends e USING (venue, symbol)
+  WHERE s.open > 0
 ),
 sums AS (
   SELECT p.period, h.venue, h.symbol, fsum(h.volume) AS volume, fsum(h.quote_volume) AS quote_volume
@@ -76,7 +88,7 @@ ranked AS (
   FROM changes c WHERE c.change_pct < 0
 )
 SELECT r.period, r.type, r.rank::INTEGER AS rank, r.venue, r.symbol, $as_of::BIGINT AS as_of_ts,
-  r.open, r.close, r.change_pct, s.volume, s.quote_volume
+  r.open, r.close, r.change_pct, s.volume, s.quote_volume, r.from_ts::BIGINT AS from_ts, r.partial
 FROM ranked r JOIN sums s USING (period, venue, symbol)
 WHERE r.rank <= $limit
 ORDER BY r.ord, r.type, r.rank`;

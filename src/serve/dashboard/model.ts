@@ -7,6 +7,8 @@
 /** The candle fields the chart uses; API rows and WebSocket candles both have them. */
 export interface BarSource {
   openTime: number;
+  /** The bucket's last ms (API rows and WebSocket candles have it). */
+  closeTime?: number;
   open: number;
   high: number;
   low: number;
@@ -14,13 +16,22 @@ export interface BarSource {
   volume: number;
 }
 
-/** A lightweight-charts candlestick point; `time` is UTC seconds. */
+/** A lightweight-charts candlestick point; `time` is UTC seconds; colours only on gap bars. */
 export interface ChartBar {
   time: number;
   open: number;
   high: number;
   low: number;
   close: number;
+  color?: string;
+  wickColor?: string;
+  borderColor?: string;
+}
+
+/** A time range `[fromTs, toTs)` when the pipeline was not running (`gaps` of a candles response). */
+export interface Gap {
+  fromTs: number;
+  toTs: number;
 }
 
 /** A lightweight-charts histogram point. */
@@ -32,19 +43,35 @@ export interface VolumeBar {
 
 export const UP_COLOR = '#26a69a';
 export const DOWN_COLOR = '#ef5350';
+/** Bars of a downtime gap: not a quiet market, the pipeline was not running. */
+export const GAP_COLOR = '#5d6370';
 /** Bars kept in memory and on the chart. */
 export const MAX_BARS = 5_000;
 
-export function toChartBar(c: BarSource): ChartBar {
-  return { time: Math.floor(c.openTime / 1000), open: c.open, high: c.high, low: c.low, close: c.close };
+/** Whether a bar's bucket overlaps one of `gaps`. */
+export function inGap(c: BarSource, gaps: readonly Gap[]): boolean {
+  const closeTime = c.closeTime ?? c.openTime;
+  return gaps.some((g) => c.openTime < g.toTs && closeTime >= g.fromTs);
 }
 
-export function toVolumeBar(c: BarSource): VolumeBar {
+export function toChartBar(c: BarSource, gaps: readonly Gap[] = []): ChartBar {
+  const bar = { time: Math.floor(c.openTime / 1000), open: c.open, high: c.high, low: c.low, close: c.close };
+  return inGap(c, gaps) ? { ...bar, color: GAP_COLOR, wickColor: GAP_COLOR, borderColor: GAP_COLOR } : bar;
+}
+
+export function toVolumeBar(c: BarSource, gaps: readonly Gap[] = []): VolumeBar {
   return {
     time: Math.floor(c.openTime / 1000),
     value: c.volume,
-    color: c.close >= c.open ? `${UP_COLOR}80` : `${DOWN_COLOR}80`,
+    color: inGap(c, gaps) ? GAP_COLOR : c.close >= c.open ? `${UP_COLOR}80` : `${DOWN_COLOR}80`,
   };
+}
+
+/** The note beside the chart: how many candles, and the downtime gaps among them. */
+export function chartNote(candles: number, gaps: readonly Gap[]): string {
+  if (gaps.length === 0) return `${candles} candles`;
+  const downMs = gaps.reduce((sum, g) => sum + (g.toTs - g.fromTs), 0);
+  return `${candles} candles · grey: pipeline not running (${gaps.length === 1 ? '1 gap' : `${gaps.length} gaps`}, ${formatDuration(downMs)})`;
 }
 
 /**
@@ -246,21 +273,31 @@ const placeholder = (columns: number): PanelCell[][] => [
 
 /**
  * Rows of the movers panel from `/api/v1/movers` bodies (gainers, then losers): symbol, change
- * over the period, last close. A body that is not a movers list (503 without a batch layer, a
- * network error) adds nothing; with no row at all, one placeholder row.
+ * over the period, last close. A `partial` mover (less history than the period) shows the span its
+ * change covers: `+3.20% in 2h 5m`. A body that is not a movers list (503 without a batch layer,
+ * a network error) adds nothing; with no row at all, one placeholder row.
  */
 export function moverRows(bodies: readonly unknown[]): PanelCell[][] {
   const rows: PanelCell[][] = [];
   for (const body of bodies) {
     const movers = (body as { movers?: unknown } | undefined)?.movers;
     if (!Array.isArray(movers)) continue;
-    for (const m of movers as { symbol: string; changePct: number; close: number }[]) {
+    for (const m of movers as {
+      symbol: string;
+      changePct: number;
+      close: number;
+      partial?: boolean;
+      fromTs?: number;
+      asOfTs?: number;
+    }[]) {
+      const change = `${m.changePct >= 0 ? '+' : ''}${m.changePct.toFixed(2)}%`;
+      const span =
+        m.partial === true && m.fromTs !== undefined && m.asOfTs !== undefined
+          ? ` in ${formatDuration(m.asOfTs - m.fromTs)}`
+          : '';
       rows.push([
         { text: m.symbol, className: '' },
-        {
-          text: `${m.changePct >= 0 ? '+' : ''}${m.changePct.toFixed(2)}%`,
-          className: m.changePct >= 0 ? 'ok num' : 'bad num',
-        },
+        { text: change + span, className: m.changePct >= 0 ? 'ok num' : 'bad num' },
         { text: formatPrice(m.close), className: 'num' },
       ]);
     }

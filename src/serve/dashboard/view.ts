@@ -9,7 +9,9 @@ import {
   type BarSource,
   candleChannelName,
   candlesUrl,
+  chartNote,
   DOWN_COLOR,
+  type Gap,
   MOVERS_URLS,
   moverRows,
   type PanelCell,
@@ -110,6 +112,8 @@ chart.priceScale('volume').applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } 
 
 let choices: SymbolChoice[] = [];
 let bars: BarSource[] = [];
+/** Downtime gaps of the loaded series (live updates come from a running pipeline: none). */
+let gaps: Gap[] = [];
 let channel: string | undefined;
 let socket: Socket | undefined;
 let open = false;
@@ -119,16 +123,16 @@ let loadSeq = 0;
 function redraw(): void {
   const precision = pricePrecision(bars);
   candleSeries.applyOptions({ priceFormat: { type: 'price', precision, minMove: 10 ** -precision } });
-  candleSeries.setData(bars.map(toChartBar));
-  volumeSeries.setData(bars.map(toVolumeBar));
+  candleSeries.setData(bars.map((b) => toChartBar(b, gaps)));
+  volumeSeries.setData(bars.map((b) => toVolumeBar(b, gaps)));
 }
 
 function onCandle(candle: BarSource): void {
   const change = applyCandle(bars, candle);
   if (change.kind === 'reset') redraw();
   if (change.kind === 'update') {
-    candleSeries.update(toChartBar(change.bar));
-    volumeSeries.update(toVolumeBar(change.bar));
+    candleSeries.update(toChartBar(change.bar, gaps));
+    volumeSeries.update(toVolumeBar(change.bar, gaps));
   }
 }
 
@@ -190,7 +194,7 @@ async function loadSeries(): Promise<void> {
   if (channel !== undefined) send({ op: 'unsubscribe', channel });
   channel = candleChannelName(choice.venue, choice.symbol, interval);
   let response: Awaited<ReturnType<Browser['fetch']>>;
-  let body: { candles?: BarSource[]; error?: { message: string } };
+  let body: { candles?: BarSource[]; gaps?: Gap[]; error?: { message: string } };
   try {
     response = await browser.fetch(candlesUrl(choice.venue, choice.symbol, interval, 1_000));
     body = (await response.json()) as typeof body;
@@ -200,8 +204,9 @@ async function loadSeries(): Promise<void> {
   }
   if (seq !== loadSeq) return;
   bars = setBars(body.candles ?? []);
+  gaps = body.gaps ?? [];
   note.textContent = response.ok
-    ? `${bars.length} candles`
+    ? chartNote(bars.length, gaps)
     : (body.error?.message ?? `HTTP ${response.status}`);
   redraw();
   // A snapshot of the last two candles covers updates made while the request was in flight.

@@ -1,8 +1,9 @@
-import { knownSeries } from '../catalogue.js';
+import { findSeries } from '../catalogue.js';
 import type { ResourcePlugin } from '../context.js';
 import { invalidParameter } from '../errors.js';
+import { downtimeGaps } from '../gaps.js';
 import { readMergedCandles } from '../merge.js';
-import { parseTimeParam, resolveSeries, speedWatermark } from '../params.js';
+import { parseTimeParam } from '../params.js';
 import { CandlesQuerySchema, CandlesResponseSchema, ErrorResponseSchema } from '../schemas.js';
 
 /**
@@ -18,10 +19,16 @@ import { CandlesQuerySchema, CandlesResponseSchema, ErrorResponseSchema } from '
  * `state: 'closed'`), the rest from the speed view (`source: 'speed'`); the batch candle wins where
  * both have a bucket. `from`/`to`/`limit` mean the same with or without the merge: the newest
  * `limit` buckets of `[from, to]`; without `from`, the newest `limit` up to `to` (or up to the
- * newest candle). See `merge.ts` for the window the batch view is asked for. `watermarks.batch`
- * is the batch watermark, null without a batch layer or before its first run.
+ * newest candle). See `merge.ts` for the window the batch view is asked for. Both watermarks are
+ * the series' own: `watermarks.batch` is null without a batch layer or before a batch job has
+ * processed an hour of the series; `watermarks.speed` null before its first trade in the speed
+ * layer.
  *
- * A series is known when the speed view or the batch views hold it (`knownSeries`). An unknown
+ * `gaps` lists where the pipeline was not running among empty candles of the answer (see
+ * `gaps.ts`): a flat candle there is downtime, not a quiet market.
+ *
+ * A series is known when the speed view or the batch views hold it, found by key
+ * (`findSeries`): a request costs the same whatever the number of symbols. An unknown
  * symbol is 404 `UNKNOWN_SYMBOL` (field `symbol`), an unknown venue 404 `UNKNOWN_VENUE` (field
  * `venue`); a known series with nothing in range is 200 with an empty list.
  */
@@ -49,7 +56,7 @@ export const candlesRoutes: ResourcePlugin = async (app, { deps, options }) => {
       if (from !== undefined && to !== undefined && from > to) {
         throw invalidParameter('from', `"from" (${from}) must not be after "to" (${to})`);
       }
-      const info = resolveSeries(await knownSeries(deps), query, options.defaultVenue);
+      const info = await findSeries(deps, query, options.defaultVenue);
       const series = { venue: info.venue, symbol: info.symbol, interval: query.interval };
       const { candles, batchWatermarkTs } = await readMergedCandles(deps.candles, deps.batch, {
         ...series,
@@ -57,8 +64,9 @@ export const candlesRoutes: ResourcePlugin = async (app, { deps, options }) => {
         ...(from === undefined ? {} : { from }),
         ...(to === undefined ? {} : { to }),
       });
-      const speed = speedWatermark(deps.status().speed.watermarks, series);
-      return { ...series, candles, watermarks: { speed, batch: batchWatermarkTs } };
+      const speed = deps.candles.watermarkTs(series.venue, series.symbol) ?? null;
+      const gaps = downtimeGaps(candles, deps.uptime);
+      return { ...series, candles, watermarks: { speed, batch: batchWatermarkTs }, gaps };
     },
   );
 };

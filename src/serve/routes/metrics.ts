@@ -42,10 +42,16 @@ export function installMetrics(app: ServeApp, { deps, options }: ServeContext, w
       'venue',
       'symbol',
     ]),
-    rejectedTotal: gauge('rejected', 'Rejected records since start.'),
-    rejectedByReason: gauge('rejected_by_reason', 'Rejected records since start, by reason.', ['reason']),
+    rejectedTotal: gauge('rejected', "Rejected records in the log's rejected topic (every run, 7 days)."),
+    rejectedByReason: gauge(
+      'rejected_by_reason',
+      "Rejected records in the log's rejected topic, by reason.",
+      ['reason'],
+    ),
     sourceTrades: gauge('source_trades', 'Trades received, by source.', ['source']),
-    sourceRejected: gauge('source_rejected', 'Records rejected, by source.', ['source']),
+    sourceRejected: gauge('source_rejected', 'Records rejected since this process started, by source.', [
+      'source',
+    ]),
     sourceState: gauge('source_state', '1 for the state each source is in.', ['source', 'state']),
     tradesPerSec: gauge('throughput_trades_per_second', 'Trades per second, recent average.'),
     startedAt: gauge('started_at_ms', 'When the pipeline started, ms since the Unix epoch.'),
@@ -66,9 +72,10 @@ export function installMetrics(app: ServeApp, { deps, options }: ServeContext, w
     g.watermark.reset();
     for (const w of status.speed.watermarks)
       g.watermark.set({ venue: w.venue, symbol: w.symbol }, w.watermarkTs);
-    g.rejectedTotal.set(status.rejected.total);
+    const rejected = deps.rejected.counts();
+    g.rejectedTotal.set(rejected.total);
     g.rejectedByReason.reset();
-    for (const [reason, count] of Object.entries(status.rejected.byReason))
+    for (const [reason, count] of Object.entries(rejected.byReason))
       g.rejectedByReason.set({ reason }, count);
     for (const labelled of [g.sourceTrades, g.sourceRejected, g.sourceState]) labelled.reset();
     for (const source of status.sources) {

@@ -9,7 +9,9 @@ import {
 /**
  * `GET /api/v1/system/status` and `GET /api/v1/rejected`: pipeline health and bad input. The
  * status is `deps.status()` with the batch layer's (`batch`: watermark, last run of each job,
- * lake size), null when the process runs without a batch layer.
+ * lake size), null when the process runs without a batch layer. Both endpoints count rejected
+ * records from one source, `deps.rejected` (the log's `rejected` topic): the status' `rejected`
+ * is the `total`/`byReason` of `/api/v1/rejected`, which lists the newest `limit` of them.
  */
 export const systemRoutes: ResourcePlugin = async (app, { deps }) => {
   app.get(
@@ -21,19 +23,19 @@ export const systemRoutes: ResourcePlugin = async (app, { deps }) => {
         response: { 200: SystemStatusSchema, 500: ErrorResponseSchema },
       },
     },
-    async () => ({ ...deps.status(), batch: deps.batch?.status() ?? null }),
+    async () => ({ ...deps.status(), rejected: deps.rejected.counts(), batch: deps.batch?.status() ?? null }),
   );
 
   app.get(
     '/api/v1/rejected',
     {
       schema: {
-        summary: 'The newest rejected records, newest first',
+        summary: 'Rejected records: their count by reason (as in the status) and the newest, newest first',
         tags: ['system'],
         querystring: RejectedQuerySchema,
         response: { 200: RejectedResponseSchema, 400: ErrorResponseSchema, 500: ErrorResponseSchema },
       },
     },
-    async (request) => ({ rejected: deps.rejected.recent(request.query.limit) }),
+    async (request) => ({ ...deps.rejected.counts(), rejected: deps.rejected.recent(request.query.limit) }),
   );
 };

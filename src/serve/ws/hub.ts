@@ -3,6 +3,7 @@ import { type Interval, isCryptoLambdaError } from '../../domain/index.js';
 import { knownSeries } from '../catalogue.js';
 import type { ServeDeps, SymbolInfo } from '../deps.js';
 import type { FieldError } from '../errors.js';
+import { toJson } from '../json.js';
 import type { WsOptions } from '../options.js';
 import { candleChannel, resolveSeries } from '../params.js';
 import { type ClientMessage, parseChannel, parseClientMessage } from './protocol.js';
@@ -74,7 +75,7 @@ export function createHub(
   const broadcastStatus = (): void => {
     let frame: string;
     try {
-      frame = JSON.stringify({ type: 'update', channel: 'status', status: deps.status() });
+      frame = toJson({ type: 'update', channel: 'status', status: deps.status() });
     } catch (error) {
       log.error({ err: error }, 'status() failed; status update skipped');
       return;
@@ -91,7 +92,7 @@ export function createHub(
     const unsubscribe = deps.live.subscribeCandles(series, (candle) => {
       // This runs on the pipeline's stack: nothing a client causes may throw into it.
       try {
-        const frame = JSON.stringify({ type: 'update', channel: name, candle });
+        const frame = toJson({ type: 'update', channel: name, candle });
         counters.framesSerialized++;
         const key = `${name}|${candle.openTime}`;
         for (const client of subscribers) client.sender.update(key, frame);
@@ -221,8 +222,7 @@ export function createHub(
   const handle = (client: Client, text: string): void => {
     const parsed = parseClientMessage(text);
     const id = parsed.id;
-    const reply = (r: Reply): void =>
-      client.sender.control(JSON.stringify(id === undefined ? r : { ...r, id }));
+    const reply = (r: Reply): void => client.sender.control(toJson(id === undefined ? r : { ...r, id }));
     if ('error' in parsed) {
       reply({ type: 'error', ...parsed.error });
       return;

@@ -44,6 +44,16 @@ export interface CandleOperatorInstance extends OperatorInstance<Trade, Candle, 
   counters(): CandleCounters;
   /** Event-time watermarks per (venue, symbol), in first-seen order. */
   watermarks(): SeriesWatermark[];
+  /** One series' newest event time and watermark, by key; undefined before its first trade. */
+  clockOf(venue: string, symbol: string): SeriesClockReading | undefined;
+}
+
+/** What the operator knows of one series' time (`clockOf`). */
+export interface SeriesClockReading {
+  /** The largest event time seen: the newest trade's. */
+  maxTs: UnixMs;
+  /** `maxTs − maxOutOfOrdernessMs`. */
+  watermarkTs: UnixMs;
 }
 
 interface Series {
@@ -227,6 +237,11 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
 
     watermarks: () =>
       series.map((s) => ({ venue: s.venue, symbol: s.symbol, watermarkTs: s.maxTs - maxOutOfOrdernessMs })),
+
+    clockOf(venue, symbol) {
+      const s = byVenue.get(venue)?.get(symbol);
+      return s === undefined ? undefined : { maxTs: s.maxTs, watermarkTs: s.maxTs - maxOutOfOrdernessMs };
+    },
 
     snapshot() {
       for (const s of changed) s.changed = false;

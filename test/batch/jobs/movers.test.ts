@@ -29,6 +29,8 @@ interface ExpectedMover {
   changePct: number;
   volume: number;
   quoteVolume: number;
+  fromTs: number;
+  partial: boolean;
 }
 
 type Change = Omit<ExpectedMover, 'type' | 'rank'>;
@@ -44,17 +46,24 @@ function expectedMovers(candles: readonly CandleRow[], asOfTs: number): Expected
       const [venue = '', symbol = ''] = key.split('|');
       const mine = hourly.filter((c) => (c.venue ?? 'binance') === venue && c.symbol === symbol);
       const end = mine.find((c) => c.openTime === asOfTs - HOUR);
-      const start = mine.find((c) => c.openTime === asOfTs - ms - HOUR);
-      if (end === undefined || start === undefined) return [];
-      const inPeriod = mine.filter((c) => c.openTime >= asOfTs - ms && c.openTime < asOfTs);
+      const inPeriod = mine
+        .filter((c) => c.openTime >= asOfTs - ms && c.openTime < asOfTs)
+        .sort((a, b) => a.openTime - b.openTime);
+      const before = mine.find((c) => c.openTime === asOfTs - ms - HOUR);
+      // Less history than the period: the change since its first candle within it, flagged.
+      const first = inPeriod[0];
+      if (end === undefined || first === undefined) return [];
+      const open = before === undefined ? (first.open ?? first.close) : before.close;
       return [
         {
           period,
           venue,
           symbol,
-          open: start.close,
+          open,
           close: end.close,
-          changePct: ((end.close - start.close) / start.close) * 100,
+          changePct: ((end.close - open) / open) * 100,
+          fromTs: before === undefined ? first.openTime : asOfTs - ms,
+          partial: before === undefined,
           volume: inPeriod.reduce((s, c) => s + (c.volume ?? 0), 0),
           quoteVolume: inPeriod.reduce((s, c) => s + (c.quoteVolume ?? 0), 0),
         },
@@ -88,8 +97,17 @@ function assertMovers(
     const e = expected[i]!;
     const where = `${e.period} ${e.type} #${e.rank}`;
     assert.deepEqual(
-      [row['period'], row['type'], row['rank'], row['venue'], row['symbol'], row['as_of_ts']],
-      [e.period, e.type, e.rank, e.venue, e.symbol, asOf],
+      [
+        row['period'],
+        row['type'],
+        row['rank'],
+        row['venue'],
+        row['symbol'],
+        row['as_of_ts'],
+        row['from_ts'],
+        row['partial'],
+      ],
+      [e.period, e.type, e.rank, e.venue, e.symbol, asOf, e.fromTs, e.partial],
       where,
     );
     assert.equal(row['open'], e.open, `open ${where}`);
@@ -156,7 +174,7 @@ describe('top_movers job', () => {
     assert.deepEqual(topMoversJob.dependsOn, ['candles']);
   });
 
-  it('ranks gainers and losers of 1h, 24h and 7d from the hourly closes, skipping missing starts', async () => {
+  it('ranks gainers and losers of 1h, 24h and 7d from the hourly closes; a younger series since its first candle, flagged', async () => {
     const asOf = D + 12 * HOUR;
     const from = D - 8 * DAY;
     const candles: CandleRow[] = [
@@ -166,8 +184,10 @@ describe('top_movers job', () => {
       ...hours('FLAT-USDT', from, asOf, () => 50),
       ...hours('TIE-B', from, asOf, (i) => 10 + (i % 5)),
       ...hours('TIE-A', from, asOf, (i) => 10 + (i % 5)),
-      // Listed at D + 6h: no candle at the start of 24h and 7d.
-      ...hours('NEW-USDT', D + 6 * HOUR, asOf, (i) => 1 + i / 1000),
+      // Listed at D + 6h: no candle at the start of 24h and 7d; its first hour opened lower.
+      ...hours('NEW-USDT', D + 6 * HOUR, asOf, (i) => 1 + i / 1000).map((c, i) =>
+        i === 0 ? { ...c, open: 0.9 } : c,
+      ),
       // Other intervals in the same files are not hours.
       { interval: '1m', symbol: 'UP-USDT', openTime: asOf - HOUR, close: 9999, volume: 5 },
       { interval: '1d', symbol: 'DOWN-USDT', openTime: D - DAY, close: 1, volume: 5 },
@@ -188,9 +208,15 @@ describe('top_movers job', () => {
         .map((r) => `${r['venue']} ${r['symbol']}`);
     assert.ok(!rows.some((r) => r['symbol'] === 'FLAT-USDT'), 'unchanged is neither gainer nor loser');
     assert.ok(of('1h', 'gainers').includes('binance NEW-USDT'));
-    assert.ok(
-      !of('24h', 'gainers').includes('binance NEW-USDT') && !of('7d', 'gainers').includes('binance NEW-USDT'),
-    );
+    for (const period of ['24h', '7d']) {
+      const listed = rows.find((r) => r['period'] === period && r['symbol'] === 'NEW-USDT');
+      assert.deepEqual(
+        listed && [listed['type'], listed['open'], listed['from_ts'], listed['partial']],
+        ['gainers', 0.9, D + 6 * HOUR, true],
+        `${period}: NEW-USDT since its listing`,
+      );
+    }
+    assert.ok(rows.every((r) => r['symbol'] === 'NEW-USDT' || r['partial'] === false));
     assert.deepEqual(of('7d', 'losers'), ['binance DOWN-USDT']);
     // TIE-A and TIE-B move alike: the symbol breaks the tie.
     const ties = rows.filter((r) => String(r['symbol']).startsWith('TIE'));
@@ -218,17 +244,15 @@ describe('top_movers job', () => {
     const gold = await goldByDay(ws, candles);
     const ctx = makeContext(ws, { date: DATE, untilTs: asOf, gold });
     const result = await topMoversJob.run(ctx);
-    assert.deepEqual(result, { rows: 200, status: 'ok' });
+    // Two hours of history: 1h from the close before it, 24h and 7d since the first hour, flagged.
+    assert.deepEqual(result, { rows: 600, status: 'ok' });
     const rows = await readParquet(ws.connection, ctx.outputPath);
     assertMovers(rows, expectedMovers(candles, asOf), asOf);
     assert.deepEqual(
-      rows.filter((r) => r['type'] === 'gainers').map((r) => r['rank']),
+      rows.filter((r) => r['type'] === 'gainers' && r['period'] === '1h').map((r) => r['rank']),
       Array.from({ length: 100 }, (_, i) => i + 1),
     );
-    assert.ok(
-      rows.every((r) => r['period'] === '1h'),
-      'no start candle for 24h or 7d',
-    );
+    assert.ok(rows.every((r) => (r['period'] === '1h') === (r['partial'] === false)));
   });
 
   it('writes a readable empty file with the columns without candles', async () => {
@@ -246,6 +270,8 @@ describe('top_movers job', () => {
       'change_pct DOUBLE',
       'volume DOUBLE',
       'quote_volume DOUBLE',
+      'from_ts BIGINT',
+      'partial BOOLEAN',
     ]);
   });
 });

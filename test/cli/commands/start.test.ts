@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -416,6 +416,10 @@ describe('crypto-lambda start: replay + simulator, over real HTTP and WebSocket'
       closedBefore.set(symbol, closedOnly((await candlesOf(product.url, 'binance', symbol)).rows));
     assert.equal(await stop(product), 0);
     assert.match(product.stderr(), /stopping/);
+    const uptime = async (): Promise<{ startTs: number; endTs: number; clean: boolean }[]> =>
+      (JSON.parse(await readFile(join(dir, 'data', 'uptime.json'), 'utf8')) as { runs: [] }).runs;
+    const [first] = await uptime();
+    assert.ok(first?.clean === true && first.endTs >= first.startTs, 'the run and its clean stop');
 
     // Only the simulator this time: the replayed candles can only come from the log.
     const again = await launch([
@@ -440,6 +444,9 @@ describe('crypto-lambda start: replay + simulator, over real HTTP and WebSocket'
     } finally {
       assert.equal(await stop(again), 0);
     }
+    const runs = await uptime();
+    assert.equal(runs.length, 2);
+    assert.ok(runs.every((r) => r.clean) && (runs[1]?.startTs ?? 0) >= first.endTs, JSON.stringify(runs));
   });
 
   it('`npm start` honours PORT and DATA_DIR', async () => {

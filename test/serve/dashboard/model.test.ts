@@ -5,9 +5,11 @@ import {
   type BarSource,
   candleChannelName,
   candlesUrl,
+  chartNote,
   DOWN_COLOR,
   formatDuration,
   formatPrice,
+  GAP_COLOR,
   moverRows,
   PLACEHOLDER,
   parseServerMessage,
@@ -134,6 +136,22 @@ describe('dashboard model', () => {
     assert.deepEqual([0, 59_999, 61_000, 90_000_000].map(formatDuration), ['0s', '59s', '1m 1s', '1d 1h']);
   });
 
+  it('greys the bars of downtime gaps and says so in the note', () => {
+    const gaps = [{ fromTs: T0 + 2 * 60_000 + 30_000, toTs: T0 + 4 * 60_000 }];
+    const withClose = (minute: number): BarSource => ({
+      ...bar(minute),
+      closeTime: T0 + (minute + 1) * 60_000 - 1,
+    });
+    assert.deepEqual(
+      [1, 2, 3, 4].map((i) => toChartBar(withClose(i), gaps).color),
+      [undefined, GAP_COLOR, GAP_COLOR, undefined],
+    );
+    assert.equal(toVolumeBar(withClose(3), gaps).color, GAP_COLOR);
+    assert.equal(toChartBar(withClose(3)).color, undefined);
+    assert.equal(chartNote(5, []), '5 candles');
+    assert.equal(chartNote(5, gaps), '5 candles · grey: pipeline not running (1 gap, 1m 30s)');
+  });
+
   it('parses server frames and ignores unknown ones', () => {
     assert.deepEqual(parseServerMessage('{"type":"pong","ts":1}'), { type: 'pong', ts: 1 });
     assert.equal(parseServerMessage('{"type":"snapshot","channel":"status","status":{}}')?.type, 'snapshot');
@@ -144,7 +162,13 @@ describe('dashboard model', () => {
 
   it('builds the movers and trending panels, or a placeholder row', () => {
     const gainers = { movers: [{ symbol: 'SOL-USDT', changePct: 12.5, close: 0.00001234 }] };
-    const losers = { movers: [{ symbol: 'XRP-USDT', changePct: -3.254, close: 0.5 }] };
+    const losers = {
+      movers: [
+        { symbol: 'XRP-USDT', changePct: -3.254, close: 0.5 },
+        // Less history than the period: the span of its change is shown.
+        { symbol: 'NEW-USDT', changePct: -1, close: 2, partial: true, fromTs: T0, asOfTs: T0 + 7_500_000 },
+      ],
+    };
     assert.deepEqual(moverRows([gainers, losers]), [
       [
         { text: 'SOL-USDT', className: '' },
@@ -155,6 +179,11 @@ describe('dashboard model', () => {
         { text: 'XRP-USDT', className: '' },
         { text: '-3.25%', className: 'bad num' },
         { text: '0.50', className: 'num' },
+      ],
+      [
+        { text: 'NEW-USDT', className: '' },
+        { text: '-1.00% in 2h 5m', className: 'bad num' },
+        { text: '2.00', className: 'num' },
       ],
     ]);
     const empty = [

@@ -40,7 +40,8 @@ describe('GET /api/v1/candles', () => {
     assert.equal(response.statusCode, 200);
     assert.match(String(response.headers['content-type']), /application\/json/);
     const body = response.json();
-    assert.deepEqual(Object.keys(body), ['venue', 'symbol', 'interval', 'candles', 'watermarks']);
+    assert.deepEqual(Object.keys(body), ['venue', 'symbol', 'interval', 'candles', 'watermarks', 'gaps']);
+    assert.deepEqual(body.gaps, [], 'no uptime record, no gaps');
     assert.equal(body.venue, 'binance');
     assert.equal(body.symbol, 'BTC-USDT');
     assert.equal(body.interval, '1m');
@@ -281,7 +282,7 @@ describe('a series only the batch views hold (history the log no longer has)', (
   });
   const apps = useBatchApps(batch.reader);
 
-  it('is listed by /symbols, without trade times, and /candles serves it from batch', async () => {
+  it('is listed by /symbols, with its first minute but no newest trade time, and /candles serves it from batch', async () => {
     const symbols = (await apps.app.inject('/api/v1/symbols')).json() as {
       symbols: {
         symbol: string;
@@ -295,7 +296,7 @@ describe('a series only the batch views hold (history the log no longer has)', (
       venue: 'binance',
       symbol: 'ETH-USDT',
       intervals: ['1m'],
-      firstTradeTs: null,
+      firstTradeTs: T0,
       lastTradeTs: null,
       lastPrice: 159,
     });
@@ -315,5 +316,69 @@ describe('a series only the batch views hold (history the log no longer has)', (
     const unknown = await apps.app.inject('/api/v1/candles?symbol=DOGE-USDT&interval=1m');
     assert.equal(unknown.statusCode, 404);
     assert.equal((unknown.json() as ErrorBody).error.code, 'UNKNOWN_SYMBOL');
+  });
+});
+
+describe('a candles request costs the same whatever the number of symbols', () => {
+  it('finds its series by key: it never lists every series nor reads the whole status', async () => {
+    const fake = createFakeDeps([...series(5), ...series(5, { venue: 'bybit', symbol: 'ETH-USDT' })]);
+    const batch = createFakeBatch({
+      watermarkTs: T0 + 2 * 60_000,
+      candles: series(2, { source: 'batch', venue: 'bybit', symbol: 'ETH-USDT' }),
+    });
+    const listed: string[] = [];
+    const deps = {
+      ...fake.deps,
+      candles: {
+        ...fake.deps.candles,
+        symbols() {
+          listed.push('speed symbols()');
+          return fake.deps.candles.symbols();
+        },
+      },
+      batch: {
+        ...batch.reader,
+        async symbols() {
+          listed.push('batch symbols()');
+          return batch.reader.symbols();
+        },
+      },
+      status() {
+        listed.push('status()');
+        return fake.deps.status();
+      },
+    };
+    const app = buildServer(deps, { processMetrics: false, dashboard: false });
+    try {
+      for (const query of ['symbol=BTCUSDT', 'symbol=eth-usdt&venue=bybit', 'symbol=ETH-USDT&limit=3']) {
+        const response = await app.inject(`/api/v1/candles?${query}&interval=1m`);
+        assert.equal(response.statusCode, 200, response.body);
+      }
+      const unknown = await app.inject('/api/v1/candles?symbol=BTC-USDT&venue=kraken&interval=1m');
+      assert.equal((unknown.json() as ErrorBody).error.code, 'UNKNOWN_VENUE');
+      assert.deepEqual(listed, []);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('numbers in candle responses', () => {
+  it('are rounded to 8 decimals, never in exponent notation (ARCHITECTURE.md §3)', async () => {
+    const noisy = candle({ takerBuyVolume: 205.29999999999998, low: 0.00000012000000001, volume: 0.1 + 0.2 });
+    const fake = createFakeDeps([noisy]);
+    const app = buildServer(fake.deps, { processMetrics: false, dashboard: false });
+    try {
+      const response = await app.inject('/api/v1/candles?symbol=BTC-USDT&interval=1m');
+      assert.equal(response.statusCode, 200);
+      assert.match(response.body, /"low":0\.00000012,/);
+      assert.match(response.body, /"volume":0\.3,/);
+      assert.match(response.body, /"takerBuyVolume":205\.3,/);
+      assert.doesNotMatch(response.body, /\de-\d|99999999/);
+      const symbols = await app.inject('/api/v1/symbols');
+      assert.doesNotMatch(symbols.body, /\de-\d/);
+    } finally {
+      await app.close();
+    }
   });
 });

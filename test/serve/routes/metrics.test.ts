@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildServer, type ServeApp } from '../../../src/serve/index.js';
-import { createFakeBatch, createFakeDeps, type FakeDeps, jobRun, series, T0 } from '../fake-deps.js';
+import {
+  createFakeBatch,
+  createFakeDeps,
+  type FakeDeps,
+  jobRun,
+  rejectedRecord,
+  series,
+  T0,
+} from '../fake-deps.js';
 import { useBatchApps } from './batch-apps.js';
 
 /** The value of one sample line, e.g. `name{a="b"} 3`. */
@@ -49,10 +57,12 @@ describe('GET /metrics', () => {
     assert.ok(!text.includes('/no/such/page'), 'raw URLs never become labels');
   });
 
-  it('exports pipeline gauges from deps.status(), read at scrape time', async () => {
+  it('exports pipeline gauges from deps.status() and deps.rejected, read at scrape time', async () => {
     fake.status.speed.lag = 42;
-    fake.status.rejected.byReason = { invalid_price: 5, bad_json: 1 };
-    fake.status.rejected.total = 6;
+    fake.rejected = [
+      ...Array.from({ length: 5 }, () => rejectedRecord({ reason: 'invalid_price' })),
+      rejectedRecord({ reason: 'bad_json' }),
+    ];
     const text = (await app.inject('/metrics')).body;
     assert.equal(sample(text, 'crypto_lambda_speed_lag_records'), 42);
     assert.equal(sample(text, 'crypto_lambda_speed_trades_processed'), 997);
@@ -64,7 +74,7 @@ describe('GET /metrics', () => {
     assert.equal(sample(text, 'crypto_lambda_throughput_trades_per_second'), 12.5);
     assert.equal(sample(text, 'crypto_lambda_ws_connections'), 0);
 
-    fake.status.rejected.byReason = { bad_json: 2 };
+    fake.rejected = [rejectedRecord({ reason: 'bad_json' }), rejectedRecord({ reason: 'bad_json' })];
     fake.status.sources = [];
     const later = (await app.inject('/metrics')).body;
     assert.equal(sample(later, 'crypto_lambda_rejected_by_reason{reason="invalid_price"}'), undefined);

@@ -212,4 +212,17 @@ describe('createHub with a batch layer', () => {
     assert.deepEqual([...connection.subscriptions], []);
     hub.close();
   });
+
+  it('writes candle numbers rounded to 8 decimals, never in exponent notation', () => {
+    const { fake, hub } = setup();
+    const socket = fakeSocket();
+    hub.connect(socket).receive(JSON.stringify({ op: 'subscribe', channel: CHANNEL, limit: 1 }));
+    fake.push(
+      candle({ openTime: T0 + 5 * 60_000, takerBuyVolume: 205.29999999999998, low: 1e-7, state: 'open' }),
+    );
+    const update = socket.raw.at(-1) ?? '';
+    assert.match(update, /"takerBuyVolume":205\.3,/);
+    assert.match(update, /"low":0\.0000001,/);
+    assert.doesNotMatch(update, /\de-\d/);
+  });
 });
