@@ -12,6 +12,8 @@ export function createCandleFeed(): CandleFeed {
     `${venue}:${symbol}:${interval}`;
   return {
     publish(candle) {
+      // Most candles have no subscriber: no key is built for them.
+      if (listeners.size === 0) return;
       const set = listeners.get(keyOf(candle.venue, candle.symbol, candle.interval));
       if (set === undefined) return;
       for (const listener of set) listener(candle);

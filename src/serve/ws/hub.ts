@@ -1,12 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { type Interval, isCryptoLambdaError } from '../../domain/index.js';
-import { knownSeries } from '../catalogue.js';
+import { type Interval, isCryptoLambdaError, symbolKey } from '../../domain/index.js';
+import { findSeries } from '../catalogue.js';
 import type { ServeDeps, SymbolInfo } from '../deps.js';
 import type { FieldError } from '../errors.js';
 import { toJson } from '../json.js';
 import type { WsOptions } from '../options.js';
-import { candleChannel, resolveSeries } from '../params.js';
-import { type ClientMessage, parseChannel, parseClientMessage } from './protocol.js';
+import { candleChannel, pickSeries } from '../params.js';
+import { createCandleChannels } from './channels.js';
+import { type ChannelRef, type ClientMessage, parseChannel, parseClientMessage } from './protocol.js';
 import { createSender, type Sender, type SocketLike } from './sender.js';
 
 /** Counters of the WebSocket layer, read by `/metrics`. */
@@ -43,11 +44,8 @@ export interface Hub {
 interface Client {
   sender: Sender;
   subscriptions: Set<string>;
-}
-
-interface CandleChannel {
-  subscribers: Set<Client>;
-  unsubscribe: () => void;
+  /** The channel names this client subscribed with (`candles:btcusdt:1m`) and what they resolved to. */
+  aliases: Map<string, string>;
 }
 
 type Reply = Record<string, unknown>;
@@ -64,13 +62,11 @@ export function createHub(
   log: FastifyBaseLogger,
   defaultVenue: string,
 ): Hub {
-  const candleChannels = new Map<string, CandleChannel>();
   const statusSubscribers = new Set<Client>();
   const clients = new Set<Client>();
   let statusTimer: NodeJS.Timeout | undefined;
-  /** The series known when a subscription last had to ask the batch views. */
-  let batchKnown: SymbolInfo[] = [];
   const counters = { framesSerialized: 0, framesSent: 0, coalesced: 0, slowClosed: 0 };
+  const channels = createCandleChannels(deps.live, counters, log);
 
   const broadcastStatus = (): void => {
     let frame: string;
@@ -84,25 +80,6 @@ export function createHub(
     for (const client of statusSubscribers) client.sender.update('status', frame);
   };
 
-  const openCandleChannel = (
-    name: string,
-    series: { venue: string; symbol: string; interval: Interval },
-  ): CandleChannel => {
-    const subscribers = new Set<Client>();
-    const unsubscribe = deps.live.subscribeCandles(series, (candle) => {
-      // This runs on the pipeline's stack: nothing a client causes may throw into it.
-      try {
-        const frame = toJson({ type: 'update', channel: name, candle });
-        counters.framesSerialized++;
-        const key = `${name}|${candle.openTime}`;
-        for (const client of subscribers) client.sender.update(key, frame);
-      } catch (error) {
-        log.error({ err: error, channel: name }, 'candle fan-out failed');
-      }
-    });
-    return { subscribers, unsubscribe };
-  };
-
   const leave = (client: Client, name: string): void => {
     client.subscriptions.delete(name);
     if (name === 'status') {
@@ -113,13 +90,7 @@ export function createHub(
       }
       return;
     }
-    const channel = candleChannels.get(name);
-    if (channel === undefined) return;
-    channel.subscribers.delete(client);
-    if (channel.subscribers.size === 0) {
-      candleChannels.delete(name);
-      channel.unsubscribe();
-    }
+    channels.leave(client, name);
   };
 
   const subscribe = (
@@ -151,16 +122,14 @@ export function createHub(
     }
     let info: SymbolInfo;
     try {
-      info = resolveSeries(deps.candles.symbols(), ref, defaultVenue);
+      info = speedSeries(ref);
     } catch (error) {
       if (deps.batch === undefined || !isUnknownSeries(error)) throw error;
       // Not in the speed view: it may be a series only the batch views hold (history). Its
       // snapshot is the speed view's (empty); it goes live if trades for it come in.
-      void knownSeries(deps)
-        .then((all) => {
-          batchKnown = all;
-          if (clients.has(client))
-            join(client, message, reply, resolveSeries(all, ref, defaultVenue), ref.interval);
+      void findSeries(deps, ref, defaultVenue)
+        .then((found) => {
+          if (clients.has(client)) join(client, message, reply, found, ref.interval);
         })
         .catch((failure: unknown) => {
           if (clients.has(client)) replyFailure(failure, reply, message.channel);
@@ -169,6 +138,12 @@ export function createHub(
     }
     join(client, message, reply, info, ref.interval);
   };
+
+  /** The series of the speed view a channel names, by key: the cost does not grow with symbols. */
+  const speedSeries = (ref: Extract<ChannelRef, { kind: 'candles' }>): SymbolInfo =>
+    pickSeries(deps.candles.find(symbolKey(ref.symbol)), ref, defaultVenue, (venue) =>
+      deps.candles.hasVenue(venue),
+    );
 
   /** Subscribes `client` to the candles of a resolved series: the snapshot, then its updates. */
   const join = (
@@ -184,16 +159,15 @@ export function createHub(
       tooMany(reply, name);
       return;
     }
-    const candles = deps.candles.candles({ ...series, limit: message.limit ?? options.snapshotLimit });
-    // Snapshot first, then join: both in this tick, so no update falls between them.
-    reply({ type: 'snapshot', channel: name, candles });
-    let channel = candleChannels.get(name);
-    if (channel === undefined) {
-      channel = openCandleChannel(name, series);
-      candleChannels.set(name, channel);
-    }
-    channel.subscribers.add(client);
+    const limit = message.limit ?? options.snapshotLimit;
     client.subscriptions.add(name);
+    client.aliases.set(message.channel, name);
+    // The snapshot, then the updates: the channels hold the updates of a client until its
+    // snapshot is written.
+    channels.join(client, name, series, () => deps.candles.candles({ ...series, limit }), {
+      limit,
+      id: message.id,
+    });
   };
 
   const tooMany = (reply: (r: Reply) => void, channel: string): void =>
@@ -206,15 +180,16 @@ export function createHub(
 
   const unsubscribe = (client: Client, channel: string, reply: (r: Reply) => void): void => {
     const ref = parseChannel(channel);
-    let name = channel;
-    if (ref?.kind === 'candles') {
+    let name = client.aliases.get(channel) ?? channel;
+    if (ref?.kind === 'candles' && !client.aliases.has(channel)) {
       try {
-        const info = resolveSeries([...deps.candles.symbols(), ...batchKnown], ref, defaultVenue);
+        const info = speedSeries(ref);
         name = candleChannel({ venue: info.venue, symbol: info.symbol, interval: ref.interval });
       } catch {
         // Unknown series: nothing can be subscribed under it, so there is nothing to leave.
       }
     }
+    client.aliases.delete(channel);
     leave(client, name);
     reply({ type: 'unsubscribed', channel: name });
   };
@@ -264,13 +239,14 @@ export function createHub(
           },
         }),
         subscriptions: new Set(),
+        aliases: new Map(),
       };
       clients.add(client);
       return { receive: (text) => handle(client, text), close, subscriptions: client.subscriptions };
     },
     stats: () => ({
       connections: clients.size,
-      channels: candleChannels.size + (statusTimer ? 1 : 0),
+      channels: channels.size() + (statusTimer ? 1 : 0),
       ...counters,
     }),
     close() {

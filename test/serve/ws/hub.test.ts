@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FastifyBaseLogger } from 'fastify';
 import { DEFAULT_WS_OPTIONS, type WsOptions } from '../../../src/serve/index.js';
+import { SNAPSHOT_SLICE } from '../../../src/serve/ws/channels.js';
 import { createHub } from '../../../src/serve/ws/hub.js';
 import { candle, createFakeBatch, createFakeDeps, series, T0 } from '../fake-deps.js';
 
@@ -224,5 +225,62 @@ describe('createHub with a batch layer', () => {
     assert.match(update, /"takerBuyVolume":205\.3,/);
     assert.match(update, /"low":0\.0000001,/);
     assert.doesNotMatch(update, /\de-\d/);
+  });
+
+  it('writes a large snapshot in slices between which the server runs, then the updates that came meanwhile', async () => {
+    const fake = createFakeDeps(series(3 * SNAPSHOT_SLICE + 7));
+    const hub = createHub(fake.deps, DEFAULT_WS_OPTIONS, silent, 'binance');
+    const socket = fakeSocket();
+    const connection = hub.connect(socket);
+    const limit = 3 * SNAPSHOT_SLICE + 7;
+    connection.receive(JSON.stringify({ op: 'subscribe', channel: CHANNEL, limit, id: 'a' }));
+    assert.equal(socket.frames.length, 0, 'not written in the turn of the subscription');
+    let ranBetween = false;
+    setImmediate(() => {
+      ranBetween = socket.frames.length === 0;
+    });
+    // Arrives while the snapshot is being written: must follow it.
+    fake.push(candle({ openTime: T0 + limit * 60_000, close: 7, state: 'open' }));
+    // A second client, after the update: a snapshot of its own, with the update in it.
+    const other = fakeSocket();
+    hub.connect(other).receive(JSON.stringify({ op: 'subscribe', channel: CHANNEL, limit }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(ranBetween, 'the event loop ran while the snapshot was written');
+    const [snapshot, update] = socket.frames as [
+      { type: string; id: string; candles: { openTime: number; close: number }[] },
+      { type: string; candle: { close: number } },
+    ];
+    assert.equal(snapshot.type, 'snapshot');
+    assert.equal(snapshot.id, 'a');
+    assert.deepEqual(
+      snapshot.candles.map((c) => c.openTime),
+      series(limit).map((c) => c.openTime),
+    );
+    assert.deepEqual([update.type, update.candle.close], ['update', 7]);
+    assert.equal(socket.frames.length, 2);
+    const otherSnapshot = other.frames[0] as { candles: { openTime: number }[] };
+    assert.equal(
+      otherSnapshot.candles.at(-1)?.openTime,
+      T0 + limit * 60_000,
+      'joined after the update: it is in',
+    );
+    hub.close();
+  });
+
+  it('reads and writes a snapshot once for every client that joins a channel between two updates', async () => {
+    const fake = createFakeDeps(series(2 * SNAPSHOT_SLICE));
+    const hub = createHub(fake.deps, DEFAULT_WS_OPTIONS, silent, 'binance');
+    const sockets = Array.from({ length: 50 }, () => fakeSocket());
+    const before = fake.queries.length;
+    for (const socket of sockets)
+      hub
+        .connect(socket)
+        .receive(JSON.stringify({ op: 'subscribe', channel: CHANNEL, limit: 2 * SNAPSHOT_SLICE }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(fake.queries.length - before, 1, 'one read of the speed view');
+    const frames = new Set(sockets.map((s) => s.raw[0]));
+    assert.equal(frames.size, 1);
+    assert.equal((sockets[0]?.frames[0] as { candles: unknown[] }).candles.length, 2 * SNAPSHOT_SLICE);
+    hub.close();
   });
 });
