@@ -29,6 +29,7 @@ function benchRunner(log: EventLog, checkpointPath: string): Promise<SpeedRunner
       operator: createCandleOperator({ openUpdates: 'on-drain' }),
       checkpointPath,
       onCandle: () => undefined,
+      wantsOpen: () => false,
     },
     { checkpointIntervalMs: 1000 },
   );

@@ -4,6 +4,8 @@ import type { LiveFeed } from '../serve/index.js';
 /** In-process fan-out of candle updates to the server's subscribers, keyed by series. */
 export interface CandleFeed extends LiveFeed {
   publish(candle: Candle): void;
+  /** Whether anybody listens to the series' candles. */
+  wants(venue: string, symbol: string, interval: Interval): boolean;
 }
 
 export function createCandleFeed(): CandleFeed {
@@ -18,6 +20,7 @@ export function createCandleFeed(): CandleFeed {
       if (set === undefined) return;
       for (const listener of set) listener(candle);
     },
+    wants: (venue, symbol, interval) => listeners.size > 0 && listeners.has(keyOf(venue, symbol, interval)),
     subscribeCandles(series, listener) {
       const key = keyOf(series.venue, series.symbol, series.interval);
       let set = listeners.get(key);

@@ -79,16 +79,16 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
       log,
       operator,
       checkpointPath: join(options.dataDir, 'speed', 'checkpoint.json'),
+      // The view keeps closed and revised candles and reads the open buckets from the operator;
+      // `open` updates are made only for the series a WebSocket client watches.
       onCandle(candle) {
-        view.upsert(candle);
+        if (candle.state !== 'open') view.upsert(candle);
         feed.publish(candle);
       },
+      wantsOpen: (venue, symbol, interval) => feed.wants(venue, symbol, interval),
     },
     { live: options.live, checkpointIntervalMs: options.checkpointIntervalMs ?? 1000 },
   );
-  // The candles topic holds closed and revised candles; the buckets still open live in the
-  // restored operator state.
-  operator.openCandles((candle) => view.upsert(candle));
   const batch =
     options.batch === false
       ? undefined

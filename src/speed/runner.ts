@@ -1,4 +1,4 @@
-import type { Candle, DurationMs, Trade } from '../domain/index.js';
+import type { Candle, DurationMs, Interval, Trade } from '../domain/index.js';
 import {
   type AppendAck,
   appendEvents,
@@ -81,8 +81,13 @@ export interface SpeedRunnerDeps<State> {
   log: EventLog;
   operator: OperatorInstance<Trade, Candle, State>;
   checkpointPath: string;
-  /** Every candle the operator emits, `open` updates included (the live view). */
+  /** Every candle the operator emits: closed and revised ones, and `open` updates of the series `wantsOpen`. */
   onCandle(candle: Candle): void;
+  /**
+   * The series whose `open` updates are wanted (live subscribers); all when left out. A view
+   * reads open buckets from the operator instead (`openCandlesOf`).
+   */
+  wantsOpen?(venue: string, symbol: string, interval: Interval): boolean;
   /** Every trade, before the operator sees it. */
   onTrade?(trade: Trade): void;
 }
@@ -175,7 +180,7 @@ export async function createSpeedRunner<State>(
       for await (const round of consumer) {
         for (const batch of round.batches) forEachValue(trades, batch, apply);
         processed += round.count;
-        operator.drainOpen?.(emit);
+        operator.drainOpen?.(emit, deps.wantsOpen);
         const nowMs = Date.now();
         if (opts.live && nowMs - lastTickMs >= opts.wallClockTickMs) {
           operator.onWallClock(nowMs, emit);

@@ -7,11 +7,34 @@ import { SPEED_ERRORS } from './errors.js';
  * it (`CandleOperatorInstance.clockOf`), whose state the speed checkpoint restores.
  */
 export interface SeriesClock {
-  clockOf(venue: string, symbol: string): { maxTs: UnixMs; watermarkTs: UnixMs } | undefined;
+  clockOf(
+    venue: string,
+    symbol: string,
+  ):
+    | {
+        maxTs: UnixMs;
+        watermarkTs: UnixMs;
+        lastPrice: number;
+        firstTradeTs: UnixMs | null;
+        intervals: Interval[];
+      }
+    | undefined;
+  /**
+   * The buckets of a series not closed yet, as `open` candles, oldest first: read when asked,
+   * so the operator need not hand every open bucket's latest state to the view after each batch
+   * (with thousands of series, six candles per trade).
+   */
+  openCandlesOf(venue: string, symbol: string, interval: Interval): Candle[];
+  /** The series from the `from`-th on, in the order first seen: a series is known before its first close. */
+  seriesFrom(from: number): readonly { venue: string; symbol: string }[];
 }
 
 /** A clock that knows no series: a view fed with candles alone (tests, `batch run`). */
-export const NO_SERIES_CLOCK: SeriesClock = { clockOf: () => undefined };
+export const NO_SERIES_CLOCK: SeriesClock = {
+  clockOf: () => undefined,
+  openCandlesOf: () => [],
+  seriesFrom: () => [],
+};
 
 /** Options of the speed view. */
 export interface SpeedViewOptions {
@@ -103,15 +126,26 @@ export function createSpeedView(
     return entry;
   }
 
+  /** Takes in the series the operator saw since the last call. */
+  let synced = 0;
+  function sync(): void {
+    const fresh = clock.seriesFrom(synced);
+    for (const s of fresh) entryOf(s.venue, s.symbol);
+    synced += fresh.length;
+  }
+
   function info(e: SymbolEntry): SymbolInfo {
+    const reading = clock.clockOf(e.venue, e.symbol);
     const newest = (e.series.get('1m') ?? [...e.series.values()][0])?.at(-1);
     return {
       venue: e.venue,
       symbol: e.symbol,
-      intervals: INTERVALS.filter((i) => (e.series.get(i)?.length ?? 0) > 0),
-      firstTradeTs: e.firstTradeTs,
-      lastTradeTs: clock.clockOf(e.venue, e.symbol)?.maxTs ?? null,
-      lastPrice: newest?.close ?? null,
+      intervals: INTERVALS.filter(
+        (i) => reading?.intervals.includes(i) || (e.series.get(i)?.length ?? 0) > 0,
+      ),
+      firstTradeTs: e.firstTradeTs ?? reading?.firstTradeTs ?? null,
+      lastTradeTs: reading?.maxTs ?? null,
+      lastPrice: reading?.lastPrice ?? newest?.close ?? null,
     };
   }
 
@@ -144,24 +178,41 @@ export function createSpeedView(
     },
 
     candles({ venue, symbol, interval, from, to, limit }) {
-      const list = entries.get(`${venue}\u0000${symbol}`)?.series.get(interval);
-      if (list === undefined || limit <= 0) return [];
+      if (limit <= 0) return [];
+      // The buckets still open come from the operator, newer than every closed one of the series.
+      const open = clock
+        .openCandlesOf(venue, symbol, interval)
+        .filter((c) => (from === undefined || c.openTime >= from) && (to === undefined || c.openTime <= to));
+      const list = entries.get(`${venue}\u0000${symbol}`)?.series.get(interval) ?? [];
       const oldest = Math.max(0, list.length - retention[interval]);
       const start = from === undefined ? oldest : Math.max(oldest, search(list, from));
-      const end = to === undefined ? list.length : search(list, to, true);
-      return list.slice(Math.max(start, end - limit), Math.max(start, end));
+      let end = to === undefined ? list.length : search(list, to, true);
+      const firstOpen = open[0]?.openTime;
+      if (firstOpen !== undefined) end = Math.min(end, search(list, firstOpen));
+      const closedWanted = Math.max(0, limit - open.length);
+      const closed = list.slice(Math.max(start, end - closedWanted), Math.max(start, end));
+      const merged = open.length === 0 ? closed : closed.concat(open);
+      return merged.length > limit ? merged.slice(merged.length - limit) : merged;
     },
 
     series(venue, symbol) {
+      sync();
       const entry = entries.get(`${venue}\u0000${symbol}`);
       return entry === undefined ? undefined : info(entry);
     },
 
-    find: (key) => (byKey.get(key) ?? []).map(info),
+    find(key) {
+      sync();
+      return (byKey.get(key) ?? []).map(info);
+    },
 
-    hasVenue: (venue) => venues.has(venue),
+    hasVenue(venue) {
+      sync();
+      return venues.has(venue);
+    },
 
     symbols() {
+      sync();
       sorted ??= [...entries.values()].sort(compareSeries);
       return sorted.map(info);
     },

@@ -155,4 +155,46 @@ describe('speed view', () => {
       ],
     );
   });
+
+  it('reads the buckets still open from the operator, after the closed ones it keeps', () => {
+    const op = createCandleOperator({ intervals: ['1m'], openUpdates: 'on-drain' });
+    const view = createSpeedView({}, op);
+    const keepClosed = (c: Candle): void => {
+      if (c.state !== 'open') view.upsert(c);
+    };
+    op.process(trade({ symbol: 'SOL-USDT', ts: m(0) + 5, price: 2 }), keepClosed);
+    // Known, with its open candle, before anything closed.
+    assert.deepEqual(
+      view.find('SOLUSDT').map((s) => [s.symbol, s.firstTradeTs, s.lastPrice]),
+      [['SOL-USDT', m(0), 2]],
+    );
+    const query = { venue: 'binance', symbol: 'SOL-USDT', interval: '1m' } as const;
+    assert.deepEqual(
+      view.candles({ ...query, limit: 10 }).map((c) => [c.openTime, c.state]),
+      [[m(0), 'open']],
+    );
+    op.process(trade({ symbol: 'SOL-USDT', ts: m(3) + 5, price: 3 }), keepClosed);
+    op.process(trade({ symbol: 'SOL-USDT', ts: m(3) + 9, price: 4 }), keepClosed);
+    const all = view.candles({ ...query, limit: 10 }).map((c) => [c.openTime, c.state, c.close]);
+    assert.deepEqual(all, [
+      [m(0), 'closed', 2],
+      [m(1), 'closed', 2],
+      // The watermark (newest trade − 1 s) has not passed its end yet.
+      [m(2), 'open', 2],
+      [m(3), 'open', 4],
+    ]);
+    assert.deepEqual(
+      view.candles({ ...query, limit: 2 }).map((c) => c.openTime),
+      [m(2), m(3)],
+    );
+    assert.deepEqual(
+      view.candles({ ...query, from: m(1), to: m(2), limit: 10 }).map((c) => c.openTime),
+      [m(1), m(2)],
+    );
+    assert.deepEqual(
+      view.candles({ ...query, from: m(3), limit: 10 }).map((c) => c.openTime),
+      [m(3)],
+    );
+    assert.equal(view.series('binance', 'SOL-USDT')?.lastPrice, 4);
+  });
 });

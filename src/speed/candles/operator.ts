@@ -30,8 +30,19 @@ export interface CandleOperatorInstance extends OperatorInstance<Trade, Candle, 
    * caught up with the log: on a backlog it would close and drop buckets the backlog still fills.
    */
   onWallClock(nowMs: UnixMs, emit: (candle: Candle) => void): void;
-  /** With `openUpdates: 'on-drain'`: emits the latest `open` state of every bucket that took trades since the last drain. */
-  drainOpen(emit: (candle: Candle) => void): void;
+  /**
+   * With `openUpdates: 'on-drain'`: emits the latest `open` state of every bucket that took
+   * trades since the last drain, of the series `wants` (all without it). Nobody needs an `open`
+   * candle object of a series no one watches: a view reads open buckets with `openCandlesOf`.
+   */
+  drainOpen(
+    emit: (candle: Candle) => void,
+    wants?: (venue: string, symbol: string, interval: Interval) => boolean,
+  ): void;
+  /** The buckets of one series and interval not closed yet, as `open` candles, oldest first. */
+  openCandlesOf(venue: string, symbol: string, interval: Interval): Candle[];
+  /** The series from the `from`-th on, in the order they were first seen. */
+  seriesFrom(from: number): readonly { venue: string; symbol: string }[];
   /** Emits every bucket still open, as `open`: a view rebuilt after a restart gets the live candles too. */
   openCandles(emit: (candle: Candle) => void): void;
   /**
@@ -54,6 +65,12 @@ export interface SeriesClockReading {
   maxTs: UnixMs;
   /** `maxTs − maxOutOfOrdernessMs`. */
   watermarkTs: UnixMs;
+  /** The close of the series' newest bucket: its last price by `(ts, tradeId)`. */
+  lastPrice: number;
+  /** The open time of the oldest 1m (finest) bucket in state that took trades; null when none has. */
+  firstTradeTs: UnixMs | null;
+  /** The intervals with a bucket in state. */
+  intervals: Interval[];
 }
 
 interface Series {
@@ -203,15 +220,29 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
       ctx.emit = noop;
     },
 
-    drainOpen(emit) {
+    drainOpen(emit, wants) {
       const pending = pendingOpen;
       pendingOpen = [];
       for (const { s, lane, bucket } of pending) {
         bucket.openPending = false;
         // A bucket closed since then went out with its final state when it closed.
-        if (!bucket.closed) emit(toCandle(s.venue, s.symbol, lane.interval, lane.intervalMs, bucket, 'open'));
+        if (bucket.closed || (wants !== undefined && !wants(s.venue, s.symbol, lane.interval))) continue;
+        emit(toCandle(s.venue, s.symbol, lane.interval, lane.intervalMs, bucket, 'open'));
       }
     },
+
+    openCandlesOf(venue, symbol, interval) {
+      const s = byVenue.get(venue)?.get(symbol);
+      const lane = s?.lanes.find((l) => l.interval === interval);
+      if (s === undefined || lane === undefined) return [];
+      const out: Candle[] = [];
+      for (let i = lane.firstOpen; i < lane.buckets.length; i++) {
+        out.push(toCandle(venue, symbol, interval, lane.intervalMs, lane.buckets[i] as Bucket, 'open'));
+      }
+      return out;
+    },
+
+    seriesFrom: (from) => series.slice(from),
 
     openCandles(emit) {
       for (const s of series) {
@@ -240,7 +271,15 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
 
     clockOf(venue, symbol) {
       const s = byVenue.get(venue)?.get(symbol);
-      return s === undefined ? undefined : { maxTs: s.maxTs, watermarkTs: s.maxTs - maxOutOfOrdernessMs };
+      if (s === undefined) return undefined;
+      const lane = s.lanes[0] as Lane;
+      return {
+        maxTs: s.maxTs,
+        watermarkTs: s.maxTs - maxOutOfOrdernessMs,
+        lastPrice: lane.buckets[lane.buckets.length - 1]?.close ?? Number.NaN,
+        firstTradeTs: lane.buckets.find((b) => b.trades > 0)?.openTime ?? null,
+        intervals: s.lanes.filter((l) => l.buckets.length > 0).map((l) => l.interval),
+      };
     },
 
     snapshot() {
