@@ -7,6 +7,7 @@ export { FILE_LOG_DEFAULTS, type FileLogOptions, type FsyncMode } from './adapte
 export type { RecoveryNote } from './adapters/file/partition.js';
 export { fnv1a32, partitionForKey } from './adapters/file/partitioner.js';
 export { readJsonFile, writeFileAtomic } from './atomic-file.js';
+export { candleBinaryCodec } from './candle-codec.js';
 export {
   type ConsumedBatch,
   type ConsumedRound,

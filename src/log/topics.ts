@@ -1,4 +1,5 @@
 import type { Candle, RawBatch, Rejected, Trade } from '../domain/index.js';
+import { candleBinaryCodec } from './candle-codec.js';
 import type { TopicConfig } from './event-log.js';
 import { rawBatchCodec } from './raw-codec.js';
 import { tradeBinaryCodec } from './trade-codec.js';
@@ -74,6 +75,6 @@ export const TOPICS: { [K in keyof EventMap]: TopicDef<EventMap[K]> } = {
     config: { partitions: 4, retentionMs: 30 * DAY_MS },
     key: (c) => `${c.venue}:${c.symbol}`,
     ts: appendTime,
-    codec: jsonCodec<Candle>(),
+    codec: candleBinaryCodec,
   },
 };
