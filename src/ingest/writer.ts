@@ -234,7 +234,7 @@ interface SeriesKeys {
 }
 
 /** Series remembered at most; past it the table starts again (keys are only a cache). */
-const MAX_SERIES_KEYS = 10_000;
+const MAX_SERIES_KEYS = 100_000;
 
 function createSeriesKeys(): SeriesKeys {
   let byVenue = new Map<string, Map<string, string>>();

@@ -42,7 +42,7 @@ export interface EncodedFrame {
  * A topic's records share a few keys (one per series), so the UTF-8 bytes of recent keys are
  * kept rather than measured and encoded again for every record. Bounded: cleared when full.
  */
-const KEY_CACHE_MAX = 4096;
+const KEY_CACHE_MAX = 65_536;
 const KEY_CACHE_MAX_CHARS = 256;
 const keyBytesCache = new Map<string, Buffer>();
 
@@ -159,7 +159,7 @@ export function decodeFrame(
 }
 
 /** Keys repeat on every record of a series (`venue:symbol`): a fresh string per record was about 40% of a read. */
-const keys = createInternTable(256, 64, 'utf8');
+const keys = createInternTable(32_768, 64, 'utf8');
 
 /** The UTF-8 key in `buf[start, end)`, as `buf.toString('utf8', start, end)` gives it. */
 export function decodeKey(buf: Buffer, start: number, end: number): string {
