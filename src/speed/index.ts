@@ -14,7 +14,7 @@ export {
 } from './candles/operator.js';
 export { CANDLE_OPERATOR_DEFAULTS, type CandleOperatorOptions } from './candles/options.js';
 export {
-  type BucketState,
+  type BucketTuple,
   type CandleCounters,
   type CandleOperatorState,
   CandleOperatorStateSchema,

@@ -1,9 +1,9 @@
 import type { Candle, CandleState, Interval, Trade } from '../../domain/index.js';
-import type { BucketState } from './snapshot.js';
+import type { BucketStateV1, BucketTuple } from './snapshot.js';
 import { compareTradeKeys } from './trade-order.js';
 
 /** The mutable bucket the operator updates in place; `dirty` means "changed since last emitted". */
-export interface Bucket extends BucketState {
+export interface Bucket extends BucketStateV1 {
   dirty: boolean;
   /** Its `open` update waits for `drainOpen` (openUpdates: 'on-drain'); not part of snapshots. */
   openPending?: boolean;
@@ -108,7 +108,7 @@ export function toCandle(
   symbol: string,
   interval: Interval,
   intervalMs: number,
-  b: BucketState,
+  b: Bucket,
   state: CandleState,
 ): Candle {
   return {
@@ -131,31 +131,53 @@ export function toCandle(
   };
 }
 
-export function bucketToState(b: Bucket): BucketState {
-  return {
-    openTime: b.openTime,
-    open: b.open,
-    high: b.high,
-    low: b.low,
-    close: b.close,
-    openTs: b.openTs,
-    openId: b.openId,
-    closeTs: b.closeTs,
-    closeId: b.closeId,
-    volume: b.volume,
-    volumeC: b.volumeC,
-    quoteVolume: b.quoteVolume,
-    quoteVolumeC: b.quoteVolumeC,
-    takerBuyVolume: b.takerBuyVolume,
-    takerBuyVolumeC: b.takerBuyVolumeC,
-    takerBuyQuoteVolume: b.takerBuyQuoteVolume,
-    takerBuyQuoteVolumeC: b.takerBuyQuoteVolumeC,
-    trades: b.trades,
-    closed: b.closed,
-    emitted: b.emitted,
-  };
+/** The bucket as snapshots keep it (see `BucketTupleSchema` for the order). */
+export function bucketToState(b: Bucket): BucketTuple {
+  return [
+    b.openTime,
+    b.open,
+    b.high,
+    b.low,
+    b.close,
+    b.openTs,
+    b.openId,
+    b.closeTs,
+    b.closeId,
+    b.volume,
+    b.volumeC,
+    b.quoteVolume,
+    b.quoteVolumeC,
+    b.takerBuyVolume,
+    b.takerBuyVolumeC,
+    b.takerBuyQuoteVolume,
+    b.takerBuyQuoteVolumeC,
+    b.trades,
+    (b.closed ? 1 : 0) + (b.emitted ? 2 : 0),
+  ];
 }
 
-export function bucketFromState(state: BucketState): Bucket {
-  return { ...bucketToState({ ...state, dirty: false }), dirty: false };
+export function bucketFromState(t: BucketTuple): Bucket {
+  return {
+    openTime: t[0],
+    open: t[1],
+    high: t[2],
+    low: t[3],
+    close: t[4],
+    openTs: t[5],
+    openId: t[6],
+    closeTs: t[7],
+    closeId: t[8],
+    volume: t[9],
+    volumeC: t[10],
+    quoteVolume: t[11],
+    quoteVolumeC: t[12],
+    takerBuyVolume: t[13],
+    takerBuyVolumeC: t[14],
+    takerBuyQuoteVolume: t[15],
+    takerBuyQuoteVolumeC: t[16],
+    trades: t[17],
+    closed: (t[18] & 1) !== 0,
+    emitted: (t[18] & 2) !== 0,
+    dirty: false,
+  };
 }

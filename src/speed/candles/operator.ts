@@ -6,6 +6,7 @@ import { type Bucket, bucketFromState, bucketToState, toCandle } from './bucket.
 import { type Lane, type LaneContext, laneAdvance, laneTrade } from './lane.js';
 import { CANDLE_OPERATOR_DEFAULTS, type CandleOperatorOptions, resolveCandleOptions } from './options.js';
 import {
+  asCurrentState,
   type CandleCounters,
   type CandleOperatorState,
   checkOperatorState,
@@ -285,7 +286,7 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
     snapshot() {
       for (const s of changed) s.changed = false;
       changed = [];
-      return { version: 1, counters: { ...counters }, series: series.map(seriesToState) };
+      return { version: 2, counters: { ...counters }, series: series.map(seriesToState) };
     },
 
     changes() {
@@ -293,7 +294,7 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
       const out = changed.map(seriesToState);
       for (const s of changed) s.changed = false;
       changed = [];
-      return { version: 1, counters: { ...counters }, series: out };
+      return { version: 2, counters: { ...counters }, series: out };
     },
 
     merge: mergeStates,
@@ -348,7 +349,9 @@ function lanesShape(lanes: readonly Lane[]): string {
 }
 
 /** A snapshot with `changes` folded in: changed series replaced where they were, new ones appended in order. */
-function mergeStates(base: CandleOperatorState, changes: CandleOperatorState): CandleOperatorState {
+function mergeStates(saved: CandleOperatorState, changes: CandleOperatorState): CandleOperatorState {
+  // A checkpoint written before the upgrade holds a version 1 snapshot.
+  const base = asCurrentState(saved);
   const at = new Map(base.series.map((s, i) => [`${s.venue}\u0000${s.symbol}`, i]));
   const series = base.series.slice();
   for (const s of changes.series) {
@@ -358,7 +361,7 @@ function mergeStates(base: CandleOperatorState, changes: CandleOperatorState): C
       series.push(s);
     } else series[i] = s;
   }
-  return { version: 1, counters: changes.counters, series };
+  return { version: 2, counters: changes.counters, series };
 }
 
 /** The candle operator as a plain definition (ARCHITECTURE.md §4, §5; STYLE.md 8). */

@@ -415,6 +415,57 @@ describe('candle operator: state', () => {
     }
   });
 
+  it('restores and merges a version 1 snapshot (buckets as objects), as a checkpoint before the upgrade holds', () => {
+    const op = createCandleOperator();
+    const { emit } = collector();
+    op.process(trade({ ts: m(0, 10), price: 0.1, qty: 0.7 }), emit);
+    op.process(trade({ ts: m(2, 20), price: 0.2, qty: 0.3, symbol: 'ETH-USDT' }), emit);
+    const state = op.snapshot();
+    const names = [
+      'openTime',
+      'open',
+      'high',
+      'low',
+      'close',
+      'openTs',
+      'openId',
+      'closeTs',
+      'closeId',
+      'volume',
+      'volumeC',
+      'quoteVolume',
+      'quoteVolumeC',
+      'takerBuyVolume',
+      'takerBuyVolumeC',
+      'takerBuyQuoteVolume',
+      'takerBuyQuoteVolumeC',
+      'trades',
+    ];
+    const v1 = {
+      ...state,
+      version: 1,
+      series: state.series.map((s) => ({
+        ...s,
+        lanes: s.lanes.map((l) => ({
+          interval: l.interval,
+          buckets: l.buckets.map((b) => ({
+            ...Object.fromEntries(names.map((n, i) => [n, b[i]])),
+            closed: (b[18] & 1) !== 0,
+            emitted: (b[18] & 2) !== 0,
+          })),
+        })),
+      })),
+    } as unknown as CandleOperatorState;
+    const other = createCandleOperator();
+    other.restore(JSON.parse(JSON.stringify(v1)));
+    assert.deepEqual(other.snapshot(), state);
+    op.process(trade({ ts: m(3, 5), price: 0.3, qty: 1 }), emit);
+    const changes = op.changes();
+    assert.ok(changes !== undefined);
+    assert.deepEqual(op.merge(v1, changes), op.merge(state, changes));
+    assert.deepEqual(op.merge(v1, changes), op.snapshot());
+  });
+
   it('round-trips through JSON and rejects what is not a snapshot', () => {
     const op = createCandleOperator();
     const { emit } = collector();
@@ -427,7 +478,7 @@ describe('candle operator: state', () => {
     other.restore(copy);
     assert.deepEqual(other.snapshot(), state);
     assert.throws(
-      () => other.restore({ ...copy, version: 2 } as unknown as CandleOperatorState),
+      () => other.restore({ ...copy, version: 3 } as unknown as CandleOperatorState),
       (e) => isCryptoLambdaError(e, SPEED_ERRORS.badSnapshot),
     );
     const renamed = JSON.parse(JSON.stringify(state).replace('"interval":"1m"', '"interval":"2m"'));
@@ -437,7 +488,7 @@ describe('candle operator: state', () => {
     );
     const broken = JSON.parse(JSON.stringify(state)) as CandleOperatorState;
     const lane = broken.series[0]?.lanes[0];
-    if (lane?.buckets[0] !== undefined) lane.buckets[0].openTime += 1;
+    if (lane?.buckets[0] !== undefined) lane.buckets[0][0] += 1;
     assert.throws(
       () => other.restore(broken),
       (e) => isCryptoLambdaError(e, SPEED_ERRORS.badSnapshot),
