@@ -38,6 +38,8 @@ export interface PipelineRun {
   candles: number;
   /** The worker thread's start-up (loading its code), not in the rate; 0 in this thread. */
   startupMs: number;
+  /** Trades per CPU second of the process (all threads): steadier than wall time on a shared machine. */
+  tradesPerCpuSec: number;
 }
 
 /**
@@ -81,9 +83,12 @@ export async function pipelineRate(
     const running = runner.run(controller.signal);
     await worker?.ready();
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const counters = await ingest.run(source, controller.signal);
     await runner.caughtUp();
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     controller.abort();
     await running;
     return {
@@ -91,6 +96,7 @@ export async function pipelineRate(
       trades: counters.trades,
       candles,
       startupMs: worker === undefined ? 0 : t0 - created,
+      tradesPerCpuSec: runner.tradesProcessed() / cpuSeconds,
     };
   } finally {
     controller.abort();
