@@ -28,7 +28,7 @@ export function installMetrics(app: ServeApp, { deps, options }: ServeContext, w
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers,
   });
-  const gauge = (name: string, help: string, labelNames: readonly string[] = []) =>
+  const gauge: MakeGauge = (name, help, labelNames = []) =>
     new Gauge({ name: `crypto_lambda_${name}`, help, labelNames, registers });
   const g = {
     tradesProcessed: gauge('speed_trades_processed', 'Trades processed by the speed layer since start.'),
@@ -87,47 +87,7 @@ export function installMetrics(app: ServeApp, { deps, options }: ServeContext, w
     g.startedAt.set(status.startedAt);
   };
 
-  /** Batch gauges, only with a batch layer. */
-  const batchGauges = (): {
-    watermark: Gauge;
-    lastRun: Gauge;
-    lastRunDuration: Gauge;
-    lastRunRows: Gauge;
-    lastRunFinished: Gauge;
-    lakeFiles: Gauge;
-    lakeBytes: Gauge;
-  } => ({
-    watermark: gauge(
-      'batch_watermark_ms',
-      'Batch watermark: buckets ending before it are served from batch views, ms since the Unix epoch.',
-    ),
-    lastRun: gauge('batch_last_run_status', '1 for the status of the last run of each job.', [
-      'job',
-      'status',
-    ]),
-    lastRunDuration: gauge('batch_last_run_duration_seconds', 'Duration of the last run of each job.', [
-      'job',
-    ]),
-    lastRunRows: gauge('batch_last_run_rows', 'Rows written by the last run of each job.', ['job']),
-    lastRunFinished: gauge('batch_last_run_finished_ms', 'When the last run of each job finished.', ['job']),
-    lakeFiles: gauge('lake_files', 'Committed lake files (silver and bronze).'),
-    lakeBytes: gauge('lake_bytes', 'Bytes of the committed lake files.'),
-  });
-  const b = deps.batch === undefined ? undefined : batchGauges();
-  const observeBatch = (status: BatchStatus): void => {
-    if (b === undefined) return;
-    if (status.watermarkTs === null) b.watermark.reset();
-    else b.watermark.set(status.watermarkTs);
-    for (const labelled of [b.lastRun, b.lastRunDuration, b.lastRunRows, b.lastRunFinished]) labelled.reset();
-    for (const run of status.lastRuns) {
-      b.lastRun.set({ job: run.job, status: run.status }, 1);
-      b.lastRunRows.set({ job: run.job }, run.rows);
-      if (run.durationMs !== null) b.lastRunDuration.set({ job: run.job }, run.durationMs / 1000);
-      if (run.finishedAt !== null) b.lastRunFinished.set({ job: run.job }, run.finishedAt);
-    }
-    b.lakeFiles.set(status.lake.files);
-    b.lakeBytes.set(status.lake.bytes);
-  };
+  const observeBatch = deps.batch === undefined ? undefined : batchMetrics(gauge);
 
   const observeWs = (stats: WsStats): void => {
     g.wsConnections.set(stats.connections);
@@ -151,9 +111,45 @@ export function installMetrics(app: ServeApp, { deps, options }: ServeContext, w
 
   app.get('/metrics', { schema: { hide: true, summary: 'Prometheus metrics' } }, async (_request, reply) => {
     observeStatus(deps.status());
-    if (deps.batch !== undefined) observeBatch(deps.batch.status());
+    if (deps.batch !== undefined) observeBatch?.(deps.batch.status());
     observeWs(wsStats());
     reply.type(registry.contentType);
     return registry.metrics();
   });
+}
+
+type MakeGauge = (name: string, help: string, labelNames?: readonly string[]) => Gauge;
+
+/** The batch layer's gauges (with a batch layer only), and how a status sets them. */
+function batchMetrics(gauge: MakeGauge): (status: BatchStatus) => void {
+  const b = {
+    watermark: gauge(
+      'batch_watermark_ms',
+      'Batch watermark: buckets ending before it are served from batch views, ms since the Unix epoch.',
+    ),
+    lastRun: gauge('batch_last_run_status', '1 for the status of the last run of each job.', [
+      'job',
+      'status',
+    ]),
+    lastRunDuration: gauge('batch_last_run_duration_seconds', 'Duration of the last run of each job.', [
+      'job',
+    ]),
+    lastRunRows: gauge('batch_last_run_rows', 'Rows written by the last run of each job.', ['job']),
+    lastRunFinished: gauge('batch_last_run_finished_ms', 'When the last run of each job finished.', ['job']),
+    lakeFiles: gauge('lake_files', 'Committed lake files (silver and bronze).'),
+    lakeBytes: gauge('lake_bytes', 'Bytes of the committed lake files.'),
+  };
+  return (status) => {
+    if (status.watermarkTs === null) b.watermark.reset();
+    else b.watermark.set(status.watermarkTs);
+    for (const labelled of [b.lastRun, b.lastRunDuration, b.lastRunRows, b.lastRunFinished]) labelled.reset();
+    for (const run of status.lastRuns) {
+      b.lastRun.set({ job: run.job, status: run.status }, 1);
+      b.lastRunRows.set({ job: run.job }, run.rows);
+      if (run.durationMs !== null) b.lastRunDuration.set({ job: run.job }, run.durationMs / 1000);
+      if (run.finishedAt !== null) b.lastRunFinished.set({ job: run.job }, run.finishedAt);
+    }
+    b.lakeFiles.set(status.lake.files);
+    b.lakeBytes.set(status.lake.bytes);
+  };
 }

@@ -9,6 +9,7 @@ import { candleChannel, pickSeries } from '../params.js';
 import { createCandleChannels } from './channels.js';
 import { type ChannelRef, type ClientMessage, parseChannel, parseClientMessage } from './protocol.js';
 import { createSender, type Sender, type SocketLike } from './sender.js';
+import { createStatusChannel } from './status-channel.js';
 
 /** Counters of the WebSocket layer, read by `/metrics`. */
 export interface WsStats {
@@ -62,35 +63,15 @@ export function createHub(
   log: FastifyBaseLogger,
   defaultVenue: string,
 ): Hub {
-  const statusSubscribers = new Set<Client>();
   const clients = new Set<Client>();
-  let statusTimer: NodeJS.Timeout | undefined;
   const counters = { framesSerialized: 0, framesSent: 0, coalesced: 0, slowClosed: 0 };
   const channels = createCandleChannels(deps.live, counters, log);
-
-  const broadcastStatus = (): void => {
-    let frame: string;
-    try {
-      frame = toJson({ type: 'update', channel: 'status', status: deps.status() });
-    } catch (error) {
-      log.error({ err: error }, 'status() failed; status update skipped');
-      return;
-    }
-    counters.framesSerialized++;
-    for (const client of statusSubscribers) client.sender.update('status', frame);
-  };
+  const status = createStatusChannel(deps.status, options.statusIntervalMs, counters, log);
 
   const leave = (client: Client, name: string): void => {
     client.subscriptions.delete(name);
-    if (name === 'status') {
-      statusSubscribers.delete(client);
-      if (statusSubscribers.size === 0 && statusTimer !== undefined) {
-        clearInterval(statusTimer);
-        statusTimer = undefined;
-      }
-      return;
-    }
-    channels.leave(client, name);
+    if (name === 'status') status.leave(client);
+    else channels.leave(client, name);
   };
 
   const subscribe = (
@@ -109,15 +90,11 @@ export function createHub(
     }
     if (ref.kind === 'status') {
       if (!client.subscriptions.has('status') && client.subscriptions.size >= options.maxSubscriptions) {
-        return tooMany(reply, 'status');
+        return tooMany(reply, 'status', options.maxSubscriptions);
       }
       reply({ type: 'snapshot', channel: 'status', status: deps.status() });
       client.subscriptions.add('status');
-      statusSubscribers.add(client);
-      if (statusTimer === undefined) {
-        statusTimer = setInterval(broadcastStatus, options.statusIntervalMs);
-        statusTimer.unref();
-      }
+      status.join(client);
       return;
     }
     let info: SymbolInfo;
@@ -132,7 +109,7 @@ export function createHub(
           if (clients.has(client)) join(client, message, reply, found, ref.interval);
         })
         .catch((failure: unknown) => {
-          if (clients.has(client)) replyFailure(failure, reply, message.channel);
+          if (clients.has(client)) replyFailure(failure, reply, message.channel, log);
         });
       return;
     }
@@ -156,7 +133,7 @@ export function createHub(
     const series = { venue: info.venue, symbol: info.symbol, interval };
     const name = candleChannel(series);
     if (!client.subscriptions.has(name) && client.subscriptions.size >= options.maxSubscriptions) {
-      tooMany(reply, name);
+      tooMany(reply, name, options.maxSubscriptions);
       return;
     }
     const limit = message.limit ?? options.snapshotLimit;
@@ -169,14 +146,6 @@ export function createHub(
       id: message.id,
     });
   };
-
-  const tooMany = (reply: (r: Reply) => void, channel: string): void =>
-    reply({
-      type: 'error',
-      code: 'TOO_MANY_SUBSCRIPTIONS',
-      message: `at most ${options.maxSubscriptions} subscriptions per connection`,
-      channel,
-    });
 
   const unsubscribe = (client: Client, channel: string, reply: (r: Reply) => void): void => {
     const ref = parseChannel(channel);
@@ -207,17 +176,8 @@ export function createHub(
       else if (parsed.op === 'unsubscribe') unsubscribe(client, parsed.channel, reply);
       else subscribe(client, parsed, reply);
     } catch (error) {
-      replyFailure(error, reply, 'channel' in parsed ? parsed.channel : undefined);
+      replyFailure(error, reply, 'channel' in parsed ? parsed.channel : undefined, log);
     }
-  };
-
-  const replyFailure = (error: unknown, reply: (r: Reply) => void, channel: string | undefined): void => {
-    if (isUnknownSeries(error)) {
-      reply({ type: 'error', code: error.code, message: error.message, field: error.field, channel });
-      return;
-    }
-    log.error({ err: error }, 'WebSocket message failed');
-    reply({ type: 'error', code: 'INTERNAL_ERROR', message: 'internal server error' });
   };
 
   return {
@@ -246,7 +206,7 @@ export function createHub(
     },
     stats: () => ({
       connections: clients.size,
-      channels: channels.size() + (statusTimer ? 1 : 0),
+      channels: channels.size() + (status.active() ? 1 : 0),
       ...counters,
     }),
     close() {
@@ -257,6 +217,30 @@ export function createHub(
       clients.clear();
     },
   };
+}
+
+function tooMany(reply: (r: Reply) => void, channel: string, maxSubscriptions: number): void {
+  reply({
+    type: 'error',
+    code: 'TOO_MANY_SUBSCRIPTIONS',
+    message: `at most ${maxSubscriptions} subscriptions per connection`,
+    channel,
+  });
+}
+
+/** Answers a failed message: an unknown series with its code and field, anything else as internal. */
+function replyFailure(
+  error: unknown,
+  reply: (r: Reply) => void,
+  channel: string | undefined,
+  log: FastifyBaseLogger,
+): void {
+  if (isUnknownSeries(error)) {
+    reply({ type: 'error', code: error.code, message: error.message, field: error.field, channel });
+    return;
+  }
+  log.error({ err: error }, 'WebSocket message failed');
+  reply({ type: 'error', code: 'INTERNAL_ERROR', message: 'internal server error' });
 }
 
 /** Whether `error` says a request named no known series (`field` names the parameter). */

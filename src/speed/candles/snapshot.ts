@@ -76,17 +76,17 @@ export type LaneState = Static<typeof LaneStateSchema>;
 
 const seriesSchema = <L extends TSchema>(lane: L) =>
   Type.Object(
-  {
-    venue: Type.String(),
-    symbol: Type.String(),
-    /** The largest event time seen; the watermark is `maxTs - maxOutOfOrdernessMs`. */
-    maxTs: Type.Integer(),
-    /** The closing clock set by `onWallClock` / `flush`; null until either reached this series. */
-    floorTs: Type.Union([Type.Integer(), Type.Null()]),
-    lanes: Type.Array(lane),
-  },
-  { additionalProperties: false },
-);
+    {
+      venue: Type.String(),
+      symbol: Type.String(),
+      /** The largest event time seen; the watermark is `maxTs - maxOutOfOrdernessMs`. */
+      maxTs: Type.Integer(),
+      /** The closing clock set by `onWallClock` / `flush`; null until either reached this series. */
+      floorTs: Type.Union([Type.Integer(), Type.Null()]),
+      lanes: Type.Array(lane),
+    },
+    { additionalProperties: false },
+  );
 export const SeriesStateSchema = seriesSchema(LaneStateSchema);
 export type SeriesState = Static<typeof SeriesStateSchema>;
 
@@ -154,27 +154,29 @@ function upgradeV1(state: CandleOperatorStateV1): CandleOperatorState {
       ...s,
       lanes: s.lanes.map((lane) => ({
         interval: lane.interval,
-        buckets: lane.buckets.map((b): BucketTuple => [
-          b.openTime,
-          b.open,
-          b.high,
-          b.low,
-          b.close,
-          b.openTs,
-          b.openId,
-          b.closeTs,
-          b.closeId,
-          b.volume,
-          b.volumeC,
-          b.quoteVolume,
-          b.quoteVolumeC,
-          b.takerBuyVolume,
-          b.takerBuyVolumeC,
-          b.takerBuyQuoteVolume,
-          b.takerBuyQuoteVolumeC,
-          b.trades,
-          (b.closed ? 1 : 0) + (b.emitted ? 2 : 0),
-        ]),
+        buckets: lane.buckets.map(
+          (b): BucketTuple => [
+            b.openTime,
+            b.open,
+            b.high,
+            b.low,
+            b.close,
+            b.openTs,
+            b.openId,
+            b.closeTs,
+            b.closeId,
+            b.volume,
+            b.volumeC,
+            b.quoteVolume,
+            b.quoteVolumeC,
+            b.takerBuyVolume,
+            b.takerBuyVolumeC,
+            b.takerBuyQuoteVolume,
+            b.takerBuyQuoteVolumeC,
+            b.trades,
+            (b.closed ? 1 : 0) + (b.emitted ? 2 : 0),
+          ],
+        ),
       })),
     })),
   };
