@@ -1,15 +1,16 @@
-import { existsSync } from 'node:fs';
-import { mkdir, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Cron } from 'croner';
 import { CryptoLambdaError, type UnixMs } from '../domain/index.js';
-import { DAY_MS, dayStart, type LakeChange, type LakeReader, sweepFiles } from '../lake/index.js';
+import { type LakeChange, type LakeReader, sweepFiles } from '../lake/index.js';
 import { topologicalOrder } from './dag.js';
 import { BATCH_ERRORS } from './errors.js';
 import { openRunHistory, type RunHistory, type RunRecord } from './history.js';
-import type { BatchJobDef, JobContext } from './job.js';
+import type { BatchJobDef } from './job.js';
 import { addDays, dayStartOf } from './jobs/sql.js';
+import { createJobRunner, lakeWatermark, processedUntil, type RunTrigger, sleep } from './run-job.js';
+
+export type { RunTrigger } from './run-job.js';
 
 /**
  * The batch scheduler: runs the job DAG for a UTC day when the lake seals hours of that day,
@@ -37,8 +38,6 @@ export interface SchedulerOptions {
   /** Called with every finished run (progress, logs). */
   onRun?: (run: RunRecord) => void;
 }
-
-export type RunTrigger = 'sealed' | 'cron' | 'manual' | 'backfill';
 
 export interface BatchScheduler {
   /** Runs the due jobs for a day in DAG order (`only`: just these; `force`: even when not due). */
@@ -83,6 +82,15 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
   // A gold file half-written when a run was killed is never visible (it has a temporary name); drop it.
   await sweepFiles(lake.lakeDir, ['gold'], (rel) => basename(rel).startsWith('.tmp-'));
   const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 1) });
+  const runOne = createJobRunner({
+    instance,
+    lake,
+    history,
+    clock,
+    retries,
+    backoffMs,
+    ...(options.onRun === undefined ? {} : { onRun: options.onRun }),
+  });
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const next = chain.then(fn);
@@ -114,90 +122,6 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
     return job.dependsOn.some((dep) => (history.last(dep, date)?.finishedAt ?? 0) > last.startedAt);
   };
 
-  const runOne = async (
-    job: BatchJobDef,
-    date: string,
-    trigger: RunTrigger,
-    version: string,
-  ): Promise<RunRecord> => {
-    const startedAt = clock();
-    const start = dayStart(date);
-    const untilTs = lake.untilTs(date) ?? start;
-    const base: Omit<RunRecord, 'status' | 'finishedAt' | 'durationMs' | 'rows' | 'error' | 'attempts'> = {
-      id: `${job.name}:${date}:${startedAt}`,
-      job: job.name,
-      date,
-      trigger,
-      startedAt,
-      inputUntilTs: untilTs,
-      inputVersion: version,
-    };
-    const blockers = job.dependsOn
-      .map((dep) => history.last(dep, date))
-      .filter((r): r is RunRecord => r !== undefined && r.status !== 'succeeded');
-    if (blockers.length > 0) {
-      const why = blockers
-        .map((b) => `${b.job} ${b.status}${b.error === null ? '' : ` (${b.error})`}`)
-        .join('; ');
-      return finish({ ...base, status: 'blocked', attempts: 1, rows: 0, error: `blocked by ${why}` });
-    }
-    const goldPath = lake.goldPath(job.name, date);
-    const outputPath = join(dirname(goldPath), `.tmp-${basename(goldPath)}`);
-    await mkdir(dirname(goldPath), { recursive: true });
-    for (let attempt = 1; ; attempt++) {
-      const connection = await instance.connect();
-      const ctx: JobContext = {
-        connection,
-        date,
-        dayStartTs: start,
-        untilTs,
-        silverFiles: (from, to) => lake.silverFiles(from, to),
-        goldFile: (name, d) => {
-          const path = lake.goldPath(name, d);
-          return existsSync(path) ? path : undefined;
-        },
-        outputPath,
-        nowMs: clock(),
-      };
-      try {
-        const output = await job.run(ctx);
-        await rename(outputPath, goldPath);
-        return finish({
-          ...base,
-          status: output.status === 'ok' ? 'succeeded' : 'failed',
-          attempts: attempt,
-          rows: output.rows,
-          error: output.status === 'ok' ? null : `check: ${output.message ?? 'failed'}`,
-          ...(output.status === 'ok' ? {} : { failure: 'check' as const }),
-        });
-      } catch (error) {
-        await unlink(outputPath).catch(() => undefined);
-        if (attempt > retries) {
-          const message = error instanceof Error ? error.message : String(error);
-          return finish({
-            ...base,
-            status: 'failed',
-            attempts: attempt,
-            rows: 0,
-            error: `error: ${message}`,
-            failure: 'crash',
-          });
-        }
-        await sleep(backoffMs * 4 ** (attempt - 1));
-      } finally {
-        connection.closeSync();
-      }
-    }
-  };
-
-  const finish = async (run: Omit<RunRecord, 'finishedAt' | 'durationMs'>): Promise<RunRecord> => {
-    const finishedAt = clock();
-    const record: RunRecord = { ...run, finishedAt, durationMs: finishedAt - run.startedAt };
-    await history.append(record);
-    options.onRun?.(record);
-    return record;
-  };
-
   const runDateNow = async (
     date: string,
     trigger: RunTrigger,
@@ -223,27 +147,8 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
     return runs;
   };
 
-  const processedUntilTs = (date: string): UnixMs => {
-    const start = dayStart(date);
-    let processed = start + DAY_MS;
-    for (const job of jobs) {
-      const last = history.last(job.name, date);
-      processed = Math.min(processed, last?.status === 'succeeded' ? last.inputUntilTs : start);
-    }
-    return processed;
-  };
-
-  const computeWatermark = (): UnixMs | undefined => {
-    let out: UnixMs | undefined;
-    for (const date of lake.dates()) {
-      const start = dayStart(date);
-      const processed = processedUntilTs(date);
-      if (processed <= start) return out;
-      out = processed;
-      if (processed < start + DAY_MS) return out;
-    }
-    return out;
-  };
+  const processedUntilTs = (date: string): UnixMs => processedUntil(history, jobs, date);
+  const computeWatermark = (): UnixMs | undefined => lakeWatermark(lake, processedUntilTs);
   watermark = computeWatermark();
 
   const dueDates = (): string[] =>
@@ -310,8 +215,4 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
       instance.closeSync();
     },
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
