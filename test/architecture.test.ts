@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, it } from 'node:test';
@@ -29,6 +30,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
 /** The one file that reads the environment (STYLE.md point 3). */
 const ENV_READER = 'cli/main.ts';
 const MAX_LINES = 400;
+/** Non-blank lines of a function body: the long factory closures were split along their seams at 120. */
+const MAX_FUNCTION_LINES = 120;
 
 interface SourceFile {
   /** Path under `src/`, with `/` separators: `log/adapters/file/segment.ts`. */
@@ -235,5 +238,21 @@ describe('architecture: the folder rules of STYLE.md', () => {
       .filter((f) => f.lines > MAX_LINES)
       .map((f) => `src/${f.path}: ${f.lines} lines`);
     assert.deepEqual(long, []);
+  });
+
+  it(`keeps every function in src/ within ${MAX_FUNCTION_LINES} lines (Biome's noExcessiveLinesPerFunction, biome.json)`, () => {
+    const config = JSON.parse(readFileSync(join(REPO_ROOT, 'biome.json'), 'utf8')) as {
+      overrides?: { includes: string[]; linter?: { rules?: Record<string, Record<string, unknown>> } }[];
+    };
+    const rule = config.overrides?.find((o) => o.includes.includes('src/**'))?.linter?.rules?.[
+      'complexity'
+    ]?.['noExcessiveLinesPerFunction'] as { level: string; options: { maxLines: number } } | undefined;
+    assert.deepEqual([rule?.level, rule?.options.maxLines], ['error', MAX_FUNCTION_LINES]);
+    const biome = join(REPO_ROOT, 'node_modules', '.bin', 'biome');
+    const run = spawnSync(biome, ['lint', '--only=complexity/noExcessiveLinesPerFunction', 'src'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, `functions over ${MAX_FUNCTION_LINES} lines:\n${run.stdout}${run.stderr}`);
   });
 });
