@@ -30,13 +30,7 @@ export { CryptoLambdaError, isCryptoLambdaError } from './errors.js';
 export { bucketStart, INTERVAL_MS, INTERVALS, type Interval, isInterval } from './intervals.js';
 export { type RawBatch, RawBatchSchema } from './raw.js';
 export { type Rejected, RejectedSchema } from './rejected.js';
-export {
-  binanceToCanonical,
-  canonicalToBinance,
-  compareSeries,
-  compareText,
-  isCanonicalSymbol,
-} from './symbols.js';
+export { compareSeries, compareText, isCanonicalSymbol } from './symbols.js';
 export {
   checkTrade,
   type Invalid,

@@ -5,18 +5,23 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Compile } from 'typebox/compile';
 import {
-  binanceToCanonical,
   REJECT_REASONS,
   type Rejected,
   RejectedSchema,
   type RejectReason,
   type Trade,
 } from '../../src/domain/index.js';
-import { parseBinanceFrame } from '../../src/ingest/index.js';
+import { binanceToCanonical, parseBinanceFrame } from '../../src/ingest/index.js';
 import { type EventLog, forEachEvent, openFileLog, TOPICS, type TopicDef } from '../../src/log/index.js';
 import { runCli } from '../cli/helpers.js';
-import { innermost, type Json, mutateObject, pick, type Vocabulary } from '../ingest/binance/mutators.js';
 import { fixtureLines, WS_CAPTURE_GZ, WS_JSONL } from '../ingest/fixtures.js';
+import {
+  innermost,
+  type Json,
+  mutateObject,
+  pick,
+  type Vocabulary,
+} from '../ingest/venues/binance/mutators.js';
 import { prng } from './synthetic.js';
 
 /**

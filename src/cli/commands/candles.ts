@@ -1,16 +1,20 @@
 import { basename } from 'node:path';
 import { batchCandles } from '../../batch/index.js';
 import {
-  binanceToCanonical,
   CryptoLambdaError,
   INTERVAL_MS,
   INTERVALS,
   type Interval,
   isInterval,
   type Trade,
-  type UnixMs,
 } from '../../domain/index.js';
-import { createDedupeWindow, inspectReplay, openReplay } from '../../ingest/index.js';
+import {
+  canonicalSymbolOf,
+  createDedupeWindow,
+  inspectReplay,
+  openReplay,
+  type VenueDef,
+} from '../../ingest/index.js';
 import { TOPICS } from '../../log/index.js';
 import { finalCandles } from '../../speed/index.js';
 import { CLI_ERRORS, parseCommandArgs, parseTimeOption, requireOption } from '../args.js';
@@ -41,17 +45,6 @@ Options:
 Example:
   crypto-lambda candles --input XRPETH-aggTrades-2019-10-11.csv.gz --interval 1m > klines.csv`;
 
-const DUMP_NAME = /^[A-Za-z0-9]+-(?:aggTrades|trades)-(\d{4})-(\d{2})(?:-(\d{2}))?\.csv(?:\.gz)?$/;
-
-/** The exclusive end of the period a data.binance.vision daily or monthly dump covers. */
-export function dumpPeriodEnd(path: string): UnixMs | undefined {
-  const match = DUMP_NAME.exec(basename(path));
-  if (match === null) return undefined;
-  const [, year, month, day] = match;
-  if (day !== undefined) return Date.UTC(Number(year), Number(month) - 1, Number(day) + 1);
-  return Date.UTC(Number(year), Number(month), 1);
-}
-
 export async function candlesCommand(args: string[], out: Output): Promise<number> {
   const { values } = parseCommandArgs('candles', args, {
     input: { type: 'string' },
@@ -77,14 +70,11 @@ export async function candlesCommand(args: string[], out: Output): Promise<numbe
   const interval: Interval = intervalText;
   const fromTs = parseTimeOption('from', values.from);
   const toOption = parseTimeOption('to', values.to);
-  const symbolFilter = values.symbol === undefined ? undefined : canonical(values.symbol);
-
   const info = await inspectReplay(input, values.symbol === undefined ? {} : { symbol: values.symbol });
+  const symbolFilter = values.symbol === undefined ? undefined : canonical(values.symbol, info.venue);
   const intervalMs = INTERVAL_MS[interval];
   const toTs =
-    toOption !== undefined
-      ? Math.floor(toOption / intervalMs) * intervalMs + intervalMs
-      : dumpPeriodEnd(input);
+    toOption !== undefined ? Math.floor(toOption / intervalMs) * intervalMs + intervalMs : info.periodEndTs;
 
   const source = openReplay(input, values.symbol === undefined ? {} : { symbol: values.symbol });
   const controller = new AbortController();
@@ -138,7 +128,7 @@ export async function candlesCommand(args: string[], out: Output): Promise<numbe
   const rejected = [...rejectedByReason.values()].reduce((a, b) => a + b, 0);
   const reasons = [...rejectedByReason].map(([reason, n]) => `${reason}: ${n}`).join(', ');
   out.stderr(
-    `${written} ${interval} candles from ${tradeCount} trades of ${info.format} file ${basename(input)}` +
+    `${written} ${interval} candles from ${tradeCount} trades of ${info.format.id} file ${basename(input)}` +
       (rejected > 0 ? `; ${rejected} records rejected (${reasons})` : '') +
       (duplicates > 0 ? `; ${duplicates} duplicate trades dropped` : '') +
       '\n',
@@ -146,10 +136,8 @@ export async function candlesCommand(args: string[], out: Output): Promise<numbe
   return 0;
 }
 
-function canonical(symbol: string): string {
-  const upper = symbol.toUpperCase();
-  if (upper.includes('-')) return upper;
-  const mapped = binanceToCanonical(upper);
+function canonical(symbol: string, venue: VenueDef): string {
+  const mapped = canonicalSymbolOf(symbol, venue);
   if (mapped === undefined) {
     throw new CryptoLambdaError(
       CLI_ERRORS.badOption,

@@ -1,8 +1,5 @@
 import { basename } from 'node:path';
 import { CryptoLambdaError, isCryptoLambdaError, type Rejected, type Trade } from '../../domain/index.js';
-import { isCsvHeader, parseAggTradeCsvLine, parseTradeCsvLine } from '../binance/csv.js';
-import type { ParseResult } from '../binance/fields.js';
-import { parseBinanceFrame } from '../binance/ws.js';
 import { INGEST_ERRORS } from '../errors.js';
 import { sleepUnlessAborted } from '../sleep.js';
 import type { RawPart, Source, SourceBatch, SourceRunOptions, SourceState } from '../source.js';
@@ -15,16 +12,15 @@ import {
   type ResolvedReplayOptions,
   validateReplayOptions,
 } from './options.js';
-import { recordedRecvTs } from './recorded.js';
 
 /** Batches per second when pacing: small enough to look smooth, large enough to stay cheap. */
 const PACED_BATCHES_PER_SEC = 20;
 
 /**
- * A `Source` replaying a file of Binance trades: an aggTrades or trades CSV dump
- * (data.binance.vision layout, with or without header, plain or gzip, ms or µs times) or
- * recorded WebSocket frames. The format is detected when the run starts; a file that cannot be
- * read makes the run throw and the state `failed`.
+ * A `Source` replaying a file of trades in one of the registered venues' formats (`VENUES`):
+ * a Binance aggTrades or trades CSV dump (data.binance.vision layout, with or without header,
+ * plain or gzip, ms or µs times) or recorded WebSocket frames. The format is detected when the
+ * run starts, unless given; a file that cannot be read makes the run throw and the state `failed`.
  *
  * Positions are line numbers: `fromPosition` resumes right after that line. Each batch's `raw`
  * holds the lines it covers exactly as read (CSV header, rejected and ignored lines included;
@@ -68,28 +64,14 @@ export function openReplay(path: string, options: ReplayOptions = {}): Source {
   };
 }
 
-type LineParser = (line: string, origin: string, nowMs: number) => ParseResult;
-
-function lineParser(info: ReplayInfo): LineParser {
-  const symbol = info.symbol ?? '';
-  switch (info.format) {
-    case 'binance-aggtrades-csv':
-      return (line, origin, nowMs) => parseAggTradeCsvLine(line, symbol, origin, nowMs);
-    case 'binance-trades-csv':
-      return (line, origin, nowMs) => parseTradeCsvLine(line, symbol, origin, nowMs);
-    case 'binance-ws':
-      return (line, origin, nowMs) => parseBinanceFrame(line, undefined, origin, nowMs);
-  }
-}
-
 async function* replayLines(
   info: ReplayInfo,
   options: ResolvedReplayOptions,
   signal: AbortSignal,
   skipThrough: number,
 ): AsyncGenerator<SourceBatch> {
-  const parse = lineParser(info);
-  const csv = info.format !== 'binance-ws';
+  const parse = info.format.parser(info.symbol);
+  const { isHeader, recvTs } = info.format;
   const { batchSize, replayRate, now } = options;
   const tradesPerBatch =
     replayRate === undefined
@@ -117,8 +99,8 @@ async function* replayLines(
       if (line.length === 0 || line === '\r') continue;
       payloads.push(line);
       readMs ??= nowMs;
-      if (!csv && recordedMs === undefined) recordedMs = recordedRecvTs(line);
-      if (csv && isCsvHeader(line, !seenContent)) continue;
+      if (recvTs !== undefined && recordedMs === undefined) recordedMs = recvTs(line);
+      if (isHeader?.(line, !seenContent)) continue;
       seenContent = true;
       lines++;
       const result = parse(line, info.path, nowMs);

@@ -1,6 +1,6 @@
-import { checkTrade, type Trade, toUnixMs } from '../../domain/index.js';
-import { isTradeId, type ParseResult, parseBool, parseDecimal, parseUint, rejectResult } from './fields.js';
-import { BINANCE_VENUE } from './ws.js';
+import { checkTrade, type Trade, toUnixMs } from '../../../domain/index.js';
+import { isTradeId, type ParseResult, parseBool, parseDecimal, parseUint, rejectResult } from '../parse.js';
+import { BINANCE_VENUE } from './fields.js';
 
 /** `Rejected.stage` of CSV rows that fail here. */
 export const BINANCE_CSV_STAGE = 'ingest:binance-csv';

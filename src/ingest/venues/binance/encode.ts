@@ -1,4 +1,5 @@
-import { canonicalToBinance, formatDecimal, type Trade } from '../../domain/index.js';
+import { formatDecimal, type Trade } from '../../../domain/index.js';
+import { canonicalToBinance } from './symbols.js';
 
 /**
  * A trade as Binance sends it on a combined stream,

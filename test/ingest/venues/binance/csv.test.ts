@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { RejectReason, Trade } from '../../../src/domain/index.js';
+import type { RejectReason, Trade } from '../../../../src/domain/index.js';
 import {
   isCsvHeader,
   type ParseResult,
   parseAggTradeCsvLine,
   parseDecimal,
   parseTradeCsvLine,
-} from '../../../src/ingest/index.js';
-import { AGG_TRADES_CSV_GZ, fixtureLines } from '../fixtures.js';
+} from '../../../../src/ingest/index.js';
+import { AGG_TRADES_CSV_GZ, fixtureLines } from '../../fixtures.js';
 
 const NOW = Date.UTC(2026, 0, 1);
 const [header, firstRow] = fixtureLines(AGG_TRADES_CSV_GZ) as [string, string];

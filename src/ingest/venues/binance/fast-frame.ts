@@ -1,5 +1,6 @@
-import { checkTrade, type Trade } from '../../domain/index.js';
-import { BINANCE_VENUE, canonicalSymbol, frameTimeToMs } from './fields.js';
+import { checkTrade, type Trade } from '../../../domain/index.js';
+import { BINANCE_VENUE, frameTimeToMs } from './fields.js';
+import { canonicalSymbol } from './symbols.js';
 
 const QUOTE = 34;
 const COMMA = 44;

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Compile } from 'typebox/compile';
-import { checkTrade, REJECT_REASONS, RejectedSchema } from '../../../src/domain/index.js';
-import { type ParseResult, parseBinanceFrame } from '../../../src/ingest/index.js';
-import { fixtureLines, WS_CAPTURE_GZ, WS_JSONL } from '../fixtures.js';
+import { checkTrade, REJECT_REASONS, RejectedSchema } from '../../../../src/domain/index.js';
+import { type ParseResult, parseBinanceFrame } from '../../../../src/ingest/index.js';
+import { fixtureLines, WS_CAPTURE_GZ, WS_JSONL } from '../../fixtures.js';
 import { FUZZ_NOW, type Json, mutateObject, mutateText, pick, rng } from './mutators.js';
 
 const NOW = FUZZ_NOW;

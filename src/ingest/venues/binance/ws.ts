@@ -1,17 +1,9 @@
-import { checkTrade, type Trade, toUnixMs } from '../../domain/index.js';
+import { checkTrade, type Trade, toUnixMs } from '../../../domain/index.js';
+import { IGNORED, isTradeId, type ParseResult, parseDecimal, rejectResult } from '../parse.js';
 import { tryFastBinanceFrame } from './fast-frame.js';
-import {
-  BINANCE_VENUE,
-  canonicalSymbol,
-  frameTimeToMs,
-  IGNORED,
-  isTradeId,
-  type ParseResult,
-  parseDecimal,
-  rejectResult,
-} from './fields.js';
+import { BINANCE_VENUE, frameTimeToMs } from './fields.js';
+import { canonicalSymbol } from './symbols.js';
 
-export { BINANCE_VENUE } from './fields.js';
 /** `Rejected.stage` of frames that fail here. */
 export const BINANCE_WS_STAGE = 'ingest:binance-ws';
 
