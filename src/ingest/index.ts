@@ -20,13 +20,15 @@ export type {
   SourceStatus,
 } from './source.js';
 export {
+  BINANCE_CSV_LAYOUTS,
   BINANCE_CSV_STAGE,
+  type BinanceCsvLayout,
+  csvLayout,
+  csvRowParser,
   isCsvHeader,
-  parseAggTradeCsvLine,
-  parseTradeCsvLine,
 } from './venues/binance/csv.js';
 export { toAggTradeFrame } from './venues/binance/encode.js';
-export { BINANCE_VENUE } from './venues/binance/fields.js';
+export { BINANCE_COINM_VENUE, BINANCE_USDM_VENUE, BINANCE_VENUE } from './venues/binance/fields.js';
 export { BINANCE } from './venues/binance/index.js';
 export { binanceToCanonical, canonicalToBinance } from './venues/binance/symbols.js';
 export type {

@@ -1,51 +1,89 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { detectFormat, symbolFromFileName } from '../../../src/ingest/index.js';
-import { AGG_TRADES_CSV_GZ, fixtureLines, WS_CAPTURE_GZ, WS_JSONL } from '../fixtures.js';
+import {
+  AGG_TRADES_CSV_GZ,
+  COINM_CAPTURE,
+  fixtureLines,
+  USDM_CAPTURE,
+  WS_CAPTURE_GZ,
+  WS_JSONL,
+} from '../fixtures.js';
 import { aggRows, tradesLayout } from './tmp.js';
+
+const FUTURES_AGG_HEADER =
+  'agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker';
+const USDM_TRADES_HEADER = 'id,price,qty,quote_qty,time,is_buyer_maker';
+const COINM_TRADES_HEADER = 'id,price,qty,base_qty,time,is_buyer_maker';
 
 describe('detectFormat', () => {
   const agg = fixtureLines(AGG_TRADES_CSV_GZ).slice(0, 5);
   const trades = tradesLayout(aggRows().slice(0, 5));
+  /** The same rows in a futures layout: without spot's last column, is_best_match. */
+  const futuresAgg = agg.slice(1).map((l) => l.split(',').slice(0, 7).join(','));
+  const futuresTrades = trades.map((l) => l.split(',').slice(0, 6).join(','));
 
   it('recognises the fixtures', () => {
     assert.equal(detectFormat(AGG_TRADES_CSV_GZ, agg), 'binance-aggtrades-csv');
     assert.equal(detectFormat(WS_JSONL, fixtureLines(WS_JSONL).slice(0, 5)), 'binance-ws');
     assert.equal(detectFormat(WS_CAPTURE_GZ, fixtureLines(WS_CAPTURE_GZ).slice(0, 5)), 'binance-ws');
+    assert.equal(detectFormat(USDM_CAPTURE, fixtureLines(USDM_CAPTURE).slice(0, 16)), 'binance-ws');
+    assert.equal(detectFormat(COINM_CAPTURE, fixtureLines(COINM_CAPTURE).slice(0, 16)), 'binance-ws');
   });
 
-  it('tells CSV layouts by file name, then header, then row shape', () => {
-    assert.equal(detectFormat('BTCUSDT-trades-2025-01-01.csv', agg.slice(1)), 'binance-trades-csv');
+  it('tells spot CSV layouts by header, then file name, then row shape', () => {
     assert.equal(detectFormat('x.csv', agg), 'binance-aggtrades-csv');
     assert.equal(detectFormat('x.csv', agg.slice(1)), 'binance-aggtrades-csv');
+    assert.equal(detectFormat('BTCUSDT-aggTrades-2025-01-01.csv', agg.slice(1)), 'binance-aggtrades-csv');
     assert.equal(
       detectFormat('x.csv', ['id,price,qty,quote_qty,time,is_buyer_maker,is_best_match', ...trades]),
       'binance-trades-csv',
     );
     assert.equal(detectFormat('x.csv', trades), 'binance-trades-csv');
+    assert.equal(detectFormat('BTCUSDT-trades-2025-01-01.csv', trades), 'binance-trades-csv');
+  });
+
+  it('tells futures dumps from spot ones by their columns (no is_best_match), with or without header', () => {
+    assert.equal(detectFormat('x.csv', futuresAgg), 'binance-usdm-aggtrades-csv');
+    assert.equal(detectFormat('x.csv', [FUTURES_AGG_HEADER, ...futuresAgg]), 'binance-usdm-aggtrades-csv');
+    assert.equal(detectFormat('BTCUSDT-aggTrades-2024-01-01.csv', futuresAgg), 'binance-usdm-aggtrades-csv');
+    assert.equal(detectFormat('x.csv', futuresTrades), 'binance-usdm-trades-csv');
+    assert.equal(detectFormat('x.csv', [USDM_TRADES_HEADER, ...futuresTrades]), 'binance-usdm-trades-csv');
+  });
+
+  it('tells COIN-M from USD-M by base_qty, a contract symbol, the futures/cm folder or the symbol option', () => {
+    assert.equal(detectFormat('x.csv', [COINM_TRADES_HEADER, ...futuresTrades]), 'binance-coinm-trades-csv');
     assert.equal(
-      detectFormat(
-        'x.csv',
-        trades.map((l) => l.split(',').slice(0, 6).join(',')),
-      ),
-      'binance-trades-csv',
+      detectFormat('BTCUSD_PERP-aggTrades-2024-01-01.csv', futuresAgg),
+      'binance-coinm-aggtrades-csv',
     );
-    const futuresAgg = agg.slice(1).map((l) => l.split(',').slice(0, 7).join(','));
-    assert.equal(detectFormat('x.csv', futuresAgg), 'binance-aggtrades-csv');
+    assert.equal(
+      detectFormat('data/futures/cm/daily/aggTrades/x.csv', [FUTURES_AGG_HEADER, ...futuresAgg]),
+      'binance-coinm-aggtrades-csv',
+    );
+    assert.equal(detectFormat('dumps/BTCUSD_PERP/day1.csv', futuresAgg), 'binance-coinm-aggtrades-csv');
+    assert.equal(detectFormat('x.csv', futuresAgg, 'btcusd_perp'), 'binance-coinm-aggtrades-csv');
+    assert.equal(detectFormat('x.csv', futuresAgg, 'BTCUSDT'), 'binance-usdm-aggtrades-csv');
   });
 
   it('gives up on what it does not know', () => {
     assert.equal(detectFormat('x.txt', ['hello world']), undefined);
     assert.equal(detectFormat('x.txt', ['1,2,3']), undefined);
     assert.equal(detectFormat('x.txt', []), undefined);
+    // JSON lines with nothing of Binance in them are left to other venues (or to --format).
+    assert.equal(detectFormat('x.jsonl', ['{"type":"match","trade_id":1}']), undefined);
+    // A name that says trades over rows of another layout is no known dump.
+    assert.equal(detectFormat('BTCUSDT-trades-2025-01-01.csv', agg.slice(1)), undefined);
   });
 });
 
 describe('symbolFromFileName', () => {
-  it('reads data.binance.vision names, daily and monthly', () => {
+  it('reads data.binance.vision names, daily and monthly, spot and futures', () => {
     assert.equal(symbolFromFileName('/data/XRPETH-aggTrades-2019-10-11.csv.gz'), 'XRP-ETH');
     assert.equal(symbolFromFileName('BTCUSDT-trades-2025-01-01.csv'), 'BTC-USDT');
     assert.equal(symbolFromFileName('ETHBTC-aggTrades-2024-03.csv'), 'ETH-BTC');
+    assert.equal(symbolFromFileName('BTCUSD_PERP-aggTrades-2024-03-01.csv'), 'BTC-USD');
+    assert.equal(symbolFromFileName('BTCUSD_240628-aggTrades-2024-03-01.csv'), undefined);
     assert.equal(symbolFromFileName('trades.csv'), undefined);
     assert.equal(symbolFromFileName('FOOBAR-trades-2025-01-01.csv'), undefined);
   });

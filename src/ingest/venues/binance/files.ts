@@ -2,52 +2,120 @@ import { basename } from 'node:path';
 import type { UnixMs } from '../../../domain/index.js';
 import { parseBool } from '../parse.js';
 import type { FileHead, FileNameInfo } from '../venue.js';
-import { binanceToCanonical } from './symbols.js';
+import { type BinanceCsvLayout, splitRow } from './csv.js';
+import { binanceToCanonical, isCoinmSymbol } from './symbols.js';
 
-/** The three ways Binance data comes in a file. */
-export type BinanceFileKind = 'aggTrades' | 'trades' | 'frames';
-
-/** data.binance.vision names its daily and monthly dumps `<SYMBOL>-<kind>-<YYYY-MM[-DD]>.csv`. */
-const DUMP_NAME = /^([A-Za-z0-9]+)-(aggTrades|trades)-(\d{4})-(\d{2})(?:-(\d{2}))?\.csv(?:\.gz)?$/;
+/**
+ * data.binance.vision names its daily and monthly dumps `<SYMBOL>-<kind>-<YYYY-MM[-DD]>.csv`,
+ * the same for spot and futures (COIN-M symbols are contracts: `BTCUSD_PERP`).
+ */
+const DUMP_NAME =
+  /^([A-Za-z0-9]+(?:_(?:PERP|\d{6}))?)-(aggTrades|trades)-(\d{4})-(\d{2})(?:-(\d{2}))?\.csv(?:\.gz)?$/;
 const CAPTURE_LINE = /^\d+(?:\.\d+)?: /;
+/** Something only Binance frames (or a capture of Binance streams) have in their first lines. */
+const BINANCE_FRAME_MARK = /"(?:e|stream)"\s*:|binance\.com/;
 
-/** What a data.binance.vision file name says: symbol, kind and the period the dump covers. */
-export function binanceFileName(path: string): FileNameInfo | undefined {
+interface DumpName {
+  venueSymbol: string;
+  kind: 'aggTrades' | 'trades';
+  periodEndTs: UnixMs;
+}
+
+function dumpName(path: string): DumpName | undefined {
   const dump = DUMP_NAME.exec(basename(path));
   if (dump === null) return undefined;
-  const [, venueSymbol = '', , year, month, day] = dump;
+  const [, venueSymbol = '', kind, year, month, day] = dump;
   const periodEndTs: UnixMs =
     day === undefined
       ? Date.UTC(Number(year), Number(month), 1)
       : Date.UTC(Number(year), Number(month) - 1, Number(day) + 1);
-  return { symbol: binanceToCanonical(venueSymbol), periodEndTs };
+  return { venueSymbol, kind: kind === 'aggTrades' ? 'aggTrades' : 'trades', periodEndTs };
+}
+
+/** What a data.binance.vision file name says: the symbol and the period the dump covers. */
+export function binanceFileName(path: string): FileNameInfo | undefined {
+  const dump = dumpName(path);
+  if (dump === undefined) return undefined;
+  return { symbol: binanceToCanonical(dump.venueSymbol), periodEndTs: dump.periodEndTs };
+}
+
+/** What the first lines and the name say about a CSV dump: its kind, its column count, COIN-M hints. */
+interface CsvShape {
+  kind: 'aggTrades' | 'trades';
+  columns: number;
+  header: readonly string[] | undefined;
+  coinm: boolean;
 }
 
 /**
- * Which kind of Binance file this is, from its first lines and name, or undefined. Frames are
- * recognised by content; a CSV by the dump's file name, then its header, then the shape of its
- * first row (headerless dumps).
+ * Whether a file holds recorded Binance frames: JSON lines or cryptofeed `<seconds>: <frame>`
+ * captures whose first lines look like Binance's (an `e` or `stream` key, a binance.com URL).
  */
-export function binanceFileKind(head: FileHead): BinanceFileKind | undefined {
+export function isBinanceFrames(head: FileHead): boolean {
   const first = head.lines.find((line) => line.trim() !== '' && !isUrl(line));
-  const hasUrlHeader = head.lines.some(isUrl);
-  if (first === undefined) return hasUrlHeader ? 'frames' : undefined;
+  if (first === undefined) return head.lines.some((line) => isUrl(line) && BINANCE_FRAME_MARK.test(line));
   const start = first.trimStart();
-  if (start.startsWith('{') || start.startsWith('[') || CAPTURE_LINE.test(first)) return 'frames';
-  const dump = DUMP_NAME.exec(basename(head.path));
-  if (dump !== null) return dump[2] === 'aggTrades' ? 'aggTrades' : 'trades';
-  const cols = first.trimEnd().split(',');
-  if (/^[A-Za-z]/.test(first)) {
-    if (cols.includes('agg_trade_id') || cols.includes('first_trade_id')) return 'aggTrades';
-    if (cols.includes('quote_qty') || cols[0] === 'id') return 'trades';
-    return undefined;
+  if (!(start.startsWith('{') || start.startsWith('[') || CAPTURE_LINE.test(first))) return false;
+  return head.lines.some((line) => BINANCE_FRAME_MARK.test(line));
+}
+
+/**
+ * Whether a file is a dump of `layout`. The kind comes from the header, else the file name,
+ * else the first row's shape (spot trades end with two booleans, futures aggTrades with one);
+ * the column count tells spot from futures; COIN-M from USD-M the `base_qty` column, a COIN-M
+ * symbol (`BTCUSD_PERP`, in the name, the folders or the `symbol` option) or a `futures/cm` folder.
+ */
+export function isBinanceDump(head: FileHead, layout: BinanceCsvLayout): boolean {
+  const shape = csvShape(head);
+  if (shape === undefined || shape.kind !== layout.kind || shape.columns !== layout.columns.length) {
+    return false;
   }
+  if (
+    shape.header !== undefined &&
+    shape.header.includes('base_qty') !== layout.columns.includes('base_qty')
+  ) {
+    return false;
+  }
+  const futures = !layout.columns.includes('is_best_match');
+  return !futures || shape.coinm === layout.format.startsWith('binance-coinm');
+}
+
+function csvShape(head: FileHead): CsvShape | undefined {
+  const lines = head.lines.filter((line) => line.trim() !== '');
+  const first = lines[0];
+  if (first === undefined || !/^[A-Za-z0-9]/.test(first) || CAPTURE_LINE.test(first)) return undefined;
+  const named = dumpName(head.path);
+  const hasHeader = /^[A-Za-z]/.test(first);
+  const header = hasHeader ? splitRow(first).map((name) => name.trim()) : undefined;
+  const row = hasHeader ? lines[1] : first;
+  const cols = row === undefined ? undefined : splitRow(row);
+  const columns = cols?.length ?? header?.length ?? 0;
+  const kind = kindOf(header, named, cols);
+  if (kind === undefined) return undefined;
+  const coinm =
+    header?.includes('base_qty') === true ||
+    /(?:^|[\\/])futures[\\/]cm[\\/]/.test(head.path) ||
+    isCoinmSymbol(named?.venueSymbol ?? '') ||
+    head.path.split(/[\\/]/).some(isCoinmSymbol) ||
+    isCoinmSymbol(head.symbol ?? '');
+  return { kind, columns, header, coinm };
+}
+
+function kindOf(
+  header: readonly string[] | undefined,
+  named: DumpName | undefined,
+  cols: readonly string[] | undefined,
+): 'aggTrades' | 'trades' | undefined {
+  if (header !== undefined) {
+    if (header.includes('agg_trade_id') || header.includes('first_trade_id')) return 'aggTrades';
+    if (header.includes('quote_qty') || header.includes('base_qty') || header[0] === 'id') return 'trades';
+    if (named === undefined) return undefined;
+  }
+  if (named !== undefined) return named.kind;
+  if (cols === undefined) return undefined;
   if (cols.length === 8) return 'aggTrades';
   if (cols.length === 6) return 'trades';
-  if (cols.length === 7) {
-    // Spot trades end with two booleans; futures aggTrades (no is_best_match) with one.
-    return parseBool(cols[5] ?? '') === undefined ? 'aggTrades' : 'trades';
-  }
+  if (cols.length === 7) return parseBool(cols[5] ?? '') === undefined ? 'aggTrades' : 'trades';
   return undefined;
 }
 

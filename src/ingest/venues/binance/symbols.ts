@@ -49,12 +49,30 @@ const BINANCE_QUOTES = [
   'EURI',
 ].sort((a, b) => b.length - a.length);
 
+/** COIN-M contracts: `BTCUSD_PERP` (perpetual), `BTCUSD_240628` (delivery). */
+const COINM_SYMBOL = /^[A-Z0-9]+USD_(?:PERP|\d{6})$/i;
+/** Delivery contracts of either futures market end with their date: `BTCUSDT_240628`. */
+const DATED_SYMBOL = /_\d{6}$/;
+
+/** Whether a Binance symbol is a COIN-M contract (`BTCUSD_PERP`, `ethusd_210924`). */
+export function isCoinmSymbol(venueSymbol: string): boolean {
+  return COINM_SYMBOL.test(venueSymbol);
+}
+
+/** Whether a Binance symbol is a dated delivery contract (`BTCUSDT_240628`, `ETHUSD_210924`). */
+export function isDatedContract(venueSymbol: string): boolean {
+  return DATED_SYMBOL.test(venueSymbol);
+}
+
 /**
- * Maps a Binance symbol (`XRPETH`, `xrpeth`) to the canonical form (`XRP-ETH`), or returns
- * undefined when no known quote asset ends it.
+ * Maps a Binance symbol (`XRPETH`, `xrpeth`; COIN-M perpetuals `BTCUSD_PERP`) to the canonical
+ * form (`XRP-ETH`, `BTC-USD`), or returns undefined when no known quote asset ends it. Dated
+ * delivery contracts (`BTCUSDT_240628`) map to nothing: under one canonical symbol their trade
+ * ids would mix with the perpetual's.
  */
 export function binanceToCanonical(venueSymbol: string): string | undefined {
-  const upper = venueSymbol.toUpperCase();
+  let upper = venueSymbol.toUpperCase();
+  if (upper.endsWith('_PERP')) upper = upper.slice(0, -'_PERP'.length);
   for (const quote of BINANCE_QUOTES) {
     if (upper.length > quote.length && upper.endsWith(quote)) {
       const base = upper.slice(0, -quote.length);
