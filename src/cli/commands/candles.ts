@@ -20,6 +20,7 @@ import { finalCandles } from '../../speed/index.js';
 import { CLI_ERRORS, parseCommandArgs, parseTimeOption, requireOption } from '../args.js';
 import { KLINE_CSV_HEADER, klineCsvRow } from '../kline-csv.js';
 import type { Output } from '../output.js';
+import { checkFormat, formatOptionHelp } from '../source-option.js';
 
 export const CANDLES_HELP = `Usage: crypto-lambda candles --input <file> --interval <i> [options]
 
@@ -30,6 +31,7 @@ Empty buckets are candles, as Binance emits them: from the first trade's bucket 
 Options:
   --input <file>     Binance aggTrades/trades CSV dump (plain or .gz, ms or µs times) or
                      recorded WebSocket frames, one per line; the format is detected
+${formatOptionHelp(21)}
   --interval <i>     ${INTERVALS.join(', ')}
   --symbol <s>       BTCUSDT or BTC-USDT: the symbol of a CSV dump whose file name does not say,
                      or the one symbol to take from a file of frames holding several
@@ -50,6 +52,7 @@ export async function candlesCommand(args: string[], out: Output): Promise<numbe
     input: { type: 'string' },
     interval: { type: 'string' },
     symbol: { type: 'string' },
+    format: { type: 'string' },
     from: { type: 'string' },
     to: { type: 'string' },
     'no-header': { type: 'boolean' },
@@ -70,13 +73,17 @@ export async function candlesCommand(args: string[], out: Output): Promise<numbe
   const interval: Interval = intervalText;
   const fromTs = parseTimeOption('from', values.from);
   const toOption = parseTimeOption('to', values.to);
-  const info = await inspectReplay(input, values.symbol === undefined ? {} : { symbol: values.symbol });
+  const replayOptions = {
+    ...(values.symbol === undefined ? {} : { symbol: values.symbol }),
+    ...(values.format === undefined ? {} : { format: checkFormat(values.format) }),
+  };
+  const info = await inspectReplay(input, replayOptions);
   const symbolFilter = values.symbol === undefined ? undefined : canonical(values.symbol, info.venue);
   const intervalMs = INTERVAL_MS[interval];
   const toTs =
     toOption !== undefined ? Math.floor(toOption / intervalMs) * intervalMs + intervalMs : info.periodEndTs;
 
-  const source = openReplay(input, values.symbol === undefined ? {} : { symbol: values.symbol });
+  const source = openReplay(input, replayOptions);
   const controller = new AbortController();
   const rejectedByReason = new Map<string, number>();
   const symbols = new Set<string>();

@@ -3,6 +3,7 @@ import { parseCommandArgs, parsePositiveOption, requireOption } from '../args.js
 import type { Output } from '../output.js';
 import { openPipeline } from '../pipeline.js';
 import { startProgress } from '../progress.js';
+import { checkFormat, formatOptionHelp } from '../source-option.js';
 import { describeRun } from './batch.js';
 
 export const REPLAY_HELP = `Usage: crypto-lambda replay --input <file> [options]
@@ -15,6 +16,7 @@ the same arguments, it resumes where it stopped and ends with exactly the same c
 Options:
   --input <file>        Binance aggTrades/trades CSV dump or recorded WebSocket frames
   --symbol <s>          symbol of a CSV dump whose file name does not say (BTCUSDT)
+${formatOptionHelp(24)}
   --replay-rate <n>     trades per second (default: as fast as possible)
   --data-dir <dir>      where the log and checkpoints live (default: $DATA_DIR or ./data)
   --no-worker           read and parse the file in the main thread instead of a worker thread
@@ -28,6 +30,7 @@ export async function replayCommand(args: string[], env: ReplayEnv, out: Output)
   const { values } = parseCommandArgs('replay', args, {
     input: { type: 'string' },
     symbol: { type: 'string' },
+    format: { type: 'string' },
     'replay-rate': { type: 'string' },
     'data-dir': { type: 'string' },
     'no-worker': { type: 'boolean' },
@@ -43,6 +46,7 @@ export async function replayCommand(args: string[], env: ReplayEnv, out: Output)
     path: input,
     options: {
       ...(values.symbol === undefined ? {} : { symbol: values.symbol }),
+      ...(values.format === undefined ? {} : { format: checkFormat(values.format) }),
       ...(replayRate === undefined ? {} : { replayRate }),
     },
   };

@@ -154,6 +154,43 @@ describe('crypto-lambda candles', () => {
     assert.match(bad.stderr, /--engine "spark" is not speed or batch/);
   });
 
+  it('reads with --format a file detection cannot tell, and says --format when it cannot', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cl-candles-'));
+    try {
+      // A recorder that logged 20 subscription replies before the first frame: nothing Binance-like
+      // in the lines detection reads.
+      const trades = (await simulatedTrades(300, 4)).filter((t) => t.symbol === 'BTC-USDT');
+      const replies = Array.from({ length: 20 }, (_, i) => `{"result":null,"id":${i}}`);
+      const file = join(dir, 'recording.jsonl');
+      await writeFile(file, `${[...replies, ...trades.map(aggTradeFrame)].join('\n')}\n`);
+      const undetected = await runCli(['candles', '--input', file, '--interval', '1m']);
+      assert.equal(undetected.code, 1);
+      assert.match(
+        undetected.stderr,
+        /cannot tell the format of .*pass --format binance-aggtrades-csv\|.*binance-ws/,
+      );
+      assert.match(undetected.stderr, /\[INGEST_UNKNOWN_FORMAT\]/);
+      const given = await runCli(['candles', '--input', file, '--interval', '1m', '--format', 'binance-ws']);
+      assert.equal(given.code, 0, given.stderr);
+      assert.ok(given.stdout.trim().split('\n').length > 1);
+      assert.match(given.stderr, new RegExp(`from ${trades.length} trades of binance-ws file`));
+
+      const empty = join(dir, 'empty.csv');
+      await writeFile(empty, '');
+      const emptyRun = await runCli(['candles', '--input', empty, '--interval', '1m']);
+      assert.equal(emptyRun.code, 1);
+      assert.match(emptyRun.stderr, /empty file .*empty\.csv; pass --format/);
+      const bad = await runCli(['candles', '--input', file, '--interval', '1m', '--format', 'json']);
+      assert.equal(bad.code, 1);
+      assert.match(
+        bad.stderr,
+        /--format "json" is not a format; use one of binance-aggtrades-csv, .*\[CLI_BAD_OPTION\]/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('prints help', async () => {
     const result = await runCli(['candles', '--help']);
     assert.equal(result.code, 0);

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { detectFormat, symbolFromFileName } from '../../../src/ingest/index.js';
+import { BINANCE, detectFormat, openReplay, symbolFromFileName } from '../../../src/ingest/index.js';
 import {
   AGG_TRADES_CSV_GZ,
   COINM_CAPTURE,
+  collect,
   fixtureLines,
   USDM_CAPTURE,
   WS_CAPTURE_GZ,
   WS_JSONL,
 } from '../fixtures.js';
-import { aggRows, tradesLayout } from './tmp.js';
+import { aggRows, tempDir, tradesLayout } from './tmp.js';
 
 const FUTURES_AGG_HEADER =
   'agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker';
@@ -86,5 +87,45 @@ describe('symbolFromFileName', () => {
     assert.equal(symbolFromFileName('BTCUSD_240628-aggTrades-2024-03-01.csv'), undefined);
     assert.equal(symbolFromFileName('trades.csv'), undefined);
     assert.equal(symbolFromFileName('FOOBAR-trades-2025-01-01.csv'), undefined);
+  });
+});
+
+describe('Binance file names', () => {
+  it('are understood renamed: a prefix, a time after the day, extra suffixes, a folder', () => {
+    const names: [string, string | undefined, string | undefined][] = [
+      ['XRPETH-aggTrades-2019-10-12T0000Z_2019-10-13T0000Z.csv.gz', 'XRP-ETH', '2019-10-13'],
+      ['/home/me/dl/XRPETH-aggTrades-2019-10-12.csv.gz', 'XRP-ETH', '2019-10-13'],
+      ['spot_XRPETH-aggTrades-2019-10-12.csv.gz.1', 'XRP-ETH', '2019-10-13'],
+      ['XRPETH-aggtrades-2019-10-12 (1).csv', 'XRP-ETH', '2019-10-13'],
+      ['ETHBTC-trades-2024-02.csv', 'ETH-BTC', '2024-03-01'],
+      ['BTCUSDT-trades-2024-12.csv', 'BTC-USDT', '2025-01-01'],
+      ['data/spot/daily/aggTrades/XRPETH/renamed.csv.gz', 'XRP-ETH', undefined],
+      ['BTCUSDT-trades-2024-02-30.csv', 'BTC-USDT', undefined],
+      ['XRPETH-aggTrades-2019-10-1234.csv', undefined, undefined],
+      ['aggTrades.csv', undefined, undefined],
+    ];
+    for (const [path, symbol, end] of names) {
+      const named = BINANCE.fileName(path);
+      assert.equal(named?.symbol, symbol, path);
+      const endTs = end === undefined ? undefined : Date.parse(`${end}T00:00:00Z`);
+      assert.equal(named?.periodEndTs, endTs, path);
+    }
+  });
+
+  it('a renamed dump replays with the symbol its name gives', async () => {
+    const tmp = tempDir();
+    try {
+      const rows = aggRows()
+        .slice(0, 3)
+        .map((r) => r.join(','));
+      const file = tmp.write('XRPETH-aggTrades-2019-10-12T0000Z_2019-10-13T0000Z.csv.gz', rows);
+      const trades = (await collect(openReplay(file))).flatMap((b) => b.trades);
+      assert.deepEqual(
+        trades.map((t) => `${t.venue} ${t.symbol}`),
+        ['binance XRP-ETH', 'binance XRP-ETH', 'binance XRP-ETH'],
+      );
+    } finally {
+      tmp.cleanup();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { UnixMs } from '../../../domain/index.js';
+import { type UnixMs, utcDayStart } from '../../../domain/index.js';
 import { parseBool } from '../parse.js';
 import type { FileHead, FileNameInfo } from '../venue.js';
 import { type BinanceCsvLayout, splitRow } from './csv.js';
@@ -7,10 +7,14 @@ import { binanceToCanonical, isCoinmSymbol } from './symbols.js';
 
 /**
  * data.binance.vision names its daily and monthly dumps `<SYMBOL>-<kind>-<YYYY-MM[-DD]>.csv`,
- * the same for spot and futures (COIN-M symbols are contracts: `BTCUSD_PERP`).
+ * the same for spot and futures (COIN-M symbols are contracts: `BTCUSD_PERP`). Found anywhere in
+ * the name, so renamed copies still tell: a prefix (`spot_XRPETH-…`), a time after the day
+ * (`XRPETH-aggTrades-2019-10-12T0000Z_….csv.gz`), other suffixes (`….csv.gz.1`, `… (1).csv`).
  */
 const DUMP_NAME =
-  /^([A-Za-z0-9]+(?:_(?:PERP|\d{6}))?)-(aggTrades|trades)-(\d{4})-(\d{2})(?:-(\d{2}))?\.csv(?:\.gz)?$/;
+  /(?:^|[^A-Za-z0-9])([A-Za-z0-9]+(?:_(?:PERP|\d{6}))?)-(aggTrades|trades)-(\d{4})-(\d{2})(?:-(\d{2})(?!\d)|(?!-?\d))/i;
+/** data.binance.vision's folders: `…/aggTrades/<SYMBOL>/<file>`, for a file renamed past recognition. */
+const DUMP_FOLDER = /(?:^|[\\/])(aggTrades|trades)[\\/]([A-Za-z0-9]+(?:_(?:PERP|\d{6}))?)[\\/][^\\/]+$/i;
 const CAPTURE_LINE = /^\d+(?:\.\d+)?: /;
 /** Something only Binance frames (or a capture of Binance streams) have in their first lines. */
 const BINANCE_FRAME_MARK = /"(?:e|stream)"\s*:|binance\.com/;
@@ -18,21 +22,32 @@ const BINANCE_FRAME_MARK = /"(?:e|stream)"\s*:|binance\.com/;
 interface DumpName {
   venueSymbol: string;
   kind: 'aggTrades' | 'trades';
-  periodEndTs: UnixMs;
+  periodEndTs: UnixMs | undefined;
 }
 
 function dumpName(path: string): DumpName | undefined {
   const dump = DUMP_NAME.exec(basename(path));
-  if (dump === null) return undefined;
+  if (dump === null) {
+    const folder = DUMP_FOLDER.exec(path);
+    if (folder === null) return undefined;
+    return { venueSymbol: folder[2] ?? '', kind: kindWord(folder[1]), periodEndTs: undefined };
+  }
   const [, venueSymbol = '', kind, year, month, day] = dump;
-  const periodEndTs: UnixMs =
-    day === undefined
-      ? Date.UTC(Number(year), Number(month), 1)
-      : Date.UTC(Number(year), Number(month) - 1, Number(day) + 1);
-  return { venueSymbol, kind: kind === 'aggTrades' ? 'aggTrades' : 'trades', periodEndTs };
+  const start = utcDayStart(`${year}-${month}-${day ?? '01'}`);
+  const periodEndTs: UnixMs | undefined =
+    start === undefined
+      ? undefined
+      : day === undefined
+        ? Date.UTC(Number(year), Number(month), 1)
+        : start + 86_400_000;
+  return { venueSymbol, kind: kindWord(kind), periodEndTs };
 }
 
-/** What a data.binance.vision file name says: the symbol and the period the dump covers. */
+function kindWord(word: string | undefined): 'aggTrades' | 'trades' {
+  return word?.toLowerCase() === 'aggtrades' ? 'aggTrades' : 'trades';
+}
+
+/** What a data.binance.vision file name (or folder) says: the symbol and the period the dump covers. */
 export function binanceFileName(path: string): FileNameInfo | undefined {
   const dump = dumpName(path);
   if (dump === undefined) return undefined;
