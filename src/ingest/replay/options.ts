@@ -103,7 +103,7 @@ export async function inspectReplay(path: string, options: ReplayOptions = {}): 
   }
   const gzip = await isGzipFile(path);
   const head: string[] = [];
-  for await (const lines of readLineChunks(path, gzip)) {
+  for await (const { lines } of readLineChunks(path, gzip)) {
     head.push(...lines.slice(0, HEAD_LINES - head.length));
     if (head.length >= HEAD_LINES) break;
   }

@@ -2,8 +2,8 @@ import { basename } from 'node:path';
 import { CryptoLambdaError, isCryptoLambdaError, type Rejected, type Trade } from '../../domain/index.js';
 import { INGEST_ERRORS } from '../errors.js';
 import { sleepUnlessAborted } from '../sleep.js';
-import type { RawPart, Source, SourceBatch, SourceRunOptions, SourceState } from '../source.js';
-import { readLineChunks } from './lines.js';
+import type { Source, SourceBatch, SourceRunOptions, SourceState } from '../source.js';
+import { type CutLine, MAX_LINE_BYTES, readLineChunks } from './lines.js';
 import {
   inspectReplay,
   REPLAY_DEFAULTS,
@@ -64,14 +64,85 @@ export function openReplay(path: string, options: ReplayOptions = {}): Source {
   };
 }
 
+/** `Rejected.stage` of lines the replay itself refuses (before any venue's parser sees them). */
+export const REPLAY_STAGE = 'ingest:replay';
+
+/** The batch being filled. */
+interface Pending {
+  trades: Trade[];
+  rejected: Rejected[];
+  ignored: number;
+  /** Lines given to the parser (headers and blank lines left out). */
+  lines: number;
+  /** Every line as read (a cut line as kept), and when: a recorded receive time wins. */
+  payloads: string[];
+  readMs: number | undefined;
+  recordedMs: number | undefined;
+}
+
+const pending = (): Pending => ({
+  trades: [],
+  rejected: [],
+  ignored: 0,
+  lines: 0,
+  payloads: [],
+  readMs: undefined,
+  recordedMs: undefined,
+});
+
+/** What reads a file's lines into a pending batch. */
+interface LineReader {
+  read(p: Pending, line: string, lineNo: number, cutBytes: number, nowMs: number): void;
+}
+
+function lineReader(info: ReplayInfo): LineReader {
+  const parse = info.format.parser(info.symbol);
+  const { isHeader, recvTs } = info.format;
+  let seenContent = false;
+  return {
+    read(p, line, lineNo, cutBytes, nowMs) {
+      p.payloads.push(line);
+      p.readMs ??= nowMs;
+      if (recvTs !== undefined && p.recordedMs === undefined) p.recordedMs = recvTs(line);
+      if (cutBytes < 0 && isHeader?.(line, !seenContent)) return;
+      seenContent = true;
+      p.lines++;
+      if (cutBytes >= 0) {
+        p.rejected.push(tooLong(info.path, line, lineNo, cutBytes, nowMs));
+        return;
+      }
+      const result = parse(line, info.path, nowMs);
+      if (result.kind === 'trade') p.trades.push(result.trade);
+      else if (result.kind === 'ignored') p.ignored++;
+      else {
+        // The parser got the file as origin: a per-line origin string is only worth making here.
+        result.rejected.origin = `${info.path}:${lineNo}`;
+        p.rejected.push(result.rejected);
+      }
+    },
+  };
+}
+
+function tooLong(path: string, head: string, lineNo: number, bytes: number, nowMs: number): Rejected {
+  return {
+    stage: REPLAY_STAGE,
+    reason: 'line_too_long',
+    detail:
+      `line ${lineNo} is ${bytes} bytes, past the ${MAX_LINE_BYTES}-byte limit of a record; ` +
+      `its first ${head.length} characters are kept here`,
+    payload: head,
+    origin: `${path}:${lineNo}`,
+    ts: nowMs,
+  };
+}
+
 async function* replayLines(
   info: ReplayInfo,
   options: ResolvedReplayOptions,
   signal: AbortSignal,
   skipThrough: number,
 ): AsyncGenerator<SourceBatch> {
-  const parse = info.format.parser(info.symbol);
-  const { isHeader, recvTs } = info.format;
+  const reader = lineReader(info);
   const { batchSize, replayRate, now } = options;
   const tradesPerBatch =
     replayRate === undefined
@@ -80,63 +151,52 @@ async function* replayLines(
   const startMs = now();
   let delivered = 0;
   let lineNo = 0;
-  let trades: Trade[] = [];
-  let rejected: Rejected[] = [];
-  let ignored = 0;
-  let lines = 0;
-  let seenContent = false;
-  // The batch's raw part: every line as read, and when (a recorded receive time wins).
-  let payloads: string[] = [];
-  let readMs: number | undefined;
-  let recordedMs: number | undefined;
-  const raw = (): RawPart => ({ recvTs: recordedMs ?? readMs ?? now(), payloads });
-  for await (const chunk of readLineChunks(info.path, info.gzip)) {
+  let p = pending();
+  const due = async (): Promise<boolean> => {
+    if (replayRate !== undefined) {
+      const dueMs = startMs + (delivered * 1000) / replayRate;
+      if (!(await sleepUnlessAborted(dueMs - now(), signal))) return false;
+    }
+    return !signal.aborted;
+  };
+  const batch = (): SourceBatch => {
+    const { trades, rejected, ignored, payloads, recordedMs, readMs } = p;
+    delivered += trades.length;
+    return {
+      trades,
+      rejected,
+      ignored,
+      position: String(lineNo),
+      raw: { recvTs: recordedMs ?? readMs ?? now(), payloads },
+    };
+  };
+  for await (const { lines, cut } of readLineChunks(info.path, info.gzip)) {
     if (signal.aborted) return;
     const nowMs = now();
-    for (const line of chunk) {
+    let nextCut = 0;
+    let cutAt = cut.length > 0 ? (cut[0] as CutLine).index : -1;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as string;
       lineNo++;
-      if (lineNo <= skipThrough) continue;
-      if (line.length === 0 || line === '\r') continue;
-      payloads.push(line);
-      readMs ??= nowMs;
-      if (recvTs !== undefined && recordedMs === undefined) recordedMs = recvTs(line);
-      if (isHeader?.(line, !seenContent)) continue;
-      seenContent = true;
-      lines++;
-      const result = parse(line, info.path, nowMs);
-      if (result.kind === 'trade') trades.push(result.trade);
-      else if (result.kind === 'ignored') ignored++;
-      else {
-        // The parser got the file as origin: a per-line origin string is only worth making here.
-        result.rejected.origin = `${info.path}:${lineNo}`;
-        rejected.push(result.rejected);
+      let cutBytes = -1;
+      if (i === cutAt) {
+        cutBytes = (cut[nextCut] as CutLine).bytes;
+        nextCut++;
+        cutAt = nextCut < cut.length ? (cut[nextCut] as CutLine).index : -1;
       }
-      if (lines >= batchSize || trades.length >= tradesPerBatch) {
-        if (replayRate !== undefined) {
-          const dueMs = startMs + (delivered * 1000) / replayRate;
-          if (!(await sleepUnlessAborted(dueMs - now(), signal))) return;
-        }
-        if (signal.aborted) return;
-        delivered += trades.length;
-        yield { trades, rejected, ignored, position: String(lineNo), raw: raw() };
-        trades = [];
-        rejected = [];
-        ignored = 0;
-        lines = 0;
-        payloads = [];
-        readMs = undefined;
-        recordedMs = undefined;
+      if (lineNo <= skipThrough || line.length === 0 || line === '\r') continue;
+      reader.read(p, line, lineNo, cutBytes, nowMs);
+      if (p.lines >= batchSize || p.trades.length >= tradesPerBatch) {
+        if (!(await due())) return;
+        yield batch();
+        p = pending();
       }
     }
   }
   // A file of a CSV header alone still has a payload to keep.
-  if (lines > 0 || payloads.length > 0) {
-    if (replayRate !== undefined) {
-      const dueMs = startMs + (delivered * 1000) / replayRate;
-      if (!(await sleepUnlessAborted(dueMs - now(), signal))) return;
-    }
-    if (signal.aborted) return;
-    yield { trades, rejected, ignored, position: String(lineNo), raw: raw() };
+  if (p.lines > 0 || p.payloads.length > 0) {
+    if (!(await due())) return;
+    yield batch();
   }
 }
 
