@@ -13,6 +13,7 @@ import {
   createDedupeWindow,
   inspectReplay,
   openReplay,
+  type Source,
   type VenueDef,
 } from '../../ingest/index.js';
 import { TOPICS } from '../../log/index.js';
@@ -20,6 +21,7 @@ import { finalCandles } from '../../speed/index.js';
 import { CLI_ERRORS, parseCommandArgs, parseTimeOption, requireOption } from '../args.js';
 import { KLINE_CSV_HEADER, klineCsvRow } from '../kline-csv.js';
 import type { Output } from '../output.js';
+import { judgeRejects, type RejectTally, tallyRejects } from '../rejects.js';
 import { checkFormat, formatOptionHelp } from '../source-option.js';
 
 export const CANDLES_HELP = `Usage: crypto-lambda candles --input <file> --interval <i> [options]
@@ -43,6 +45,11 @@ ${formatOptionHelp(21)}
                      DuckDB); both give the same candles
   --no-header        leave out the header row
   -h, --help         this help
+
+Rejected records: a line that is not a valid trade (bad CSV, bad JSON, a price of 0, …) is
+counted by reason and its first few are shown on stderr with their line numbers. Exit status:
+0 when trades came out of the file, even if some records were rejected; 1 when every record
+was rejected (CLI_ALL_REJECTED) or on any other error; 2 for a usage error.
 
 Example:
   crypto-lambda candles --input XRPETH-aggTrades-2019-10-11.csv.gz --interval 1m > klines.csv`;
@@ -83,36 +90,6 @@ export async function candlesCommand(args: string[], out: Output): Promise<numbe
   const toTs =
     toOption !== undefined ? Math.floor(toOption / intervalMs) * intervalMs + intervalMs : info.periodEndTs;
 
-  const source = openReplay(input, replayOptions);
-  const controller = new AbortController();
-  const rejectedByReason = new Map<string, number>();
-  const symbols = new Set<string>();
-  let tradeCount = 0;
-  const dedupe = createDedupeWindow();
-  let duplicates = 0;
-  async function* trades(): AsyncIterable<Trade[]> {
-    for await (const batch of source.batches({ signal: controller.signal })) {
-      for (const r of batch.rejected)
-        rejectedByReason.set(r.reason, (rejectedByReason.get(r.reason) ?? 0) + 1);
-      // A trade delivered twice (frames recorded across a reconnect) counts once, as in the log.
-      const kept: Trade[] = [];
-      for (const t of batch.trades) {
-        if (symbolFilter !== undefined && t.symbol !== symbolFilter) continue;
-        if (dedupe.seen(TOPICS.trades.key(t), t.tradeId)) duplicates++;
-        else kept.push(t);
-      }
-      for (const t of kept) symbols.add(t.symbol);
-      if (symbolFilter === undefined && symbols.size > 1) {
-        throw new CryptoLambdaError(
-          CLI_ERRORS.usage,
-          `${input} holds trades of several symbols (${[...symbols].join(', ')}); pass --symbol to pick one`,
-        );
-      }
-      tradeCount += kept.length;
-      yield kept;
-    }
-  }
-
   const engine = values.engine ?? 'speed';
   if (engine !== 'speed' && engine !== 'batch') {
     throw new CryptoLambdaError(
@@ -120,8 +97,11 @@ export async function candlesCommand(args: string[], out: Output): Promise<numbe
       `--engine ${JSON.stringify(engine)} is not speed or batch`,
     );
   }
+  const tally = tallyRejects();
+  const feed = tradeFeed(input, openReplay(input, replayOptions), symbolFilter, tally);
   const range = toTs === undefined ? { interval } : { interval, toTs };
-  const stream = engine === 'speed' ? finalCandles(trades(), range) : await batchCandles(trades(), range);
+  const stream =
+    engine === 'speed' ? finalCandles(feed.trades(), range) : await batchCandles(feed.trades(), range);
   const rows: string[] = values['no-header'] ? [] : [KLINE_CSV_HEADER];
   let written = 0;
   for await (const candle of stream) {
@@ -132,15 +112,50 @@ export async function candlesCommand(args: string[], out: Output): Promise<numbe
   }
   if (rows.length > 0) await out.stdoutAsync(`${rows.join('\n')}\n`);
 
-  const rejected = [...rejectedByReason.values()].reduce((a, b) => a + b, 0);
-  const reasons = [...rejectedByReason].map(([reason, n]) => `${reason}: ${n}`).join(', ');
+  const { duplicates, kept } = feed.counts();
   out.stderr(
-    `${written} ${interval} candles from ${tradeCount} trades of ${info.format.id} file ${basename(input)}` +
-      (rejected > 0 ? `; ${rejected} records rejected (${reasons})` : '') +
+    `${written} ${interval} candles from ${kept} trades of ${info.format.id} file ${basename(input)}` +
+      (tally.rejected > 0 ? `; ${tally.rejected} records rejected (${tally.reasons()})` : '') +
       (duplicates > 0 ? `; ${duplicates} duplicate trades dropped` : '') +
       '\n',
   );
+  const judged = judgeRejects(input, tally, 'each is listed with its line above');
+  for (const line of judged.lines) out.stderr(`${line}\n`);
+  if (judged.error !== undefined) throw judged.error;
   return 0;
+}
+
+/**
+ * The trades of a replay as the candle builders take them: of the one symbol asked for (or the
+ * file's only one), each trade once (frames recorded across a reconnect repeat some, and the log
+ * would keep one), every batch counted into `tally`.
+ */
+function tradeFeed(input: string, source: Source, symbolFilter: string | undefined, tally: RejectTally) {
+  const symbols = new Set<string>();
+  const dedupe = createDedupeWindow();
+  let duplicates = 0;
+  let kept = 0;
+  async function* trades(): AsyncIterable<Trade[]> {
+    for await (const batch of source.batches({ signal: new AbortController().signal })) {
+      tally.add(batch);
+      const fresh: Trade[] = [];
+      for (const t of batch.trades) {
+        if (symbolFilter !== undefined && t.symbol !== symbolFilter) continue;
+        if (dedupe.seen(TOPICS.trades.key(t), t.tradeId)) duplicates++;
+        else fresh.push(t);
+      }
+      for (const t of fresh) symbols.add(t.symbol);
+      if (symbolFilter === undefined && symbols.size > 1) {
+        throw new CryptoLambdaError(
+          CLI_ERRORS.usage,
+          `${input} holds trades of several symbols (${[...symbols].join(', ')}); pass --symbol to pick one`,
+        );
+      }
+      kept += fresh.length;
+      yield fresh;
+    }
+  }
+  return { trades, counts: () => ({ duplicates, kept }) };
 }
 
 function canonical(symbol: string, venue: VenueDef): string {

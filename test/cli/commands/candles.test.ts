@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -186,6 +186,30 @@ describe('crypto-lambda candles', () => {
         bad.stderr,
         /--format "json" is not a format; use one of binance-aggtrades-csv, .*\[CLI_BAD_OPTION\]/,
       );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 1 when every record is rejected, 0 with a warning when only some are', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cl-candles-'));
+    try {
+      const all = join(dir, 'XRPETH-aggTrades-2019-10-11.csv');
+      await writeFile(all, 'a;b;c\n1;2;3\n');
+      const failed = await runCli(['candles', '--input', all, '--interval', '1m']);
+      assert.equal(failed.code, 1, failed.stderr);
+      assert.match(failed.stderr, /2 records rejected \(bad_csv: 2\)/);
+      assert.match(failed.stderr, /XRPETH-aggTrades-2019-10-11\.csv:1 bad_csv: expected 8 columns/);
+      assert.match(failed.stderr, /every record of .* was rejected \(2: bad_csv: 2\).*\[CLI_ALL_REJECTED\]/);
+
+      const lines = gunzipSync(readFileSync(AGG_TRADES)).toString('utf8').trim().split('\n');
+      const some = join(dir, 'some', 'XRPETH-aggTrades-2019-10-11.csv');
+      await mkdir(join(dir, 'some'));
+      await writeFile(some, `${[...lines.slice(0, 10), '1,0,1,1,1,1570752011620,true,true'].join('\n')}\n`);
+      const warned = await runCli(['candles', '--input', some, '--interval', '1m']);
+      assert.equal(warned.code, 0, warned.stderr);
+      assert.match(warned.stderr, /1 record\(s\) rejected \(invalid_price: 1\) beside 9 trades/);
+      assert.match(warned.stderr, /XRPETH-aggTrades-2019-10-11\.csv:11 invalid_price/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

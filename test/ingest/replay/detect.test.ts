@@ -73,8 +73,17 @@ describe('detectFormat', () => {
     assert.equal(detectFormat('x.txt', []), undefined);
     // JSON lines with nothing of Binance in them are left to other venues (or to --format).
     assert.equal(detectFormat('x.jsonl', ['{"type":"match","trade_id":1}']), undefined);
-    // A name that says trades over rows of another layout is no known dump.
-    assert.equal(detectFormat('BTCUSDT-trades-2025-01-01.csv', agg.slice(1)), undefined);
+    // Without a dump's name, rows of no known layout are no known dump…
+    assert.equal(detectFormat('x.csv', ['1,2,3,4,5', '6,7,8,9,10']), undefined);
+  });
+
+  it('reads a file named as a dump whose rows fit no layout as the spot dump its name says', () => {
+    // …with one, its rows are read (and rejected one by one, each with its reason).
+    assert.equal(
+      detectFormat('XRPETH-aggTrades-2019-10-11.csv', ['1,2,3', '4,5,6']),
+      'binance-aggtrades-csv',
+    );
+    assert.equal(detectFormat('BTCUSDT-trades-2025-01-01.csv', agg.slice(1)), 'binance-trades-csv');
   });
 });
 

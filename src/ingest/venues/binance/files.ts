@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import { type UnixMs, utcDayStart } from '../../../domain/index.js';
 import { parseBool } from '../parse.js';
 import type { FileHead, FileNameInfo } from '../venue.js';
-import { type BinanceCsvLayout, splitRow } from './csv.js';
+import { BINANCE_CSV_LAYOUTS, type BinanceCsvLayout, splitRow } from './csv.js';
+import { BINANCE_VENUE } from './fields.js';
 import { binanceToCanonical, isCoinmSymbol } from './symbols.js';
 
 /**
@@ -60,6 +61,8 @@ interface CsvShape {
   columns: number;
   header: readonly string[] | undefined;
   coinm: boolean;
+  /** Whether the file's name (or folder) is a dump's. */
+  named: boolean;
 }
 
 /**
@@ -82,8 +85,12 @@ export function isBinanceFrames(head: FileHead): boolean {
  */
 export function isBinanceDump(head: FileHead, layout: BinanceCsvLayout): boolean {
   const shape = csvShape(head);
-  if (shape === undefined || shape.kind !== layout.kind || shape.columns !== layout.columns.length) {
-    return false;
+  if (shape === undefined || shape.kind !== layout.kind) return false;
+  if (shape.columns !== layout.columns.length) {
+    // A file named as a dump whose rows fit no layout of its kind is read as the spot dump it
+    // says it is, so that each bad row is rejected with its reason rather than the file refused.
+    const fits = BINANCE_CSV_LAYOUTS.some((l) => l.kind === shape.kind && l.columns.length === shape.columns);
+    return !fits && shape.named && layout.market === BINANCE_VENUE;
   }
   if (
     shape.header !== undefined &&
@@ -113,7 +120,7 @@ function csvShape(head: FileHead): CsvShape | undefined {
     isCoinmSymbol(named?.venueSymbol ?? '') ||
     head.path.split(/[\\/]/).some(isCoinmSymbol) ||
     isCoinmSymbol(head.symbol ?? '');
-  return { kind, columns, header, coinm };
+  return { kind, columns, header, coinm, named: named !== undefined };
 }
 
 function kindOf(
