@@ -13,13 +13,24 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the real executable as a child process. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+/**
+ * Runs the real executable as a child process. With `hangMs`, a process still running then is
+ * killed (SIGKILL), so a hang fails the test instead of stalling it.
+ */
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  hangMs?: number,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    if (hangMs !== undefined) {
+      const timer = setTimeout(() => child.kill('SIGKILL'), hangMs);
+      child.on('exit', () => clearTimeout(timer));
+    }
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { CryptoLambdaError } from '../../domain/index.js';
 import { inspectReplay, openSource, runInWorker, type Source, type SourceSpec } from '../../ingest/index.js';
 import { buildServer } from '../../serve/index.js';
-import { CLI_ERRORS, parseCommandArgs, parsePositiveOption } from '../args.js';
+import { CLI_ERRORS, parseCommandArgs, parseHost, parsePort, parsePositiveOption } from '../args.js';
 import type { Output } from '../output.js';
 import { openPipeline } from '../pipeline.js';
 import { checkFormat, formatOptionHelp, parseSourceOption, type SourceDefaults } from '../source-option.js';
@@ -71,7 +71,8 @@ export async function startCommand(args: string[], env: StartEnv, out: Output): 
     symbol: values.symbol,
     format: values.format === undefined ? undefined : checkFormat(values.format),
   };
-  const port = values.port === undefined ? env.port : parsePort(values.port);
+  const port = values.port === undefined ? env.port : parsePort('--port', values.port);
+  const host = values.host === undefined ? env.host : parseHost('--host', values.host);
   const specs = await sourceSpecs(values.source ?? [], defaults, out);
   // Each source parses in a worker thread of its own unless told otherwise (`--no-worker`).
   const sources: Source[] = specs.map((spec) =>
@@ -82,7 +83,12 @@ export async function startCommand(args: string[], env: StartEnv, out: Output): 
   const pipeline = await openPipeline({ dataDir: values['data-dir'] ?? env.dataDir, live: true });
   for (const note of pipeline.log.recovery) logger.warn({ recovery: note }, 'log recovered after a crash');
   const app = buildServer(pipeline.deps, { logger });
-  const address = await app.listen({ port, host: values.host ?? env.host });
+  const address = await app.listen({ port, host }).catch(async (error: unknown) => {
+    // Nothing to serve: let go of the data directory (its lock) before saying why.
+    await app.close();
+    await pipeline.close();
+    throw listenError(error, port, host);
+  });
   out.stderr(`crypto-lambda is running: dashboard and API at ${address.replace('127.0.0.1', 'localhost')}\n`);
   out.stderr(
     `sources: ${sources.map((s) => s.name).join(', ')}; data in ${values['data-dir'] ?? env.dataDir}\n`,
@@ -130,13 +136,30 @@ async function sourceSpecs(specs: string[], defaults: SourceDefaults, out: Outpu
   return sources;
 }
 
-function parsePort(text: string): number {
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new CryptoLambdaError(
-      CLI_ERRORS.badOption,
-      `--port must be an integer from 0 to 65535, got ${JSON.stringify(text)}`,
+/** Why the server could not listen, as the user can act on it; other errors as they are. */
+function listenError(error: unknown, port: number, host: string): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'EADDRINUSE') {
+    return new CryptoLambdaError(
+      CLI_ERRORS.portInUse,
+      `port ${port} on ${host} is in use by another process (another crypto-lambda?); ` +
+        'pass --port <n> (or set PORT) for another one, or --port 0 for any free one',
+      { cause: error },
     );
   }
-  return port;
+  if (code === 'EACCES') {
+    return new CryptoLambdaError(
+      CLI_ERRORS.portDenied,
+      `port ${port} needs privileges this process does not have; pass --port 1024 or above (default 3000)`,
+      { cause: error },
+    );
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new CryptoLambdaError(
+      CLI_ERRORS.badHost,
+      `cannot listen on ${host}: not an address of this machine; pass --host 127.0.0.1 (this machine) or 0.0.0.0 (all)`,
+      { cause: error },
+    );
+  }
+  return error;
 }
