@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CryptoLambdaError, type UnixMs } from '../domain/index.js';
 
@@ -7,7 +8,70 @@ export const CLI_ERRORS = {
   badOption: 'CLI_BAD_OPTION',
   /** `<dataDir>/uptime.json` does not parse: move it aside (only past downtime marks are lost). */
   uptimeCorrupt: 'CLI_UPTIME_CORRUPT',
+  /** An environment variable (`PORT`, `HOST`, `DATA_DIR`, `LOG_LEVEL`) with a value it cannot take. */
+  badEnv: 'CLI_BAD_ENV',
+  /** The HTTP port is taken by another process. */
+  portInUse: 'CLI_PORT_IN_USE',
+  /** The HTTP port needs privileges this process lacks (below 1024). */
+  portDenied: 'CLI_PORT_DENIED',
+  /** The address to listen on is not one of this machine's. */
+  badHost: 'CLI_BAD_HOST',
+  /** The operating system refused a file or network operation (the message names it). */
+  system: 'CLI_SYSTEM_ERROR',
 } as const;
+
+/**
+ * Where a setting came from, for its error: an option (`--port`) or an environment variable
+ * (`PORT`). The message is the same; the code says which (`CLI_BAD_OPTION`, `CLI_BAD_ENV`).
+ */
+function settingError(name: string, message: string): CryptoLambdaError {
+  const fromEnv = !name.startsWith('-');
+  return new CryptoLambdaError(
+    fromEnv ? CLI_ERRORS.badEnv : CLI_ERRORS.badOption,
+    `${name} must be ${message}${fromEnv ? ` (from the environment: fix or unset ${name})` : ''}`,
+  );
+}
+
+/** A TCP port: `--port` or `PORT`. */
+export function parsePort(name: string, text: string): number {
+  const port = /^\d{1,5}$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    throw settingError(name, `an integer from 0 to 65535, got ${JSON.stringify(text)}`);
+  }
+  return port;
+}
+
+/** An address to listen on: `--host` or `HOST` (a name or an IP address). */
+export function parseHost(name: string, text: string): string {
+  if (!/^[A-Za-z0-9.:%[\]_-]{1,253}$/.test(text)) {
+    throw settingError(
+      name,
+      `a host name or IP address such as 127.0.0.1 or 0.0.0.0, got ${JSON.stringify(text)}`,
+    );
+  }
+  return text;
+}
+
+/** Levels of the process log (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The log level: `LOG_LEVEL`. */
+export function parseLogLevel(name: string, text: string): string {
+  if (!(LOG_LEVELS as readonly string[]).includes(text)) {
+    throw settingError(name, `one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(text)}`);
+  }
+  return text;
+}
+
+/** A data directory: `--data-dir` or `DATA_DIR`; a path that exists must be a directory. */
+export function parseDataDir(name: string, text: string): string {
+  if (text.trim() === '') throw settingError(name, 'a directory, got an empty value');
+  const info = statSync(text, { throwIfNoEntry: false });
+  if (info !== undefined && !info.isDirectory()) {
+    throw settingError(name, `a directory, got ${JSON.stringify(text)}, which is not one`);
+  }
+  return text;
+}
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
 

@@ -51,13 +51,7 @@ export {
   type UptimeReader,
 } from './read-contracts.js';
 export { type Rejected, RejectedSchema } from './rejected.js';
-export {
-  binanceToCanonical,
-  canonicalToBinance,
-  compareSeries,
-  compareText,
-  isCanonicalSymbol,
-} from './symbols.js';
+export { compareSeries, compareText, isCanonicalSymbol } from './symbols.js';
 export {
   resolveTimePolicy,
   settledBefore,

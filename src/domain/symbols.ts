@@ -1,51 +1,7 @@
 /**
  * Canonical symbols are `BASE-QUOTE`, upper case (`BTC-USDT`). Venues spell them their own way;
- * this module maps venue symbols to canonical ones.
+ * each venue's definition maps its spelling to this one (`ingest/venues/<venue>/`).
  */
-
-/** Quote assets Binance lists, longest first so `BUSD` wins over `USD` and `USDT` over `USD`. */
-const BINANCE_QUOTES = [
-  'FDUSD',
-  'USDT',
-  'BUSD',
-  'USDC',
-  'TUSD',
-  'USDP',
-  'BIDR',
-  'BVND',
-  'IDRT',
-  'UAH',
-  'DAI',
-  'PAX',
-  'BTC',
-  'ETH',
-  'BNB',
-  'XRP',
-  'TRX',
-  'DOGE',
-  'DOT',
-  'TRY',
-  'EUR',
-  'GBP',
-  'AUD',
-  'BRL',
-  'RUB',
-  'NGN',
-  'ZAR',
-  'PLN',
-  'RON',
-  'ARS',
-  'JPY',
-  'MXN',
-  'COP',
-  'CZK',
-  'USD',
-  'VAI',
-  'UST',
-  'USDS',
-  'AEUR',
-  'EURI',
-].sort((a, b) => b.length - a.length);
 
 const CANONICAL = /^[A-Z0-9]{1,20}-[A-Z0-9]{1,20}$/;
 
@@ -57,27 +13,6 @@ export function isCanonicalSymbol(symbol: string): boolean {
   if (!CANONICAL.test(symbol)) return false;
   lastCanonical = symbol;
   return true;
-}
-
-/**
- * Maps a Binance symbol (`XRPETH`, `xrpeth`) to the canonical form (`XRP-ETH`), or returns
- * undefined when no known quote asset ends it.
- */
-export function binanceToCanonical(venueSymbol: string): string | undefined {
-  const upper = venueSymbol.toUpperCase();
-  for (const quote of BINANCE_QUOTES) {
-    if (upper.length > quote.length && upper.endsWith(quote)) {
-      const base = upper.slice(0, -quote.length);
-      const symbol = `${base}-${quote}`;
-      return CANONICAL.test(symbol) ? symbol : undefined;
-    }
-  }
-  return undefined;
-}
-
-/** The Binance spelling of a canonical symbol (`XRP-ETH` → `XRPETH`). */
-export function canonicalToBinance(symbol: string): string {
-  return symbol.replace('-', '');
 }
 
 /** Code-unit order of two names (venues, symbols: Latin-1, where it is also their UTF-8 byte order). */

@@ -54,6 +54,8 @@ export const REJECT_REASONS = [
   'unknown_symbol',
   'invalid_id',
   'duplicate',
+  /** A line longer than a reader takes (8 MiB); its first bytes are kept as the payload. */
+  'line_too_long',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

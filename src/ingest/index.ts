@@ -1,16 +1,3 @@
-export { BINANCE_CSV_STAGE, isCsvHeader, parseAggTradeCsvLine, parseTradeCsvLine } from './binance/csv.js';
-export { toAggTradeFrame } from './binance/encode.js';
-export { type ParseResult, parseBool, parseDecimal } from './binance/fields.js';
-export type {
-  CsvAggTradeRow,
-  CsvTradeRow,
-  RecordedFrame,
-  WsAggTrade,
-  WsCombinedFrame,
-  WsReply,
-  WsTrade,
-} from './binance/wire.js';
-export { BINANCE_VENUE, BINANCE_WS_STAGE, parseBinanceFrame } from './binance/ws.js';
 export { createDedupeWindow, type DedupeWindow } from './dedupe.js';
 export { INGEST_ERRORS, type IngestErrorCode } from './errors.js';
 export { detectFormat, REPLAY_FORMATS, type ReplayFormat, symbolFromFileName } from './replay/detect.js';
@@ -32,6 +19,39 @@ export type {
   SourceState,
   SourceStatus,
 } from './source.js';
+export {
+  BINANCE_CSV_LAYOUTS,
+  BINANCE_CSV_STAGE,
+  type BinanceCsvLayout,
+  csvLayout,
+  csvRowParser,
+  isCsvHeader,
+} from './venues/binance/csv.js';
+export { toAggTradeFrame } from './venues/binance/encode.js';
+export { BINANCE_COINM_VENUE, BINANCE_USDM_VENUE, BINANCE_VENUE } from './venues/binance/fields.js';
+export { BINANCE } from './venues/binance/index.js';
+export { binanceToCanonical, canonicalToBinance } from './venues/binance/symbols.js';
+export type {
+  CsvAggTradeRow,
+  CsvTradeRow,
+  RecordedFrame,
+  WsAggTrade,
+  WsCombinedFrame,
+  WsReply,
+  WsTrade,
+} from './venues/binance/wire.js';
+export { BINANCE_WS_STAGE, parseBinanceFrame } from './venues/binance/ws.js';
+export {
+  canonicalSymbolOf,
+  detectFormats,
+  FILE_FORMATS,
+  FORMAT_IDS,
+  formatById,
+  VENUES,
+  venueOfFormat,
+} from './venues/index.js';
+export { type ParseResult, parseBool, parseDecimal } from './venues/parse.js';
+export type { FileFormat, FileHead, FileNameInfo, LineParser, MarketDef, VenueDef } from './venues/venue.js';
 export {
   runInWorker,
   WORKER_SOURCE_DEFAULTS,

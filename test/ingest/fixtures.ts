@@ -9,6 +9,10 @@ const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/binance/', import
 export const AGG_TRADES_CSV_GZ = `${FIXTURES}xrpeth-2019-10-11/XRPETH-aggTrades-2019-10-11.csv.gz`;
 export const WS_JSONL = `${FIXTURES}ws-cryptofeed/binance-spot_aggTrade+kline_1m_2021-04-17T1636Z.jsonl`;
 export const WS_CAPTURE_GZ = `${FIXTURES}ws-cryptofeed/raw/BINANCE.ws.1.0_2021-04-17.gz`;
+/** Real USD-M futures aggTrade frames (fstream.binance.com), cryptofeed capture lines. */
+export const USDM_CAPTURE = `${FIXTURES}ws-cryptofeed/binance-usdm_aggTrade_2021-07-22T2225Z.capture`;
+/** Real COIN-M futures aggTrade frames (dstream.binance.com), perpetuals and dated contracts. */
+export const COINM_CAPTURE = `${FIXTURES}ws-cryptofeed/binance-coinm_aggTrade_2021-07-22T0113Z.capture`;
 
 /** The lines of a fixture, gunzipped when needed, without the trailing empty line. */
 export function fixtureLines(path: string): string[] {

@@ -7,6 +7,7 @@ import { CLI_ERRORS, parseCommandArgs, requireOption } from '../args.js';
 import type { Output } from '../output.js';
 import { openPipeline } from '../pipeline.js';
 import { startProgress } from '../progress.js';
+import { checkFormat, formatOptionHelp } from '../source-option.js';
 import { describeRun } from './batch.js';
 
 export const BACKFILL_HELP = `Usage: crypto-lambda backfill --from <day> --to <day> [--input <file or folder>]... [options]
@@ -26,6 +27,7 @@ Options:
   --to <day>        last UTC day (inclusive)
   --input <path>    a file or a folder; repeat for several
   --symbol <s>      symbol of CSV dumps whose file names do not say it (BTCUSDT)
+${formatOptionHelp(20)}
   --data-dir <dir>  where the log and the lake live (default: $DATA_DIR or ./data)
   -h, --help        this help
 
@@ -45,12 +47,14 @@ export async function backfillCommand(
     to: { type: 'string' },
     input: { type: 'string', multiple: true },
     symbol: { type: 'string' },
+    format: { type: 'string' },
     'data-dir': { type: 'string' },
   });
   if (values.help === true) {
     out.stdout(`${BACKFILL_HELP}\n`);
     return 0;
   }
+  const format = values.format === undefined ? undefined : checkFormat(values.format);
   const from = parseDay('from', requireOption('backfill', 'from', values.from));
   const to = parseDay('to', requireOption('backfill', 'to', values.to));
   if (from > to) throw new CryptoLambdaError(CLI_ERRORS.badOption, `--from ${from} is after --to ${to}`);
@@ -81,7 +85,10 @@ export async function backfillCommand(
         const spec: SourceSpec = {
           kind: 'replay',
           path,
-          options: values.symbol === undefined ? {} : { symbol: values.symbol },
+          options: {
+            ...(values.symbol === undefined ? {} : { symbol: values.symbol }),
+            ...(format === undefined ? {} : { format }),
+          },
         };
         const source = runInWorker(spec);
         const progress = startProgress(out, () => {

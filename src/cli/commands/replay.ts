@@ -3,6 +3,8 @@ import { parseCommandArgs, parsePositiveOption, requireOption } from '../args.js
 import type { Output } from '../output.js';
 import { openPipeline } from '../pipeline.js';
 import { startProgress } from '../progress.js';
+import { judgeRejects, tallyRejects, tapSource } from '../rejects.js';
+import { checkFormat, formatOptionHelp } from '../source-option.js';
 import { describeRun } from './batch.js';
 
 export const REPLAY_HELP = `Usage: crypto-lambda replay --input <file> [options]
@@ -15,10 +17,17 @@ the same arguments, it resumes where it stopped and ends with exactly the same c
 Options:
   --input <file>        Binance aggTrades/trades CSV dump or recorded WebSocket frames
   --symbol <s>          symbol of a CSV dump whose file name does not say (BTCUSDT)
+${formatOptionHelp(24)}
   --replay-rate <n>     trades per second (default: as fast as possible)
   --data-dir <dir>      where the log and checkpoints live (default: $DATA_DIR or ./data)
   --no-worker           read and parse the file in the main thread instead of a worker thread
-  -h, --help            this help`;
+  -h, --help            this help
+
+Rejected records (lines that are not valid trades) go to the log's rejected topic, counted by
+reason; their count and the first few, with line numbers, are printed at the end, and
+\`crypto-lambda start\` on the same --data-dir lists them at /api/v1/rejected. Exit status: 0
+when trades came out of the file, even if some records were rejected; 1 when every record
+was rejected (CLI_ALL_REJECTED) or on any other error; 2 for a usage error.`;
 
 export interface ReplayEnv {
   dataDir: string;
@@ -28,6 +37,7 @@ export async function replayCommand(args: string[], env: ReplayEnv, out: Output)
   const { values } = parseCommandArgs('replay', args, {
     input: { type: 'string' },
     symbol: { type: 'string' },
+    format: { type: 'string' },
     'replay-rate': { type: 'string' },
     'data-dir': { type: 'string' },
     'no-worker': { type: 'boolean' },
@@ -43,12 +53,15 @@ export async function replayCommand(args: string[], env: ReplayEnv, out: Output)
     path: input,
     options: {
       ...(values.symbol === undefined ? {} : { symbol: values.symbol }),
+      ...(values.format === undefined ? {} : { format: checkFormat(values.format) }),
       ...(replayRate === undefined ? {} : { replayRate }),
     },
   };
   // The worker thread parses while this one writes the log and runs the speed layer.
-  const source = values['no-worker'] === true ? openSource(spec) : runInWorker(spec);
-  const pipeline = await openPipeline({ dataDir: values['data-dir'] ?? env.dataDir, live: false });
+  const tally = tallyRejects();
+  const source = tapSource(values['no-worker'] === true ? openSource(spec) : runInWorker(spec), tally);
+  const dataDir = values['data-dir'] ?? env.dataDir;
+  const pipeline = await openPipeline({ dataDir, live: false });
   const progress = startProgress(out, () => {
     const s = pipeline.status();
     const src = s.sources[0];
@@ -71,5 +84,9 @@ export async function replayCommand(args: string[], env: ReplayEnv, out: Output)
       `${counters?.rejected ?? 0} rejected, ${counters?.ignored ?? 0} non-trade frames ignored; ` +
       `${pipeline.runner.tradesProcessed()} trades in the speed layer\n`,
   );
+  const where = `\`crypto-lambda start --data-dir ${dataDir}\` lists them all at /api/v1/rejected`;
+  const judged = judgeRejects(input, tally, where);
+  for (const line of judged.lines) out.stderr(`${line}\n`);
+  if (judged.error !== undefined) throw judged.error;
   return 0;
 }

@@ -3,9 +3,10 @@ import { pino } from 'pino';
 import { CryptoLambdaError } from '../../domain/index.js';
 import { inspectReplay, openSource, runInWorker, type Source, type SourceSpec } from '../../ingest/index.js';
 import { buildServer } from '../../serve/index.js';
-import { CLI_ERRORS, parseCommandArgs, parsePositiveOption } from '../args.js';
+import { CLI_ERRORS, parseCommandArgs, parseHost, parsePort, parsePositiveOption } from '../args.js';
 import type { Output } from '../output.js';
 import { openPipeline } from '../pipeline.js';
+import { checkFormat, formatOptionHelp, parseSourceOption, type SourceDefaults } from '../source-option.js';
 
 /** The real sample shipped in the package, replayed by default beside the simulator. */
 export const SAMPLE_FILE = fileURLToPath(
@@ -22,7 +23,11 @@ sample shipped in the package (XRP/ETH, 2019-10-11) at ${SAMPLE_REPLAY_RATE} tra
 
 Options:
   --source <s>        replay:<file> (Binance CSV dump or recorded WebSocket frames) or
-                      simulator; repeat for several sources
+                      simulator; repeat for several sources. A replay takes its own symbol
+                      and format after a #: replay:<file>#symbol=XRPETH,format=<f>
+  --symbol <s>        symbol of replayed CSV dumps whose file names do not say it (XRPETH)
+${formatOptionHelp(22)}
+                      (--symbol and --format apply to every replay without its own)
   --replay-rate <n>   trades per second for replays (default: as fast as possible)
   --sim-rate <n>      trades per second of the simulator (default: 50)
   --data-dir <dir>    where the log and checkpoints live (default: $DATA_DIR or ./data)
@@ -34,6 +39,7 @@ Options:
 Examples:
   crypto-lambda start
   crypto-lambda start --source replay:BTCUSDT-aggTrades-2025-01-01.csv.gz --replay-rate 2000
+  crypto-lambda start --source 'replay:day-12.csv.gz#symbol=XRPETH' --source simulator
   crypto-lambda start --source simulator --port 8080`;
 
 export interface StartEnv {
@@ -48,6 +54,8 @@ export async function startCommand(args: string[], env: StartEnv, out: Output): 
     source: { type: 'string', multiple: true },
     'replay-rate': { type: 'string' },
     'sim-rate': { type: 'string' },
+    symbol: { type: 'string' },
+    format: { type: 'string' },
     'data-dir': { type: 'string' },
     port: { type: 'string' },
     host: { type: 'string' },
@@ -57,10 +65,15 @@ export async function startCommand(args: string[], env: StartEnv, out: Output): 
     out.stdout(`${START_HELP}\n`);
     return 0;
   }
-  const replayRate = parsePositiveOption('replay-rate', values['replay-rate']);
-  const simRate = parsePositiveOption('sim-rate', values['sim-rate']);
-  const port = values.port === undefined ? env.port : parsePort(values.port);
-  const specs = await sourceSpecs(values.source ?? [], replayRate, simRate, out);
+  const defaults: SourceDefaults = {
+    replayRate: parsePositiveOption('replay-rate', values['replay-rate']),
+    simRate: parsePositiveOption('sim-rate', values['sim-rate']),
+    symbol: values.symbol,
+    format: values.format === undefined ? undefined : checkFormat(values.format),
+  };
+  const port = values.port === undefined ? env.port : parsePort('--port', values.port);
+  const host = values.host === undefined ? env.host : parseHost('--host', values.host);
+  const specs = await sourceSpecs(values.source ?? [], defaults, out);
   // Each source parses in a worker thread of its own unless told otherwise (`--no-worker`).
   const sources: Source[] = specs.map((spec) =>
     values['no-worker'] === true ? openSource(spec) : runInWorker(spec),
@@ -70,7 +83,12 @@ export async function startCommand(args: string[], env: StartEnv, out: Output): 
   const pipeline = await openPipeline({ dataDir: values['data-dir'] ?? env.dataDir, live: true });
   for (const note of pipeline.log.recovery) logger.warn({ recovery: note }, 'log recovered after a crash');
   const app = buildServer(pipeline.deps, { logger });
-  const address = await app.listen({ port, host: values.host ?? env.host });
+  const address = await app.listen({ port, host }).catch(async (error: unknown) => {
+    // Nothing to serve: let go of the data directory (its lock) before saying why.
+    await app.close();
+    await pipeline.close();
+    throw listenError(error, port, host);
+  });
   out.stderr(`crypto-lambda is running: dashboard and API at ${address.replace('127.0.0.1', 'localhost')}\n`);
   out.stderr(
     `sources: ${sources.map((s) => s.name).join(', ')}; data in ${values['data-dir'] ?? env.dataDir}\n`,
@@ -93,50 +111,55 @@ export async function startCommand(args: string[], env: StartEnv, out: Output): 
   return 0;
 }
 
-async function sourceSpecs(
-  specs: string[],
-  replayRate: number | undefined,
-  simRate: number | undefined,
-  out: Output,
-): Promise<SourceSpec[]> {
-  const simulator: SourceSpec = {
-    kind: 'simulator',
-    options: simRate === undefined ? {} : { tradesPerSec: simRate },
-  };
+async function sourceSpecs(specs: string[], defaults: SourceDefaults, out: Output): Promise<SourceSpec[]> {
   if (specs.length === 0) {
     out.stderr(
       `no --source given: running the market simulator and a replay of the shipped Binance sample ` +
         `(XRP/ETH, 2019-10-11) at ${SAMPLE_REPLAY_RATE} trades/s\n`,
     );
     return [
-      simulator,
-      { kind: 'replay', path: SAMPLE_FILE, options: { replayRate: replayRate ?? SAMPLE_REPLAY_RATE } },
+      parseSourceOption('simulator', defaults),
+      {
+        kind: 'replay',
+        path: SAMPLE_FILE,
+        options: { replayRate: defaults.replayRate ?? SAMPLE_REPLAY_RATE },
+      },
     ];
   }
   const sources: SourceSpec[] = [];
-  for (const spec of specs) {
-    if (spec === 'simulator') sources.push(simulator);
-    else if (spec.startsWith('replay:')) {
-      const path = spec.slice('replay:'.length);
-      await inspectReplay(path);
-      sources.push({ kind: 'replay', path, options: replayRate === undefined ? {} : { replayRate } });
-    } else {
-      throw new CryptoLambdaError(
-        CLI_ERRORS.badOption,
-        `--source ${JSON.stringify(spec)} is not a source: use replay:<file> or simulator`,
-      );
-    }
+  for (const text of specs) {
+    const spec = parseSourceOption(text, defaults);
+    // Fails here, before anything starts, on a file that is missing or says too little.
+    if (spec.kind === 'replay') await inspectReplay(spec.path, spec.options);
+    sources.push(spec);
   }
   return sources;
 }
 
-function parsePort(text: string): number {
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new CryptoLambdaError(
-      CLI_ERRORS.badOption,
-      `--port must be an integer from 0 to 65535, got ${JSON.stringify(text)}`,
+/** Why the server could not listen, as the user can act on it; other errors as they are. */
+function listenError(error: unknown, port: number, host: string): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'EADDRINUSE') {
+    return new CryptoLambdaError(
+      CLI_ERRORS.portInUse,
+      `port ${port} on ${host} is in use by another process (another crypto-lambda?); ` +
+        'pass --port <n> (or set PORT) for another one, or --port 0 for any free one',
+      { cause: error },
     );
   }
-  return port;
+  if (code === 'EACCES') {
+    return new CryptoLambdaError(
+      CLI_ERRORS.portDenied,
+      `port ${port} needs privileges this process does not have; pass --port 1024 or above (default 3000)`,
+      { cause: error },
+    );
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new CryptoLambdaError(
+      CLI_ERRORS.badHost,
+      `cannot listen on ${host}: not an address of this machine; pass --host 127.0.0.1 (this machine) or 0.0.0.0 (all)`,
+      { cause: error },
+    );
+  }
+  return error;
 }

@@ -9,9 +9,29 @@ import { INGEST_ERRORS } from '../errors.js';
 /** Bytes read from a plain file at a time (measured: 1 MiB reads cost a quarter of 256 KiB stream chunks). */
 const PLAIN_CHUNK_BYTES = 1024 * 1024;
 const GZIP_CHUNK_BYTES = 256 * 1024;
-/** A "line" longer than this is garbage; cut it so a file without newlines cannot fill memory. */
-const MAX_LINE_BYTES = 8 * 1024 * 1024;
+/**
+ * A line longer than this is no record: it is passed over (a file without newlines cannot fill
+ * memory) and handed on as its first `KEPT_BYTES`, marked as cut, for the reader to reject.
+ */
+export const MAX_LINE_BYTES = 8 * 1024 * 1024;
+/** What is kept of an over-long line: enough to see what it was. */
+const KEPT_BYTES = 1024;
 const NEWLINE = 0x0a;
+
+/** A line longer than `MAX_LINE_BYTES`: `lines[index]` holds its first bytes only. */
+export interface CutLine {
+  readonly index: number;
+  /** The whole line's length in bytes. */
+  readonly bytes: number;
+}
+
+/** Whole lines, without their `\n`, and which of them were cut short (ascending). */
+export interface LineChunk {
+  readonly lines: string[];
+  readonly cut: readonly CutLine[];
+}
+
+const NO_CUTS: readonly CutLine[] = Object.freeze([]);
 
 /** Whether the file starts with the gzip magic bytes; the content decides, not the name. */
 export async function isGzipFile(path: string): Promise<boolean> {
@@ -29,9 +49,10 @@ export async function isGzipFile(path: string): Promise<boolean> {
 }
 
 /**
- * The lines of a text file, plain or gzip, a chunk at a time (each array holds whole lines,
+ * The lines of a text file, plain or gzip, a chunk at a time (each chunk holds whole lines,
  * without their `\n`). Reading pauses while the consumer works on a chunk, so memory stays at
- * one chunk whatever the file size.
+ * one chunk whatever the file size. A line longer than `MAX_LINE_BYTES` comes as its first
+ * bytes, listed in the chunk's `cut`, never as pieces that would pass for lines.
  *
  * Lines are cut from the bytes (a `\n` byte is never part of a UTF-8 sequence) and decoded one
  * by one: each is a string of its own, which the parsers read much faster than slices of one
@@ -39,9 +60,11 @@ export async function isGzipFile(path: string): Promise<boolean> {
  * decoded as Latin-1, which gives the same strings and skips UTF-8's checks.
  * @throws CryptoLambdaError `INGEST_FILE_NOT_FOUND`, `INGEST_FILE_UNREADABLE`, `INGEST_FILE_CORRUPT`
  */
-export async function* readLineChunks(path: string, gzip: boolean): AsyncGenerator<string[]> {
+export async function* readLineChunks(path: string, gzip: boolean): AsyncGenerator<LineChunk> {
   // The start of a line that the chunks read so far did not finish (a copy: chunks are reused).
   let carry: Buffer | undefined;
+  // An over-long line being passed over: what is kept of it, and its length so far.
+  let skipping: { head: string; bytes: number } | undefined;
   let first = true;
   const decode = (buf: Buffer, start: number, end: number, encoding: 'utf8' | 'latin1'): string => {
     const line = buf.toString(encoding, start, end);
@@ -50,19 +73,31 @@ export async function* readLineChunks(path: string, gzip: boolean): AsyncGenerat
     // A byte-order mark would hide a CSV header or a frame's opening brace.
     return line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
   };
+  const headOf = (buf: Buffer): string => decode(buf, 0, charBoundary(buf.subarray(0, KEPT_BYTES)), 'utf8');
   try {
     for await (const chunk of gzip ? gunzippedChunks(path) : plainChunks(path)) {
       const encoding = isAscii(chunk) ? 'latin1' : 'utf8';
       const lines: string[] = [];
+      const cut: CutLine[] = [];
       let start = 0;
-      if (carry !== undefined) {
+      if (skipping !== undefined) {
+        const nl = chunk.indexOf(NEWLINE);
+        skipping.bytes += nl === -1 ? chunk.length : nl;
+        if (nl === -1) continue;
+        cut.push({ index: lines.length, bytes: skipping.bytes });
+        lines.push(skipping.head);
+        skipping = undefined;
+        start = nl + 1;
+      } else if (carry !== undefined) {
         const nl = chunk.indexOf(NEWLINE);
         if (nl === -1) {
           carry = Buffer.concat([carry, chunk]);
           start = chunk.length;
         } else {
           const joined = Buffer.concat([carry, chunk.subarray(0, nl)]);
-          lines.push(decode(joined, 0, joined.length, 'utf8'));
+          const long = joined.length > MAX_LINE_BYTES;
+          if (long) cut.push({ index: lines.length, bytes: joined.length });
+          lines.push(long ? headOf(joined) : decode(joined, 0, joined.length, 'utf8'));
           carry = undefined;
           start = nl + 1;
         }
@@ -73,16 +108,18 @@ export async function* readLineChunks(path: string, gzip: boolean): AsyncGenerat
       }
       if (start < chunk.length) carry = Buffer.from(chunk.subarray(start));
       if (carry !== undefined && carry.length > MAX_LINE_BYTES) {
-        const cut = charBoundary(carry);
-        lines.push(decode(carry, 0, cut, 'utf8'));
-        carry = cut < carry.length ? Buffer.from(carry.subarray(cut)) : undefined;
+        skipping = { head: headOf(carry), bytes: carry.length };
+        carry = undefined;
       }
-      if (lines.length > 0) yield lines;
+      if (lines.length > 0) yield { lines, cut: cut.length > 0 ? cut : NO_CUTS };
     }
   } catch (error) {
     throw fileError(path, error);
   }
-  if (carry !== undefined && carry.length > 0) yield [decode(carry, 0, carry.length, 'utf8')];
+  if (skipping !== undefined) yield { lines: [skipping.head], cut: [{ index: 0, bytes: skipping.bytes }] };
+  else if (carry !== undefined && carry.length > 0) {
+    yield { lines: [decode(carry, 0, carry.length, 'utf8')], cut: NO_CUTS };
+  }
 }
 
 /**

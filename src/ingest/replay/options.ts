@@ -1,13 +1,15 @@
 import { basename } from 'node:path';
-import { CryptoLambdaError } from '../../domain/index.js';
+import { CryptoLambdaError, type UnixMs } from '../../domain/index.js';
 import { INGEST_ERRORS } from '../errors.js';
 import {
-  detectFormat,
-  normaliseSymbol,
-  REPLAY_FORMATS,
-  type ReplayFormat,
-  symbolFromFileName,
-} from './detect.js';
+  canonicalSymbolOf,
+  detectFormats,
+  FILE_FORMATS,
+  formatById,
+  venueOfFormat,
+} from '../venues/index.js';
+import type { FileFormat, VenueDef } from '../venues/venue.js';
+import { REPLAY_FORMATS, type ReplayFormat } from './detect.js';
 import { isGzipFile, readLineChunks } from './lines.js';
 
 /** How a file is replayed. Every field is optional; see `REPLAY_DEFAULTS`. */
@@ -15,10 +17,10 @@ export interface ReplayOptions {
   /**
    * Symbol of a CSV dump (`XRPETH` or `XRP-ETH`), needed when the file name does not give one;
    * it wins over the file name. Frames carry their own symbols and ignore it.
-   * @default the symbol in a data.binance.vision file name
+   * @default the symbol the file name gives in its venue's naming (data.binance.vision's)
    */
   symbol?: string;
-  /** @default detected from the file name and first lines */
+  /** One of `REPLAY_FORMATS` (the registered venues' formats). @default detected from the path and first lines */
   format?: ReplayFormat;
   /**
    * Trades per second, paced smoothly in small batches (1/s … 1e6/s).
@@ -51,10 +53,14 @@ export const REPLAY_DEFAULTS: ResolvedReplayOptions = {
 /** What `inspectReplay` found out about a file. */
 export interface ReplayInfo {
   path: string;
-  format: ReplayFormat;
+  format: FileFormat;
+  /** The venue the format belongs to. */
+  venue: VenueDef;
   gzip: boolean;
-  /** Canonical symbol of a CSV dump; undefined for frames, which carry their own. */
+  /** Canonical symbol of a `rows` file (a CSV dump); undefined for frames, which carry their own. */
   symbol: string | undefined;
+  /** Exclusive end of the period the file's name says it covers (a daily dump: the next day). */
+  periodEndTs: UnixMs | undefined;
 }
 
 const MAX_REPLAY_RATE = 1e7;
@@ -72,10 +78,10 @@ export function validateReplayOptions(options: ReplayOptions): void {
   if (format !== undefined && !REPLAY_FORMATS.includes(format)) {
     throw badOption(`format must be one of ${REPLAY_FORMATS.join(', ')}, got ${format}`);
   }
-  if (symbol !== undefined && normaliseSymbol(symbol) === undefined) {
+  if (symbol !== undefined && canonicalSymbolOf(symbol) === undefined) {
     throw new CryptoLambdaError(
       INGEST_ERRORS.badSymbol,
-      `symbol ${JSON.stringify(symbol)} is not a Binance symbol (XRPETH) or canonical one (XRP-ETH)`,
+      `symbol ${JSON.stringify(symbol)} is neither canonical (XRP-ETH) nor a symbol a venue spells its way (XRPETH)`,
     );
   }
 }
@@ -97,28 +103,44 @@ export async function inspectReplay(path: string, options: ReplayOptions = {}): 
   }
   const gzip = await isGzipFile(path);
   const head: string[] = [];
-  for await (const lines of readLineChunks(path, gzip)) {
+  for await (const { lines } of readLineChunks(path, gzip)) {
     head.push(...lines.slice(0, HEAD_LINES - head.length));
     if (head.length >= HEAD_LINES) break;
   }
-  const format = options.format ?? detectFormat(path, head);
-  if (format === undefined) {
-    throw new CryptoLambdaError(
-      INGEST_ERRORS.unknownFormat,
-      `cannot tell the format of ${path}: expected a Binance aggTrades or trades CSV dump or recorded ` +
-        `WebSocket frames; pass --format (${REPLAY_FORMATS.join(', ')})`,
-    );
-  }
-  if (format === 'binance-ws') return { path, format, gzip, symbol: undefined };
-  const symbol = options.symbol === undefined ? symbolFromFileName(path) : normaliseSymbol(options.symbol);
+  const format =
+    options.format === undefined ? detect(path, head, options.symbol) : formatById(options.format);
+  if (format === undefined) throw badOption(`unknown format ${options.format}`);
+  const venue = venueOfFormat(format);
+  const named = venue.fileName(path);
+  const periodEndTs = named?.periodEndTs;
+  if (format.layout === 'frames') return { path, format, venue, gzip, symbol: undefined, periodEndTs };
+  const symbol = options.symbol === undefined ? named?.symbol : canonicalSymbolOf(options.symbol, venue);
   if (symbol === undefined) {
     throw new CryptoLambdaError(
-      INGEST_ERRORS.symbolRequired,
-      `${name} does not name its symbol the way data.binance.vision does (BTCUSDT-trades-2025-01-01.csv); ` +
-        'pass --symbol (e.g. --symbol BTCUSDT)',
+      options.symbol === undefined ? INGEST_ERRORS.symbolRequired : INGEST_ERRORS.badSymbol,
+      options.symbol === undefined
+        ? `${name} does not name its symbol the way ${venue.id} names its dumps (BTCUSDT-trades-2025-01-01.csv); ` +
+            'pass --symbol (e.g. --symbol BTCUSDT)'
+        : `symbol ${JSON.stringify(options.symbol)} is not a ${venue.id} symbol; write it as ${venue.id} does (BTCUSDT) or as BASE-QUOTE`,
     );
   }
-  return { path, format, gzip, symbol };
+  return { path, format, venue, gzip, symbol, periodEndTs };
+}
+
+/** The one format that recognises the file, or a message that says what to pass. */
+function detect(path: string, head: readonly string[], symbol: string | undefined): FileFormat {
+  const found = detectFormats({ path, lines: head, symbol });
+  if (found.length === 1 && found[0] !== undefined) return found[0];
+  const what = head.some((line) => line.trim() !== '')
+    ? 'cannot tell the format of'
+    : 'nothing to tell the format from in the empty file';
+  const choices = found.length > 1 ? found : FILE_FORMATS;
+  throw new CryptoLambdaError(
+    INGEST_ERRORS.unknownFormat,
+    `${what} ${path}` +
+      (found.length > 1 ? ` (it could be ${found.map((f) => f.id).join(' or ')})` : '') +
+      `; pass --format ${choices.map((f) => f.id).join('|')} (\`--help\` describes them)`,
+  );
 }
 
 function badOption(message: string): CryptoLambdaError {

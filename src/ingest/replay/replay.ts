@@ -1,12 +1,9 @@
 import { basename } from 'node:path';
 import { CryptoLambdaError, isCryptoLambdaError, type Rejected, type Trade } from '../../domain/index.js';
-import { isCsvHeader, parseAggTradeCsvLine, parseTradeCsvLine } from '../binance/csv.js';
-import type { ParseResult } from '../binance/fields.js';
-import { parseBinanceFrame } from '../binance/ws.js';
 import { INGEST_ERRORS } from '../errors.js';
 import { sleepUnlessAborted } from '../sleep.js';
-import type { RawPart, Source, SourceBatch, SourceRunOptions, SourceState } from '../source.js';
-import { readLineChunks } from './lines.js';
+import type { Source, SourceBatch, SourceRunOptions, SourceState } from '../source.js';
+import { type CutLine, MAX_LINE_BYTES, readLineChunks } from './lines.js';
 import {
   inspectReplay,
   REPLAY_DEFAULTS,
@@ -15,16 +12,15 @@ import {
   type ResolvedReplayOptions,
   validateReplayOptions,
 } from './options.js';
-import { recordedRecvTs } from './recorded.js';
 
 /** Batches per second when pacing: small enough to look smooth, large enough to stay cheap. */
 const PACED_BATCHES_PER_SEC = 20;
 
 /**
- * A `Source` replaying a file of Binance trades: an aggTrades or trades CSV dump
- * (data.binance.vision layout, with or without header, plain or gzip, ms or µs times) or
- * recorded WebSocket frames. The format is detected when the run starts; a file that cannot be
- * read makes the run throw and the state `failed`.
+ * A `Source` replaying a file of trades in one of the registered venues' formats (`VENUES`):
+ * a Binance aggTrades or trades CSV dump (data.binance.vision layout, with or without header,
+ * plain or gzip, ms or µs times) or recorded WebSocket frames. The format is detected when the
+ * run starts, unless given; a file that cannot be read makes the run throw and the state `failed`.
  *
  * Positions are line numbers: `fromPosition` resumes right after that line. Each batch's `raw`
  * holds the lines it covers exactly as read (CSV header, rejected and ignored lines included;
@@ -68,18 +64,76 @@ export function openReplay(path: string, options: ReplayOptions = {}): Source {
   };
 }
 
-type LineParser = (line: string, origin: string, nowMs: number) => ParseResult;
+/** `Rejected.stage` of lines the replay itself refuses (before any venue's parser sees them). */
+export const REPLAY_STAGE = 'ingest:replay';
 
-function lineParser(info: ReplayInfo): LineParser {
-  const symbol = info.symbol ?? '';
-  switch (info.format) {
-    case 'binance-aggtrades-csv':
-      return (line, origin, nowMs) => parseAggTradeCsvLine(line, symbol, origin, nowMs);
-    case 'binance-trades-csv':
-      return (line, origin, nowMs) => parseTradeCsvLine(line, symbol, origin, nowMs);
-    case 'binance-ws':
-      return (line, origin, nowMs) => parseBinanceFrame(line, undefined, origin, nowMs);
-  }
+/** The batch being filled. */
+interface Pending {
+  trades: Trade[];
+  rejected: Rejected[];
+  ignored: number;
+  /** Lines given to the parser (headers and blank lines left out). */
+  lines: number;
+  /** Every line as read (a cut line as kept), and when: a recorded receive time wins. */
+  payloads: string[];
+  readMs: number | undefined;
+  recordedMs: number | undefined;
+}
+
+const pending = (): Pending => ({
+  trades: [],
+  rejected: [],
+  ignored: 0,
+  lines: 0,
+  payloads: [],
+  readMs: undefined,
+  recordedMs: undefined,
+});
+
+/** What reads a file's lines into a pending batch. */
+interface LineReader {
+  read(p: Pending, line: string, lineNo: number, cutBytes: number, nowMs: number): void;
+}
+
+function lineReader(info: ReplayInfo): LineReader {
+  const parse = info.format.parser(info.symbol);
+  const { isHeader, recvTs } = info.format;
+  let seenContent = false;
+  return {
+    read(p, line, lineNo, cutBytes, nowMs) {
+      p.payloads.push(line);
+      p.readMs ??= nowMs;
+      if (recvTs !== undefined && p.recordedMs === undefined) p.recordedMs = recvTs(line);
+      if (cutBytes < 0 && isHeader?.(line, !seenContent)) return;
+      seenContent = true;
+      p.lines++;
+      if (cutBytes >= 0) {
+        p.rejected.push(tooLong(info.path, line, lineNo, cutBytes, nowMs));
+        return;
+      }
+      const result = parse(line, info.path, nowMs);
+      if (result.kind === 'trade') p.trades.push(result.trade);
+      else if (result.kind === 'ignored') p.ignored++;
+      else {
+        // The parser got the file as origin: a per-line origin string is only worth making here.
+        result.rejected.origin = `${info.path}:${lineNo}`;
+        p.rejected.push(result.rejected);
+      }
+    },
+  };
+}
+
+function tooLong(path: string, head: string, lineNo: number, bytes: number, nowMs: number): Rejected {
+  return {
+    stage: REPLAY_STAGE,
+    reason: 'line_too_long',
+    detail:
+      `line ${lineNo} is ${bytes} bytes, past the ${MAX_LINE_BYTES}-byte limit of a record; ` +
+      `its first ${head.length} characters are kept here`,
+    payload: head,
+    origin: `${path}:${lineNo}`,
+    ts: nowMs,
+  };
 }
 
 async function* replayLines(
@@ -88,8 +142,7 @@ async function* replayLines(
   signal: AbortSignal,
   skipThrough: number,
 ): AsyncGenerator<SourceBatch> {
-  const parse = lineParser(info);
-  const csv = info.format !== 'binance-ws';
+  const reader = lineReader(info);
   const { batchSize, replayRate, now } = options;
   const tradesPerBatch =
     replayRate === undefined
@@ -98,63 +151,52 @@ async function* replayLines(
   const startMs = now();
   let delivered = 0;
   let lineNo = 0;
-  let trades: Trade[] = [];
-  let rejected: Rejected[] = [];
-  let ignored = 0;
-  let lines = 0;
-  let seenContent = false;
-  // The batch's raw part: every line as read, and when (a recorded receive time wins).
-  let payloads: string[] = [];
-  let readMs: number | undefined;
-  let recordedMs: number | undefined;
-  const raw = (): RawPart => ({ recvTs: recordedMs ?? readMs ?? now(), payloads });
-  for await (const chunk of readLineChunks(info.path, info.gzip)) {
+  let p = pending();
+  const due = async (): Promise<boolean> => {
+    if (replayRate !== undefined) {
+      const dueMs = startMs + (delivered * 1000) / replayRate;
+      if (!(await sleepUnlessAborted(dueMs - now(), signal))) return false;
+    }
+    return !signal.aborted;
+  };
+  const batch = (): SourceBatch => {
+    const { trades, rejected, ignored, payloads, recordedMs, readMs } = p;
+    delivered += trades.length;
+    return {
+      trades,
+      rejected,
+      ignored,
+      position: String(lineNo),
+      raw: { recvTs: recordedMs ?? readMs ?? now(), payloads },
+    };
+  };
+  for await (const { lines, cut } of readLineChunks(info.path, info.gzip)) {
     if (signal.aborted) return;
     const nowMs = now();
-    for (const line of chunk) {
+    let nextCut = 0;
+    let cutAt = cut.length > 0 ? (cut[0] as CutLine).index : -1;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as string;
       lineNo++;
-      if (lineNo <= skipThrough) continue;
-      if (line.length === 0 || line === '\r') continue;
-      payloads.push(line);
-      readMs ??= nowMs;
-      if (!csv && recordedMs === undefined) recordedMs = recordedRecvTs(line);
-      if (csv && isCsvHeader(line, !seenContent)) continue;
-      seenContent = true;
-      lines++;
-      const result = parse(line, info.path, nowMs);
-      if (result.kind === 'trade') trades.push(result.trade);
-      else if (result.kind === 'ignored') ignored++;
-      else {
-        // The parser got the file as origin: a per-line origin string is only worth making here.
-        result.rejected.origin = `${info.path}:${lineNo}`;
-        rejected.push(result.rejected);
+      let cutBytes = -1;
+      if (i === cutAt) {
+        cutBytes = (cut[nextCut] as CutLine).bytes;
+        nextCut++;
+        cutAt = nextCut < cut.length ? (cut[nextCut] as CutLine).index : -1;
       }
-      if (lines >= batchSize || trades.length >= tradesPerBatch) {
-        if (replayRate !== undefined) {
-          const dueMs = startMs + (delivered * 1000) / replayRate;
-          if (!(await sleepUnlessAborted(dueMs - now(), signal))) return;
-        }
-        if (signal.aborted) return;
-        delivered += trades.length;
-        yield { trades, rejected, ignored, position: String(lineNo), raw: raw() };
-        trades = [];
-        rejected = [];
-        ignored = 0;
-        lines = 0;
-        payloads = [];
-        readMs = undefined;
-        recordedMs = undefined;
+      if (lineNo <= skipThrough || line.length === 0 || line === '\r') continue;
+      reader.read(p, line, lineNo, cutBytes, nowMs);
+      if (p.lines >= batchSize || p.trades.length >= tradesPerBatch) {
+        if (!(await due())) return;
+        yield batch();
+        p = pending();
       }
     }
   }
   // A file of a CSV header alone still has a payload to keep.
-  if (lines > 0 || payloads.length > 0) {
-    if (replayRate !== undefined) {
-      const dueMs = startMs + (delivered * 1000) / replayRate;
-      if (!(await sleepUnlessAborted(dueMs - now(), signal))) return;
-    }
-    if (signal.aborted) return;
-    yield { trades, rejected, ignored, position: String(lineNo), raw: raw() };
+  if (p.lines > 0 || p.payloads.length > 0) {
+    if (!(await due())) return;
+    yield batch();
   }
 }
 

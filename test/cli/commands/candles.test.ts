@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -152,6 +152,67 @@ describe('crypto-lambda candles', () => {
     const bad = await runCli(['candles', '--engine', 'spark', '--input', AGG_TRADES, '--interval', '1m']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--engine "spark" is not speed or batch/);
+  });
+
+  it('reads with --format a file detection cannot tell, and says --format when it cannot', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cl-candles-'));
+    try {
+      // A recorder that logged 20 subscription replies before the first frame: nothing Binance-like
+      // in the lines detection reads.
+      const trades = (await simulatedTrades(300, 4)).filter((t) => t.symbol === 'BTC-USDT');
+      const replies = Array.from({ length: 20 }, (_, i) => `{"result":null,"id":${i}}`);
+      const file = join(dir, 'recording.jsonl');
+      await writeFile(file, `${[...replies, ...trades.map(aggTradeFrame)].join('\n')}\n`);
+      const undetected = await runCli(['candles', '--input', file, '--interval', '1m']);
+      assert.equal(undetected.code, 1);
+      assert.match(
+        undetected.stderr,
+        /cannot tell the format of .*pass --format binance-aggtrades-csv\|.*binance-ws/,
+      );
+      assert.match(undetected.stderr, /\[INGEST_UNKNOWN_FORMAT\]/);
+      const given = await runCli(['candles', '--input', file, '--interval', '1m', '--format', 'binance-ws']);
+      assert.equal(given.code, 0, given.stderr);
+      assert.ok(given.stdout.trim().split('\n').length > 1);
+      assert.match(given.stderr, new RegExp(`from ${trades.length} trades of binance-ws file`));
+
+      const empty = join(dir, 'empty.csv');
+      await writeFile(empty, '');
+      const emptyRun = await runCli(['candles', '--input', empty, '--interval', '1m']);
+      assert.equal(emptyRun.code, 1);
+      assert.match(emptyRun.stderr, /empty file .*empty\.csv; pass --format/);
+      const bad = await runCli(['candles', '--input', file, '--interval', '1m', '--format', 'json']);
+      assert.equal(bad.code, 1);
+      assert.match(
+        bad.stderr,
+        /--format "json" is not a format; use one of binance-aggtrades-csv, .*\[CLI_BAD_OPTION\]/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 1 when every record is rejected, 0 with a warning when only some are', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cl-candles-'));
+    try {
+      const all = join(dir, 'XRPETH-aggTrades-2019-10-11.csv');
+      await writeFile(all, 'a;b;c\n1;2;3\n');
+      const failed = await runCli(['candles', '--input', all, '--interval', '1m']);
+      assert.equal(failed.code, 1, failed.stderr);
+      assert.match(failed.stderr, /2 records rejected \(bad_csv: 2\)/);
+      assert.match(failed.stderr, /XRPETH-aggTrades-2019-10-11\.csv:1 bad_csv: expected 8 columns/);
+      assert.match(failed.stderr, /every record of .* was rejected \(2: bad_csv: 2\).*\[CLI_ALL_REJECTED\]/);
+
+      const lines = gunzipSync(readFileSync(AGG_TRADES)).toString('utf8').trim().split('\n');
+      const some = join(dir, 'some', 'XRPETH-aggTrades-2019-10-11.csv');
+      await mkdir(join(dir, 'some'));
+      await writeFile(some, `${[...lines.slice(0, 10), '1,0,1,1,1,1570752011620,true,true'].join('\n')}\n`);
+      const warned = await runCli(['candles', '--input', some, '--interval', '1m']);
+      assert.equal(warned.code, 0, warned.stderr);
+      assert.match(warned.stderr, /1 record\(s\) rejected \(invalid_price: 1\) beside 9 trades/);
+      assert.match(warned.stderr, /XRPETH-aggTrades-2019-10-11\.csv:11 invalid_price/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints help', async () => {

@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { openReplay } from '../../../src/ingest/index.js';
 import { prng } from '../../pipeline/synthetic.js';
-import { collect } from '../fixtures.js';
+import { AGG_TRADES_CSV_GZ, collect, fixtureLines } from '../fixtures.js';
 import { tempDir } from './tmp.js';
 
 const tmp = tempDir();
@@ -72,15 +72,57 @@ describe('replay lines', () => {
     assert.deepEqual(await payloads(file), expected);
   });
 
-  // 12 MB: past 8 MiB by more than a read chunk, so the cut comes before the line ends.
-  it('cuts a line longer than 8 MiB between characters, never inside one', async () => {
+  // 12 MB: past 8 MiB by more than a read chunk, so the line is passed over before it ends.
+  it('rejects a line longer than 8 MiB as line_too_long, keeping its first bytes whole, never inside a character', async () => {
     const long = `x${'é'.repeat(6_000_000)}`;
     const file = tmp.path('long.txt');
     writeFileSync(file, `${long}\nxend\n`);
-    const got = await payloads(file);
-    assert.ok(got.length >= 3, `${got.length} pieces`);
-    assert.equal(got.at(-1), 'xend');
-    assert.equal(got.slice(0, -1).join(''), long);
-    assert.ok(got.every((l) => !l.includes('\ufffd')));
+    const rejected = (await collect(openReplay(file, { format: 'binance-ws' }))).flatMap((b) => b.rejected);
+    assert.deepEqual(
+      rejected.map((r) => [r.reason, r.origin]),
+      [
+        ['line_too_long', `${file}:1`],
+        ['bad_json', `${file}:2`],
+      ],
+    );
+    const [cut] = rejected;
+    assert.ok(cut !== undefined && long.startsWith(cut.payload));
+    assert.ok(cut.payload.length > 500 && Buffer.byteLength(cut.payload) <= 1024, `${cut.payload.length}`);
+    assert.ok(!cut.payload.includes('\ufffd'));
+    assert.match(
+      cut.detail,
+      new RegExp(`line 1 is ${Buffer.byteLength(long)} bytes, past the 8388608-byte limit`),
+    );
+    assert.equal(cut.stage, 'ingest:replay');
+  });
+
+  it('a 50 MB line without commas in a dump becomes one rejection, and every real row a trade', async () => {
+    const rows = fixtureLines(AGG_TRADES_CSV_GZ);
+    const garbage = 'A'.repeat(50 * 1024 * 1024);
+    const lines = [...rows.slice(0, 100), garbage, ...rows.slice(100)];
+    const file = tmp.path('XRPETH-aggTrades-2019-10-11.csv.gz');
+    writeFileSync(file, gzipSync(`${lines.join('\n')}\n`));
+    const batches = await collect(openReplay(file));
+    const trades = batches.flatMap((b) => b.trades);
+    const rejected = batches.flatMap((b) => b.rejected);
+    assert.equal(trades.length, rows.length - 1);
+    assert.deepEqual(
+      rejected.map((r) => [r.reason, r.origin, r.payload.length]),
+      [['line_too_long', `${file}:101`, 1024]],
+    );
+    // The raw record keeps what was kept of it, not 50 MB.
+    const raw = batches.flatMap((b) => b.raw?.payloads ?? []);
+    assert.equal(raw.length, lines.length);
+    assert.equal(raw[100], 'A'.repeat(1024));
+  });
+
+  it('passes an over-long last line without a newline over the same way', async () => {
+    const file = tmp.path('tail.txt');
+    writeFileSync(file, `xstart\n${'y'.repeat(9 * 1024 * 1024)}`);
+    const rejected = (await collect(openReplay(file, { format: 'binance-ws' }))).flatMap((b) => b.rejected);
+    assert.deepEqual(
+      rejected.map((r) => r.reason),
+      ['bad_json', 'line_too_long'],
+    );
   });
 });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RawBatch } from '../../../src/domain/index.js';
@@ -268,5 +270,27 @@ describe('runInWorker: runs', () => {
       { resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } },
     );
     await failsWith(source, 'INGEST_WORKER_FAILED');
+  });
+
+  it('does not keep the process alive while it is made and not run (a command that fails before running it exits)', async () => {
+    const ingest = new URL('../../../src/ingest/index.js', import.meta.url).href;
+    const script = `const { runInWorker } = await import(${JSON.stringify(ingest)});
+      runInWorker({ kind: 'simulator', options: {} });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      process.stdout.write('made');`;
+    // A module file: \`node -e\` ends when its code does, whatever still holds the event loop.
+    const file = tmp.path('made-not-run.mjs');
+    writeFileSync(file, script);
+    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const hung = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 10_000).unref());
+    const result = await Promise.race([exited, hung]);
+    if (result === 'hung') child.kill('SIGKILL');
+    assert.equal(out, 'made');
+    assert.equal(result, 0);
   });
 });

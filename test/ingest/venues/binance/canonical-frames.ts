@@ -2,7 +2,7 @@ import { mutateObject, mutateText, pick } from './mutators.js';
 
 /**
  * Binance trade frames in the exact byte layout the exchange sends (the fast path's grammar,
- * `src/ingest/binance/fast-frame.ts`), built from text parts so tests can put anything in them,
+ * `src/ingest/venues/binance/fast-frame.ts`), built from text parts so tests can put anything in them,
  * and mutators that damage them near that grammar.
  */
 export interface FrameParts {

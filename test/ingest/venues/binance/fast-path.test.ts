@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { MIN_EVENT_TS, type Trade } from '../../../src/domain/index.js';
-import { toAggTradeFrame } from '../../../src/ingest/binance/encode.js';
-import { tryFastBinanceFrame } from '../../../src/ingest/binance/fast-frame.js';
-import { parseBinanceFrame, parseBinanceFrameGeneric } from '../../../src/ingest/binance/ws.js';
-import { fixtureLines, WS_CAPTURE_GZ, WS_JSONL } from '../fixtures.js';
+import { MIN_EVENT_TS, type Trade } from '../../../../src/domain/index.js';
+import { toAggTradeFrame } from '../../../../src/ingest/venues/binance/encode.js';
+import { tryFastBinanceFrame } from '../../../../src/ingest/venues/binance/fast-frame.js';
+import { parseBinanceFrame, parseBinanceFrameGeneric } from '../../../../src/ingest/venues/binance/ws.js';
+import { fixtureLines, WS_CAPTURE_GZ, WS_JSONL } from '../../fixtures.js';
 import {
   buildFrame,
   EDGE_DECIMALS,

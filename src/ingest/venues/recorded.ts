@@ -1,5 +1,5 @@
 import { toUnixMs } from '../../domain/index.js';
-import { parseDecimal } from '../binance/fields.js';
+import { parseDecimal } from './parse.js';
 
 const OPEN_BRACE = 123;
 const ZERO = 48;

@@ -1,17 +1,9 @@
-import { checkTrade, type Trade, toUnixMs } from '../../domain/index.js';
+import { checkTrade, type Trade, toUnixMs } from '../../../domain/index.js';
+import { IGNORED, isTradeId, type ParseResult, parseDecimal, rejectResult } from '../parse.js';
 import { tryFastBinanceFrame } from './fast-frame.js';
-import {
-  BINANCE_VENUE,
-  canonicalSymbol,
-  frameTimeToMs,
-  IGNORED,
-  isTradeId,
-  type ParseResult,
-  parseDecimal,
-  rejectResult,
-} from './fields.js';
+import { BINANCE_COINM_VENUE, BINANCE_USDM_VENUE, BINANCE_VENUE, frameTimeToMs } from './fields.js';
+import { canonicalSymbol, isCoinmSymbol, isDatedContract } from './symbols.js';
 
-export { BINANCE_VENUE } from './fields.js';
 /** `Rejected.stage` of frames that fail here. */
 export const BINANCE_WS_STAGE = 'ingest:binance-ws';
 
@@ -257,7 +249,7 @@ function parseAggTrade(
     return rejectResult(BINANCE_WS_STAGE, 'invalid_id', detail, line, origin, nowMs);
   }
   const trade: Trade = {
-    venue: BINANCE_VENUE,
+    venue: frameMarket(frame, s),
     symbol,
     tradeId: String(a),
     ts: frameTimeToMs(t),
@@ -313,7 +305,7 @@ function parseTrade(
     );
   }
   const trade: Trade = {
-    venue: BINANCE_VENUE,
+    venue: frameMarket(frame, s),
     symbol,
     tradeId: String(id),
     ts: frameTimeToMs(t),
@@ -324,6 +316,19 @@ function parseTrade(
     recvTs: recvTs ?? frameTimeToMs(e),
   };
   return checked(trade, line, origin, nowMs);
+}
+
+/**
+ * The market a trade frame comes from, so futures trades never meet spot trades of the same id.
+ * Spot frames always carry `M` (documented "ignore", always true); futures frames never do, as
+ * Binance documents them and as fstream.binance.com sends them:
+ * `{"e":"aggTrade","E":1626992741575,"a":16599292,"s":"CTKUSDT","p":"1.01100","q":"10","f":23961322,"l":23961322,"T":1626992741421,"m":false}`.
+ * COIN-M symbols name a contract (`BCHUSD_PERP`); stream names tell nothing more (`btcusdt@aggTrade`
+ * on either market).
+ */
+function frameMarket(frame: Record<string, unknown>, venueSymbol: string): string {
+  if (isCoinmSymbol(venueSymbol)) return BINANCE_COINM_VENUE;
+  return 'M' in frame ? BINANCE_VENUE : BINANCE_USDM_VENUE;
 }
 
 function checked(trade: Trade, line: string, origin: string, nowMs: number): ParseResult {
@@ -379,6 +384,8 @@ function mismatch(detail: string, line: string, origin: string, nowMs: number): 
 }
 
 function unknownSymbol(symbol: string, line: string, origin: string, nowMs: number): ParseResult {
-  const detail = `symbol ${JSON.stringify(symbol).slice(0, 64)} has no known quote asset`;
+  const detail = isDatedContract(symbol)
+    ? `symbol ${JSON.stringify(symbol)} is a dated delivery contract, which is not supported (only spot and perpetuals)`
+    : `symbol ${JSON.stringify(symbol).slice(0, 64)} has no known quote asset`;
   return rejectResult(BINANCE_WS_STAGE, 'unknown_symbol', detail, line, origin, nowMs);
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkTrade, REJECT_REASONS, type RejectReason, type Trade } from '../../../src/domain/index.js';
-import { type ParseResult, parseBinanceFrame } from '../../../src/ingest/index.js';
-import { fixtureLines, WS_JSONL } from '../fixtures.js';
+import { checkTrade, REJECT_REASONS, type RejectReason, type Trade } from '../../../../src/domain/index.js';
+import { type ParseResult, parseBinanceFrame } from '../../../../src/ingest/index.js';
+import { fixtureLines, WS_JSONL } from '../../fixtures.js';
 
 const NOW = Date.UTC(2021, 3, 17, 17);
 const ORIGIN = 'test:1';

@@ -1,5 +1,6 @@
-import { checkTrade, type Trade } from '../../domain/index.js';
-import { BINANCE_VENUE, canonicalSymbol, frameTimeToMs } from './fields.js';
+import { checkTrade, type Trade } from '../../../domain/index.js';
+import { BINANCE_USDM_VENUE, BINANCE_VENUE, frameTimeToMs } from './fields.js';
+import { canonicalSymbol } from './symbols.js';
 
 const QUOTE = 34;
 const COMMA = 44;
@@ -76,7 +77,8 @@ const register = new Float64Array(1);
  *
  * with nothing before or after: no whitespace, no escapes, no other or repeated keys, no
  * envelope (`received_at`, a cryptofeed `<seconds>: ` prefix). `M` is optional, as in
- * `WsAggTrade`/`WsTrade` (futures frames lack it). See `toAggTradeFrame` and the recorded
+ * `WsAggTrade`/`WsTrade`: futures frames lack it, and a frame without it is a `binance-usdm`
+ * trade (COIN-M symbols, `BTCUSD_PERP`, are not in `sym`). See `toAggTradeFrame` and the recorded
  * frames under `test/fixtures/binance/ws-cryptofeed/`.
  *
  * Why: `parseBinanceFrame` is the hot path of ingestion, and JSON.parse then walking and
@@ -164,7 +166,9 @@ export function tryFastBinanceFrame(
   i = scanBool(line, i + KEY_LENGTH);
   if (i < 0) return undefined;
   const buyerMaker = register[0] === 1;
-  if (isKey(line, i, KEY_BEST_MATCH)) {
+  // Spot frames carry `M`; futures frames never do (see `frameMarket` in ws.ts).
+  const spot = isKey(line, i, KEY_BEST_MATCH);
+  if (spot) {
     i = scanBool(line, i + KEY_LENGTH);
     if (i < 0) return undefined;
   }
@@ -175,7 +179,7 @@ export function tryFastBinanceFrame(
   const received = recvTs ?? frameTimeToMs(eventTime);
   if (!Number.isSafeInteger(received) || received < 0) return undefined;
   const trade: Trade = {
-    venue: BINANCE_VENUE,
+    venue: spot ? BINANCE_VENUE : BINANCE_USDM_VENUE,
     symbol,
     // A digit run without leading zeros is what `String()` gives of its value.
     tradeId: line.slice(idStart, idEnd),

@@ -1,4 +1,4 @@
-import { binanceToCanonical, type Rejected, type RejectReason, type Trade } from '../../domain/index.js';
+import type { Rejected, RejectReason, Trade } from '../../domain/index.js';
 
 /** What a parser makes of one line or frame: exactly one of a trade, a rejection, or nothing to do. */
 export type ParseResult =
@@ -7,21 +7,6 @@ export type ParseResult =
   | { readonly kind: 'ignored' };
 
 export const IGNORED: ParseResult = Object.freeze({ kind: 'ignored' });
-
-/** Venue id of every Binance trade. */
-export const BINANCE_VENUE = 'binance';
-
-/** From here on a time is µs: as ms it would be past the year 5000. */
-const MICROS_FROM = 1e14;
-
-/**
- * Frame times are integer ms, or µs on streams opened with `timeUnit=MICROSECOND`. Unlike a
- * dump's, a frame time in seconds or with a fraction is damage, so it is left for `checkTrade`
- * to reject rather than converted.
- */
-export function frameTimeToMs(value: number): number {
-  return value >= MICROS_FROM ? Math.floor(value / 1000) : value;
-}
 
 export function rejectResult(
   stage: string,
@@ -37,7 +22,7 @@ export function rejectResult(
 const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
-/** Longer than any Binance decimal (they carry 8 places) by far, short enough to stay exact-ish. */
+/** Longer than any venue decimal (Binance's carry 8 places) by far, short enough to stay exact-ish. */
 const MAX_DECIMAL_CHARS = 40;
 
 /**
@@ -80,7 +65,7 @@ export function parseUint(text: string): number {
   return Number(text);
 }
 
-/** `true`/`false` as Binance dumps spell them (older ones capitalise), or undefined. */
+/** `true`/`false` as dumps spell them (older ones capitalise), or undefined. */
 export function parseBool(text: string): boolean | undefined {
   switch (text) {
     case 'true':
@@ -98,28 +83,4 @@ export function parseBool(text: string): boolean | undefined {
 
 export function isTradeId(value: number): boolean {
   return Number.isSafeInteger(value) && value >= 0;
-}
-
-const MAX_CACHED_SYMBOLS = 4096;
-const symbolCache = new Map<string, string | null>();
-let lastVenueSymbol = '';
-let lastCanonical: string | undefined;
-
-/**
- * `binanceToCanonical`, memoised: it scans every quote asset, and a stream repeats a handful of
- * symbols millions of times. Bounded so a flood of garbage symbols cannot grow it.
- */
-export function canonicalSymbol(venueSymbol: string): string | undefined {
-  // A stream's frames mostly repeat the previous symbol: a compare beats hashing the string.
-  if (venueSymbol === lastVenueSymbol) return lastCanonical;
-  const cached = symbolCache.get(venueSymbol);
-  if (cached !== undefined) {
-    lastVenueSymbol = venueSymbol;
-    lastCanonical = cached ?? undefined;
-    return lastCanonical;
-  }
-  const symbol = binanceToCanonical(venueSymbol);
-  if (symbolCache.size >= MAX_CACHED_SYMBOLS) symbolCache.clear();
-  symbolCache.set(venueSymbol, symbol ?? null);
-  return symbol;
 }

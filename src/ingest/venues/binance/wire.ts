@@ -4,11 +4,20 @@
  */
 
 /**
- * `<symbol>@aggTrade` stream: trades of one taker order at one price, aggregated.
+ * `<symbol>@aggTrade` stream: trades of one taker order at one price, aggregated. Spot frames
+ * end with `M`; futures frames (USD-M on fstream.binance.com, COIN-M on dstream.binance.com)
+ * never carry it, and put `a` before `s`. COIN-M symbols name a contract, and their `q` counts
+ * contracts.
  *
- * @example
+ * @example spot
  * {"e":"aggTrade","E":1618677373913,"s":"SWRVBUSD","a":749094,"p":"2.27600000",
  *  "q":"21.96300000","f":1135632,"l":1135632,"T":1618677373912,"m":false,"M":true}
+ * @example USD-M futures
+ * {"e":"aggTrade","E":1626992741575,"a":16599292,"s":"CTKUSDT","p":"1.01100","q":"10",
+ *  "f":23961322,"l":23961322,"T":1626992741421,"m":false}
+ * @example COIN-M futures
+ * {"e":"aggTrade","E":1626916404006,"a":11285749,"s":"BCHUSD_PERP","p":"427.91","q":"3",
+ *  "f":16034449,"l":16034449,"T":1626916403852,"m":true}
  */
 export interface WsAggTrade {
   e: 'aggTrade';
@@ -73,7 +82,8 @@ export interface RecordedFrame {
 
 /**
  * A row of an aggTrades dump from data.binance.vision, with or without a header row
- * (futures dumps lack `is_best_match`). Times are ms, or µs in SPOT dumps from 2025-01-01.
+ * (futures dumps lack `is_best_match`; `BINANCE_CSV_LAYOUTS` says which column holds what).
+ * Times are ms, or µs in SPOT dumps from 2025-01-01.
  *
  * `agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker,is_best_match`
  * @example 13519807,0.00141342,23.00000000,15373518,15373518,1570752011620,true,true
@@ -90,7 +100,8 @@ export type CsvAggTradeRow = [
 ];
 
 /**
- * A row of a trades dump from data.binance.vision (futures dumps lack `is_best_match`).
+ * A row of a trades dump from data.binance.vision (futures dumps lack `is_best_match`; COIN-M
+ * dumps have `base_qty` where the others have `quote_qty`).
  *
  * `id,price,qty,quote_qty,time,is_buyer_maker,is_best_match`
  * @example 15373518,0.00141342,23.00000000,0.03250866,1570752011620,true,true

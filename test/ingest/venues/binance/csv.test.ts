@@ -1,18 +1,32 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { RejectReason, Trade } from '../../../src/domain/index.js';
+import type { RejectReason, Trade } from '../../../../src/domain/index.js';
 import {
+  BINANCE_CSV_LAYOUTS,
+  type BinanceCsvLayout,
+  csvLayout,
+  csvRowParser,
   isCsvHeader,
   type ParseResult,
-  parseAggTradeCsvLine,
   parseDecimal,
-  parseTradeCsvLine,
-} from '../../../src/ingest/index.js';
-import { AGG_TRADES_CSV_GZ, fixtureLines } from '../fixtures.js';
+} from '../../../../src/ingest/index.js';
+import { AGG_TRADES_CSV_GZ, fixtureLines } from '../../fixtures.js';
 
 const NOW = Date.UTC(2026, 0, 1);
 const [header, firstRow] = fixtureLines(AGG_TRADES_CSV_GZ) as [string, string];
+
+function layout(format: string): BinanceCsvLayout {
+  const found = csvLayout(format);
+  assert.ok(found !== undefined, format);
+  return found;
+}
+const SPOT_AGG = layout('binance-aggtrades-csv');
+const SPOT_TRADES = layout('binance-trades-csv');
+const parseAggTradeCsvLine = (line: string, symbol: string, origin: string, nowMs: number): ParseResult =>
+  csvRowParser(SPOT_AGG, symbol)(line, origin, nowMs);
+const parseTradeCsvLine = (line: string, symbol: string, origin: string, nowMs: number): ParseResult =>
+  csvRowParser(SPOT_TRADES, symbol)(line, origin, nowMs);
 
 function tradeOf(result: ParseResult): Trade {
   assert.equal(result.kind, 'trade', JSON.stringify(result));
@@ -42,15 +56,40 @@ describe('Binance CSV rows', () => {
     });
   });
 
-  it('reads µs times, CRLF endings, capitalised booleans and futures rows without is_best_match', () => {
+  it('reads µs times, CRLF endings and capitalised booleans', () => {
     const cols = firstRow.split(',');
     const ms = Number(cols[5]);
     const micros = [...cols.slice(0, 5), String(ms * 1000 + 999), 'True', 'True'].join(',');
     const trade = tradeOf(parseAggTradeCsvLine(`${micros}\r`, 'XRP-ETH', 'f:2', NOW));
     assert.equal(trade.ts, ms);
     assert.equal(trade.side, 'sell');
+  });
+
+  it('reads futures rows (no is_best_match) as trades of the futures market, and only in its layout', () => {
+    const cols = firstRow.split(',');
     const futures = cols.slice(0, 7).join(',');
-    assert.deepEqual(tradeOf(parseAggTradeCsvLine(futures, 'XRP-ETH', 'f:2', NOW)).ts, ms);
+    const usdm = tradeOf(csvRowParser(layout('binance-usdm-aggtrades-csv'), 'XRP-ETH')(futures, 'f:2', NOW));
+    assert.deepEqual(usdm, {
+      ...tradeOf(parseAggTradeCsvLine(firstRow, 'XRP-ETH', 'f:2', NOW)),
+      venue: 'binance-usdm',
+    });
+    const coinm = tradeOf(
+      csvRowParser(layout('binance-coinm-aggtrades-csv'), 'BTC-USD')(futures, 'f:2', NOW),
+    );
+    assert.equal(coinm.venue, 'binance-coinm');
+    // A spot dump's row in a futures file, or the other way round, is damage, not a trade.
+    assert.equal(reasonOf(parseAggTradeCsvLine(futures, 'XRP-ETH', 'f:2', NOW)), 'bad_csv');
+    const usdmTrades = csvRowParser(layout('binance-usdm-trades-csv'), 'XRP-ETH');
+    assert.equal(tradeOf(usdmTrades('7,1.5,2,3,1570752011620,false', 'f:3', NOW)).venue, 'binance-usdm');
+    assert.equal(reasonOf(usdmTrades('7,1.5,2,3,1570752011620,false,true', 'f:3', NOW)), 'bad_csv');
+  });
+
+  it('defines each layout once: distinct formats, every field a column of its own layout', () => {
+    assert.equal(new Set(BINANCE_CSV_LAYOUTS.map((l) => l.format)).size, BINANCE_CSV_LAYOUTS.length);
+    for (const l of BINANCE_CSV_LAYOUTS) {
+      for (const name of Object.values(l.fields)) assert.ok(l.columns.includes(name), `${l.format}: ${name}`);
+      assert.equal(l.fields.firstId !== undefined, l.kind === 'aggTrades', l.format);
+    }
   });
 
   it('parses a trades row (id,price,qty,quote_qty,time,is_buyer_maker,is_best_match)', () => {
@@ -104,11 +143,17 @@ describe('Binance CSV rows', () => {
   });
 
   it('tells header rows from data rows', () => {
-    assert.equal(isCsvHeader(header, true), true);
-    assert.equal(isCsvHeader(header, false), true);
-    assert.equal(isCsvHeader('id,price,qty,quote_qty,time,is_buyer_maker,is_best_match', false), true);
-    assert.equal(isCsvHeader('garbage,row', false), false);
-    assert.equal(isCsvHeader(firstRow, true), false);
+    assert.equal(isCsvHeader(SPOT_AGG, header, true), true);
+    assert.equal(isCsvHeader(SPOT_AGG, header, false), true);
+    assert.equal(
+      isCsvHeader(SPOT_TRADES, 'id,price,qty,quote_qty,time,is_buyer_maker,is_best_match', false),
+      true,
+    );
+    assert.equal(isCsvHeader(SPOT_AGG, 'garbage,row', false), false);
+    assert.equal(isCsvHeader(SPOT_AGG, firstRow, true), false);
+    // A first line of letters is a header only with the layout's column count: else it is data.
+    assert.equal(isCsvHeader(SPOT_AGG, 'a,p,q,f,l,T,m,M', true), true);
+    assert.equal(isCsvHeader(SPOT_AGG, 'x'.repeat(1000), true), false);
   });
 });
 

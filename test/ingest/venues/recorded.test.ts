@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { recordedRecvTs } from '../../../src/ingest/replay/recorded.js';
+import { recordedRecvTs } from '../../../src/ingest/venues/recorded.js';
 
 describe('recordedRecvTs', () => {
   it('reads the receive time of cryptofeed capture lines and {received_at, raw} records, in ms', () => {
