@@ -84,11 +84,12 @@ export async function idleRun(framesFile: string, dataDir: string, idleWindowMs:
       return status.sources.every((s) => s.state === 'finished') && status.speed.lag === 0;
     });
     const ingestS = (performance.now() - t0) / 1000;
-    // Settled: nothing written for 5 s in a row (idle sealing waits 10 s, then the jobs run).
+    // Settled: nothing written for 15 s in a row (idle sealing waits 10 s after the last trade,
+    // then the hours seal and the jobs run).
     let last = await procIo(pid);
     let quietSince = performance.now();
     const settleLimit = performance.now() + 180_000;
-    while (performance.now() - quietSince < 5000 && performance.now() < settleLimit) {
+    while (performance.now() - quietSince < 15_000 && performance.now() < settleLimit) {
       await sleep(500);
       const io = await procIo(pid);
       if (io.writeBytes !== last.writeBytes) quietSince = performance.now();
