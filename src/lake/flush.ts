@@ -4,7 +4,14 @@ import { CryptoLambdaError, type UnixMs } from '../domain/index.js';
 import { type BronzeStore, joinGzipFiles } from './bronze-store.js';
 import { LAKE_ERRORS } from './errors.js';
 import { bronzeFile, HOUR_MS, silverFile, tempName, utcDate } from './layout.js';
-import { hourKey, type LakeFile, type LakeManifest, type SilverHour, saveManifest } from './manifest.js';
+import {
+  type DumpFile,
+  hourKey,
+  type LakeFile,
+  type LakeManifest,
+  type SilverHour,
+  saveManifest,
+} from './manifest.js';
 import type { SilverStore } from './silver-store.js';
 
 /**
@@ -35,6 +42,8 @@ export interface FlushPlan {
   offsets: Record<string, number[]>;
   nowMs: UnixMs;
   garbageGraceMs: number;
+  /** Dump entries committed with the files (a bulk load's progress); their bronze copies are in place. */
+  dumps?: Readonly<Record<string, DumpFile>>;
 }
 
 /**
@@ -189,6 +198,7 @@ export async function commitFlush(
 
   // 4. Commit: offsets and files in one atomic manifest write; then drop expired garbage.
   next.offsets = structuredClone(plan.offsets);
+  if (plan.dumps !== undefined) next.dumps = { ...next.dumps, ...structuredClone(plan.dumps) };
   for (const path of replaced) next.garbage.push({ path, sinceMs: plan.nowMs });
   const expired = next.garbage.filter((g) => plan.nowMs - g.sinceMs >= plan.garbageGraceMs);
   next.garbage = next.garbage.filter((g) => plan.nowMs - g.sinceMs < plan.garbageGraceMs);

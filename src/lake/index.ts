@@ -1,4 +1,12 @@
 /** The lake: bronze (raw payloads) and silver (clean trades) written by a log consumer; gold paths for the batch layer. */
+export {
+  type BulkCommit,
+  type BulkDump,
+  type BulkLoader,
+  type BulkLoaderOptions,
+  type BulkSeal,
+  openBulkLoader,
+} from './bulk.js';
 export { LAKE_ERRORS, type LakeErrorCode } from './errors.js';
 export type { LakeChange } from './flush.js';
 export {
@@ -14,6 +22,7 @@ export {
 } from './layout.js';
 export {
   type BronzeHour,
+  type DumpFile,
   type LakeFile,
   type LakeManifest,
   lakeSize,
@@ -25,6 +34,7 @@ export { createLakeReader, type LakeReader, openLakeReader } from './reader.js';
 export { readParquetSql, sqlList, sqlText } from './sql.js';
 export { sweepFiles } from './sweep.js';
 export {
+  type ExternalCommit,
   LAKE_WRITER_DEFAULTS,
   type LakeWriter,
   type LakeWriterOptions,

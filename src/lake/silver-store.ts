@@ -10,7 +10,7 @@ import {
 } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import type { Trade, UnixMs } from '../domain/index.js';
-import { newTradeFields, readTradeFields } from '../log/index.js';
+import { newTradeFields, readTradeFields, type TradeFields } from '../log/index.js';
 import { readParquetSql, sqlList, sqlText } from './sql.js';
 import { createTradeStaging, type IdChains, type SeriesHour, type StagedChunk } from './staging.js';
 
@@ -24,6 +24,8 @@ import { createTradeStaging, type IdChains, type SeriesHour, type StagedChunk } 
 export interface SilverStore {
   /** Stages trades handed over as objects. */
   append(trades: readonly Trade[]): void;
+  /** Stages one trade read as fields (a bulk load's reader reuses the object). */
+  appendFields(fields: TradeFields): void;
   /** Stages trades as the log holds them (`TOPICS.trades` values), without decoding them to objects. */
   appendEncoded(values: readonly Uint8Array[]): void;
   /** Per venue, the largest `ts` staged since the last call. */
@@ -137,6 +139,7 @@ export async function openSilverStore(chains: IdChains): Promise<SilverStore> {
     append(trades) {
       for (const t of trades) staging.pushTrade(t);
     },
+    appendFields: (f) => staging.pushFields(f),
     appendEncoded(values) {
       for (const value of values) {
         readTradeFields(value, fields);

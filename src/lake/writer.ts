@@ -80,8 +80,20 @@ export interface LakeWriter {
    * from the log. Offers beyond `maxInboxTrades` waiting are dropped (and read from the log).
    */
   offer(trades: readonly Trade[], acks: readonly AppendAck[]): void;
+  /**
+   * Runs a commit made beside the consumer (a bulk load, `openBulkLoader`) between two of the
+   * writer's own, none in flight: `commit` gets the last committed manifest and saves the next
+   * (with `commitFlush`); the writer takes it as its own, with its venues' progress and changes.
+   */
+  commitBeside(commit: ExternalCommit): Promise<LakeChange[]>;
   close(): Promise<void>;
 }
+
+/** A commit made outside the lake writer's consumer; see `LakeWriter.commitBeside`. */
+export type ExternalCommit = (
+  current: Readonly<LakeManifest>,
+  options: Readonly<LakeWriterOptions>,
+) => Promise<{ manifest: LakeManifest; changes: LakeChange[] }>;
 
 export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptions): Promise<LakeWriter> {
   const opts: LakeWriterOptions = { ...LAKE_WRITER_DEFAULTS, ...definedOnly(options) };
@@ -348,6 +360,24 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
       inboxTrades += trades.length;
       wakeUp?.();
     },
+    commitBeside: (commit) =>
+      exclusive(async () => {
+        await committing;
+        if (commitError !== undefined) throw commitError;
+        const result = await commit(manifest, opts);
+        manifest = result.manifest;
+        for (const [name, v] of Object.entries(result.manifest.venues)) {
+          const known = venues[name];
+          if (known === undefined) venues[name] = { ...v };
+          else {
+            known.maxTs = Math.max(known.maxTs, v.maxTs);
+            known.sealedUntilTs = Math.max(known.sealedUntilTs, v.sealedUntilTs);
+          }
+        }
+        for (const change of result.changes) chains.forget(change.venue, change.hourTs);
+        if (result.changes.length > 0) for (const listener of listeners) listener(result.changes);
+        return result.changes;
+      }),
     async close() {
       await chain;
       await committing;
