@@ -1,33 +1,39 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CryptoLambdaError, utcDayStart } from '../../domain/index.js';
-import { runInWorker, type SourceSpec } from '../../ingest/index.js';
-import { datesBetween } from '../../lake/index.js';
-import { CLI_ERRORS, parseCommandArgs, requireOption } from '../args.js';
+import { inspectReplay, type ReplayInfo, runInWorker } from '../../ingest/index.js';
+import { type BulkSeal, DAY_MS, datesBetween, dayStart } from '../../lake/index.js';
+import { CLI_ERRORS, parseCommandArgs, parsePositiveOption, requireOption } from '../args.js';
+import { type DumpLoading, openDumpLoading } from '../dump-load.js';
 import type { Output } from '../output.js';
-import { openPipeline } from '../pipeline.js';
+import { openPipeline, type Pipeline } from '../pipeline.js';
 import { startProgress } from '../progress.js';
 import { describeRun } from './batch.js';
 
 export const BACKFILL_HELP = `Usage: crypto-lambda backfill --from <day> --to <day> [--input <file or folder>]... [options]
 
-Loads historical files into the lake (bronze and silver, through the durable log) and runs
-the batch DAG day by day, oldest first, showing progress. Interrupted at any moment and run
-again with the same arguments, it resumes where it stopped; run again once done, it changes
-nothing. Without --input it runs the DAG over the days already in the lake.
+Loads historical files into the lake and runs the batch DAG once per day, oldest first, when
+the day's files are all in, showing progress. Dumps go straight into the lake (bronze keeps
+each file as received; silver gets its trades, deduplicated; bad rows are listed by
+/api/v1/rejected), not through the speed layer: history is the batch layer's. Interrupted at
+any moment and run again with the same arguments, it resumes where it stopped; run again once
+done, it changes nothing. Without --input it runs the DAG over the days already in the lake.
 
-Files: Binance aggTrades/trades CSV dumps from data.binance.vision (gzip or not) or recorded
-WebSocket frames. A folder is read one level deep. A file is taken when the day in its name
+Files: Binance aggTrades/trades CSV dumps from data.binance.vision (header or not, gzip or
+not, ms or µs times) or recorded WebSocket frames (loaded through the log, as replay does). A
+folder is read one level deep. A file is taken when the day in its name
 (BTCUSDT-aggTrades-2024-01-02.csv.gz) is between --from and --to; a file with no day in its
-name is always taken, before the others.
+name (a monthly dump) is always taken, before the others.
 
 Options:
-  --from <day>      first UTC day, 2019-10-11
-  --to <day>        last UTC day (inclusive)
-  --input <path>    a file or a folder; repeat for several
-  --symbol <s>      symbol of CSV dumps whose file names do not say it (BTCUSDT)
-  --data-dir <dir>  where the log and the lake live (default: $DATA_DIR or ./data)
-  -h, --help        this help
+  --from <day>          first UTC day, 2019-10-11
+  --to <day>            last UTC day (inclusive)
+  --input <path>        a file or a folder; repeat for several
+  --symbol <s>          symbol of CSV dumps whose file names do not say it (BTCUSDT)
+  --commit-every <n>    commit the lake at least every n trades of a dump: bounds the memory a
+                        load takes, about 50 bytes a trade (default 5000000)
+  --data-dir <dir>      where the log and the lake live (default: $DATA_DIR or ./data)
+  -h, --help            this help
 
 Example:
   crypto-lambda backfill --from 2024-01-01 --to 2024-01-07 --input ./dumps/`;
@@ -45,6 +51,7 @@ export async function backfillCommand(
     to: { type: 'string' },
     input: { type: 'string', multiple: true },
     symbol: { type: 'string' },
+    'commit-every': { type: 'string' },
     'data-dir': { type: 'string' },
   });
   if (values.help === true) {
@@ -66,6 +73,11 @@ export async function backfillCommand(
     );
   }
   const dataDir = values['data-dir'] ?? env.dataDir;
+  // Every file's format and symbol first: a file that cannot be loaded fails before anything is.
+  const infos = new Map<string, ReplayInfo>();
+  for (const path of files) {
+    infos.set(path, await inspectReplay(path, values.symbol === undefined ? {} : { symbol: values.symbol }));
+  }
   out.stderr(`backfill ${from}..${to}: ${days.length} day(s), ${taken} file(s), data in ${dataDir}\n`);
   const pipeline = await openPipeline({
     dataDir,
@@ -74,41 +86,48 @@ export async function backfillCommand(
   });
   const batch = pipeline.batch;
   if (batch === undefined) throw new Error('backfill needs the batch layer');
+  const commitEvery = parsePositiveOption('commit-every', values['commit-every']);
+  const dumps = await openDumpLoading(
+    pipeline.log,
+    batch.lake,
+    join(dataDir, 'lake'),
+    out,
+    commitEvery === undefined ? {} : { flushRows: Math.ceil(commitEvery) },
+  );
   let failed = 0;
   try {
-    const load = async (label: string, list: readonly string[]): Promise<void> => {
-      for (const [i, path] of list.entries()) {
-        const spec: SourceSpec = {
-          kind: 'replay',
-          path,
-          options: values.symbol === undefined ? {} : { symbol: values.symbol },
-        };
-        const source = runInWorker(spec);
-        const progress = startProgress(out, () => {
-          const s = pipeline.status().sources.find((x) => x.name === source.name);
-          return `${label} file ${i + 1}/${list.length} ${basename(path)}: ${s?.state ?? 'starting'}, ${s?.trades ?? 0} trades, ${s?.rejected ?? 0} rejected`;
-        });
-        try {
-          await pipeline.runSource(source);
-        } finally {
-          progress.stop();
-        }
-        const c = pipeline.writer.counters().get(source.name);
-        out.stderr(
-          `${label} ${basename(path)}: ${c?.trades ?? 0} new trades, ${c?.duplicates ?? 0} already loaded, ${c?.rejected ?? 0} rejected\n`,
-        );
-      }
-      await pipeline.runner.caughtUp();
-    };
-    if (undated.length > 0) await load('[undated]', undated);
+    const load = (label: string, list: readonly string[], seal: BulkSeal) =>
+      loadUnit(
+        pipeline,
+        dumps,
+        out,
+        label,
+        list.map((path) => infos.get(path) as ReplayInfo),
+        seal,
+      );
+    if (undated.length > 0) await load('[undated]', undated, 'newest');
+    // A day's DAG runs while the next day loads (the scheduler runs one job at a time): the two
+    // share the machine's cores instead of taking turns.
+    const dags: Promise<void>[] = [];
     for (const [i, day] of days.entries()) {
       const label = `[day ${i + 1}/${days.length} ${day}]`;
-      await load(label, byDay.get(day) ?? []);
-      const runs = await batch.finishInput('backfill', [day]);
-      failed += runs.filter((r) => r.status !== 'succeeded').length;
-      if (runs.length === 0) out.stderr(`${label} batch views up to date\n`);
+      const loaded = await load(label, byDay.get(day) ?? [], { untilTs: dayStart(day) + DAY_MS });
+      // The day's input is complete: its DAG runs once. Dumps sealed it already; frames (and a
+      // day given no file, whose lake may hold open hours) are sealed by the lake writer first.
+      const runs =
+        loaded.frames > 0 || loaded.dumps === 0
+          ? batch.finishInput('backfill', [day])
+          : batch.scheduler.runDue('backfill', [day]);
+      const dag = runs.then((list) => {
+        failed += list.filter((r) => r.status !== 'succeeded').length;
+        if (list.length === 0) out.stderr(`${label} batch views up to date\n`);
+      });
+      dag.catch(() => undefined);
+      dags.push(dag);
     }
+    await Promise.all(dags);
   } finally {
+    await dumps.close();
     await pipeline.close();
   }
   const watermark = batch.scheduler.watermarkTs();
@@ -117,6 +136,47 @@ export async function backfillCommand(
       `${failed > 0 ? `; ${failed} run(s) failed or blocked (see \`crypto-lambda batch status\`)` : ''}\n`,
   );
   return failed > 0 ? 1 : 0;
+}
+
+/**
+ * Loads one unit of files (a day's, or those naming no day): dumps in bulk into the lake, then
+ * sealed as `seal` says; recorded WebSocket frames through the pipeline, as `replay` does (they
+ * are small, and their bronze is the frames as received).
+ */
+async function loadUnit(
+  pipeline: Pipeline,
+  dumps: DumpLoading,
+  out: Output,
+  label: string,
+  infos: readonly ReplayInfo[],
+  seal: BulkSeal,
+): Promise<{ frames: number; dumps: number }> {
+  const frames = infos.filter((f) => f.format === 'binance-ws');
+  const csv = infos.filter((f) => f.format !== 'binance-ws');
+  for (const [i, info] of frames.entries()) {
+    const source = runInWorker({ kind: 'replay', path: info.path, options: {} });
+    const progress = startProgress(out, () => {
+      const s = pipeline.status().sources.find((x) => x.name === source.name);
+      return `${label} file ${i + 1}/${frames.length} ${basename(info.path)}: ${s?.state ?? 'starting'}, ${s?.trades ?? 0} trades, ${s?.rejected ?? 0} rejected`;
+    });
+    try {
+      await pipeline.runSource(source);
+    } finally {
+      progress.stop();
+    }
+    const c = pipeline.writer.counters().get(source.name);
+    out.stderr(
+      `${label} ${basename(info.path)}: ${c?.trades ?? 0} new trades, ${c?.duplicates ?? 0} already loaded, ${c?.rejected ?? 0} rejected\n`,
+    );
+  }
+  if (frames.length > 0) await pipeline.runner.caughtUp();
+  if (csv.length > 0) {
+    const t = await dumps.load(label, csv, seal);
+    out.stderr(
+      `${label} silver: ${t.added} new trades, ${t.staged - t.added} there already; ${t.sealedHours} hour(s) sealed\n`,
+    );
+  }
+  return { frames: frames.length, dumps: csv.length };
 }
 
 function parseDay(name: string, value: string): string {
