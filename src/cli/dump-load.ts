@@ -8,6 +8,7 @@ import {
   readDump,
 } from '../ingest/index.js';
 import {
+  type BulkCommit,
   type BulkDump,
   type BulkLoader,
   type BulkSeal,
@@ -28,9 +29,15 @@ import { startProgress } from './progress.js';
 export interface DumpLoading {
   /**
    * Loads one unit of files (a day's, or the files that name no day), reporting each file,
-   * then commits and seals as `seal` says. Files the lake holds already are skipped.
+   * then commits and seals as `seal` says. Files the lake holds already are skipped. Resolves
+   * once the files are read; `committed` once the unit is in the lake (its last commit runs in
+   * the background, beside the next unit's reading).
    */
-  load(label: string, files: readonly ReplayInfo[], seal: BulkSeal): Promise<UnitTotals>;
+  load(
+    label: string,
+    files: readonly ReplayInfo[],
+    seal: BulkSeal,
+  ): Promise<{ committed: Promise<UnitTotals> }>;
   close(): Promise<void>;
 }
 
@@ -42,7 +49,7 @@ export interface UnitTotals {
   /** Of those, trades new to silver (the others were there already). */
   added: number;
   rejected: number;
-  /** Hours sealed by the unit's last commit. */
+  /** Hours sealed by the unit's commits. */
   sealedHours: number;
 }
 
@@ -59,21 +66,21 @@ export async function openDumpLoading(
     options.flushRows === undefined ? {} : { flushRows: options.flushRows },
   );
   const rejects = await openRejectedAppender(log);
-  const unit = { staged: 0, added: 0 };
-  // Rejections first, then the commit that says their lines are loaded: a crash in between
+  /** The commits of the unit being loaded (each resolves once committed). */
+  let unitCommits: Promise<BulkCommit>[] = [];
+  // Rejections first, then the cut whose commit says their lines are loaded: a crash in between
   // re-reads lines whose rejections the appender then recognises.
-  const commit = async (seal?: BulkSeal) => {
+  const commit = async (seal?: BulkSeal): Promise<void> => {
     await rejects.flush();
-    const result = await loader.commit(seal);
-    unit.staged += result.staged;
-    unit.added += result.added;
-    return result;
+    const { done } = await loader.commit(seal);
+    done.catch(() => undefined);
+    unitCommits.push(done);
   };
   return {
     async load(label, files, seal) {
-      unit.staged = 0;
-      unit.added = 0;
-      const totals: UnitTotals = { read: 0, staged: 0, added: 0, rejected: 0, sealedHours: 0 };
+      unitCommits = [];
+      let read = 0;
+      let rejected = 0;
       for (const [i, info] of files.entries()) {
         const dump = await loader.openDump(info.path);
         const name = basename(info.path);
@@ -86,16 +93,22 @@ export async function openDumpLoading(
         const progress = await loadFile(info, dump, loader, rejects, commit, (p, bytes) =>
           fileLine(`${label} file ${i + 1}/${files.length} ${name}`, p, bytes),
         );
-        totals.read += progress.trades;
-        totals.rejected += progress.rejected;
+        read += progress.trades;
+        rejected += progress.rejected;
         const resumed = dump.fromLine > 0 ? ` (resumed after line ${dump.fromLine})` : '';
         out.stderr(`${label} ${name}: ${progress.trades} trades, ${progress.rejected} rejected${resumed}\n`);
       }
-      const last = await commit(seal);
-      totals.staged = unit.staged;
-      totals.added = unit.added;
-      totals.sealedHours = last.changes.filter((c) => c.kind === 'sealed').length;
-      return totals;
+      await commit(seal);
+      const commits = unitCommits;
+      const committed = Promise.all(commits).then((results) => ({
+        read,
+        rejected,
+        staged: results.reduce((n, r) => n + r.staged, 0),
+        added: results.reduce((n, r) => n + r.added, 0),
+        sealedHours: results.reduce((n, r) => n + r.changes.filter((c) => c.kind === 'sealed').length, 0),
+      }));
+      committed.catch(() => undefined);
+      return { committed };
     },
     close: () => loader.close(),
   };
@@ -105,7 +118,7 @@ export async function openDumpLoading(
     dump: BulkDump,
     loader: BulkLoader,
     rejectedLog: RejectedAppender,
-    commitNow: () => Promise<unknown>,
+    commitNow: () => Promise<void>,
     describe: (p: Readonly<DumpProgress>, bytes: number) => string,
   ): Promise<DumpProgress> {
     const bytes = (await stat(info.path)).size;

@@ -69,10 +69,13 @@ export interface BulkLoader {
   /** Whether enough rows are staged that a commit is due. */
   flushDue(): boolean;
   /**
-   * Commits the staged rows and the dumps' progress. Without `seal` the rows stay in open parts;
-   * with it, the input it names is complete and its hours are sealed (see `BulkSeal`).
+   * Commits the staged rows and the dumps' progress, in the background: resolves once the rows
+   * are cut (after the commit before, if one is still running) with `done`, which resolves when
+   * they are committed; the next rows stage meanwhile. Without `seal` the rows stay in open
+   * parts; with it, the input it names is complete and its hours are sealed (see `BulkSeal`).
+   * @throws the error of an earlier commit that failed.
    */
-  commit(seal?: BulkSeal): Promise<BulkCommit>;
+  commit(seal?: BulkSeal): Promise<{ done: Promise<BulkCommit> }>;
   close(): Promise<void>;
 }
 
@@ -84,13 +87,15 @@ export async function openBulkLoader(
   const flushRows = options.flushRows ?? 5_000_000;
   const clock = options.clock ?? Date.now;
   const chains = createIdChains(randomUUID());
-  const silver = await openSilverStore(chains);
-  /** Dumps read since the last commit, with their bronze copy still under a temporary name when new. */
+  let silver = await openSilverStore(chains);
+  /** Dumps read since the last cut, with their bronze copy still under a temporary name when new. */
   const pending = new Map<string, { entry: DumpFile; copy: string | undefined }>();
+  /** Dumps of the commit in flight, as it will record them. */
+  let committing = new Map<string, DumpFile>();
 
   const openDump = async (path: string): Promise<BulkDump> => {
     const key = await sha256File(path);
-    const known = pending.get(key)?.entry ?? lake.manifest().dumps?.[key];
+    const known = pending.get(key)?.entry ?? committing.get(key) ?? lake.manifest().dumps?.[key];
     let entry: DumpFile;
     if (known !== undefined) entry = { ...known };
     else {
@@ -119,63 +124,105 @@ export async function openBulkLoader(
 
   /** Per venue, the largest time loaded since the last sealing commit. */
   const unsealed = new Map<string, UnixMs>();
-  const sealMap = (seal: BulkSeal | undefined, manifest: Readonly<LakeManifest>): Map<string, UnixMs> => {
+  const sealMap = (
+    seal: BulkSeal | undefined,
+    loaded: ReadonlyMap<string, UnixMs> | undefined,
+    manifest: Readonly<LakeManifest>,
+  ): Map<string, UnixMs> => {
     const out = new Map<string, UnixMs>();
-    if (seal === 'newest') for (const [venue, maxTs] of unsealed) out.set(venue, hourOf(maxTs) + HOUR_MS);
-    else if (seal !== undefined) {
-      for (const venue of unsealed.keys()) out.set(venue, seal.untilTs);
+    if (seal === undefined || loaded === undefined) return out;
+    if (seal === 'newest') for (const [venue, maxTs] of loaded) out.set(venue, hourOf(maxTs) + HOUR_MS);
+    else {
+      for (const venue of loaded.keys()) out.set(venue, seal.untilTs);
       for (const h of Object.values(manifest.hours))
         if (!h.sealed && h.hourTs + HOUR_MS <= seal.untilTs) out.set(h.venue, seal.untilTs);
     }
     return out;
   };
 
-  const commit = async (seal?: BulkSeal): Promise<BulkCommit> => {
-    const staged = silver.stagedRows();
-    const hours = silver.stagedHours().map((h) => hourKey(h.venue, h.hourTs));
-    const venueMaxTs = silver.takeVenueMaxTs();
+  let spare = await openSilverStore(chains);
+  /** Open hours this load committed parts of and has not sealed yet. */
+  let held: string[] = [];
+  /** The commit in flight, if any; a failed one fails every later call. */
+  let inFlight: Promise<unknown> = Promise.resolve();
+  let commitError: unknown;
+
+  const commit = async (seal?: BulkSeal): Promise<{ done: Promise<BulkCommit> }> => {
+    await inFlight;
+    if (commitError !== undefined) throw commitError;
+    // Cut: what is staged now, and the dumps' progress as of now (the next rows stage meanwhile).
+    const cut = silver;
+    [silver, spare] = [spare, silver];
+    const staged = cut.stagedRows();
+    const hours = cut.stagedHours().map((h) => hourKey(h.venue, h.hourTs));
+    const venueMaxTs = cut.takeVenueMaxTs();
     for (const [venue, maxTs] of venueMaxTs)
       unsealed.set(venue, Math.max(unsealed.get(venue) ?? maxTs, maxTs));
-    let added = 0;
-    const changes = await lake.commitBeside(async (current, writerOptions) => {
-      const nowMs = clock();
-      let seq = current.seq;
-      const dumps: Record<string, DumpFile> = {};
-      for (const [key, { entry, copy }] of pending) {
-        if (copy !== undefined) {
-          entry.path = bronzeDumpFile(entry.name, seq++);
-          await mkdir(dirname(join(lakeDir, entry.path)), { recursive: true });
-          await rename(join(lakeDir, copy), join(lakeDir, entry.path));
-          entry.bytes = await fileBytes(join(lakeDir, entry.path));
-        }
-        dumps[key] = { ...entry };
-      }
-      const venues = structuredClone(current.venues);
-      for (const [venue, maxTs] of venueMaxTs) {
-        const state = venues[venue];
-        if (state === undefined) venues[venue] = { maxTs, sealedUntilTs: -1, lastArrivalMs: nowMs };
-        else state.maxTs = Math.max(state.maxTs, maxTs);
-      }
-      const plan: FlushPlan = {
-        lakeDir,
-        sealUntil: sealMap(seal, current),
-        // Bronze hours are the lake writer's to seal.
-        bronzeSealBeforeTs: Number.NEGATIVE_INFINITY,
-        venues,
-        offsets: current.offsets,
-        nowMs,
-        garbageGraceMs: writerOptions.garbageGraceMs,
-        dumps,
-      };
-      const result = await commitFlush({ ...current, seq }, silver, createBronzeStore(), plan);
-      added = silverRows(result.manifest, hours) - silverRows(current, hours);
-      return result;
-    });
-    // The manifest has them now; a dump still being read notes its progress again.
-    pending.clear();
+    const sealVenues = seal === undefined ? undefined : new Map(unsealed);
     if (seal !== undefined) unsealed.clear();
-    for (const change of changes) chains.forget(change.venue, change.hourTs);
-    return { staged, added, changes };
+    const dumps = [...pending].map(([key, { entry, copy }]) => ({
+      key,
+      live: entry,
+      copy,
+      entry: { ...entry },
+    }));
+    pending.clear();
+    committing = new Map(dumps.map((d) => [d.key, d.entry]));
+    let added = 0;
+    const done = lake
+      .commitBeside(async (current, writerOptions) => {
+        const nowMs = clock();
+        let seq = current.seq;
+        const entries: Record<string, DumpFile> = {};
+        for (const d of dumps) {
+          if (d.copy !== undefined) {
+            // The dump's first commit places its bronze copy; later ones find its path here.
+            d.live.path = bronzeDumpFile(d.entry.name, seq++);
+            d.entry.path = d.live.path;
+            await mkdir(dirname(join(lakeDir, d.entry.path)), { recursive: true });
+            await rename(join(lakeDir, d.copy), join(lakeDir, d.entry.path));
+            d.entry.bytes = await fileBytes(join(lakeDir, d.entry.path));
+            d.live.bytes = d.entry.bytes;
+          }
+          entries[d.key] = d.entry;
+        }
+        const venues = structuredClone(current.venues);
+        for (const [venue, maxTs] of venueMaxTs) {
+          const state = venues[venue];
+          if (state === undefined) venues[venue] = { maxTs, sealedUntilTs: -1, lastArrivalMs: nowMs };
+          else state.maxTs = Math.max(state.maxTs, maxTs);
+        }
+        const plan: FlushPlan = {
+          lakeDir,
+          sealUntil: sealMap(seal, sealVenues, current),
+          // Bronze hours are the lake writer's to seal.
+          bronzeSealBeforeTs: Number.NEGATIVE_INFINITY,
+          venues,
+          offsets: current.offsets,
+          nowMs,
+          garbageGraceMs: writerOptions.garbageGraceMs,
+          dumps: entries,
+        };
+        const result = await commitFlush({ ...current, seq }, cut, createBronzeStore(), plan);
+        // Over the hours held open before too: sealing them removes the repeats their parts held.
+        const touched = [...new Set([...hours, ...held])];
+        added = silverRows(result.manifest, touched) - silverRows(current, touched);
+        // Hours left open for the rest of the input stay this load's to seal, not the writer's.
+        held =
+          seal === undefined
+            ? [...new Set([...held, ...hours])].filter((key) => result.manifest.hours[key]?.sealed === false)
+            : [];
+        return { ...result, held };
+      })
+      .then((changes) => {
+        committing = new Map();
+        for (const change of changes) chains.forget(change.venue, change.hourTs);
+        return { staged, added, changes };
+      });
+    inFlight = done.catch((error: unknown) => {
+      commitError ??= error;
+    });
+    return { done };
   };
 
   return {
@@ -186,7 +233,9 @@ export async function openBulkLoader(
     flushDue: () => silver.stagedRows() >= flushRows,
     commit,
     async close() {
+      await inFlight;
       silver.close();
+      spare.close();
       // Copies of dumps no commit placed (an aborted load): nothing lists them.
       for (const { copy } of pending.values())
         if (copy !== undefined) await unlink(join(lakeDir, copy)).catch(() => undefined);

@@ -42,6 +42,8 @@ export interface FlushPlan {
   offsets: Record<string, number[]>;
   nowMs: UnixMs;
   garbageGraceMs: number;
+  /** Open hours (`hourKey`) not to seal now: a bulk load beside the writer is still filling them. */
+  held?: ReadonlySet<string>;
   /** Dump entries committed with the files (a bulk load's progress); their bronze copies are in place. */
   dumps?: Readonly<Record<string, DumpFile>>;
 }
@@ -130,6 +132,7 @@ export async function commitFlush(
   // parts are compacted into one file.
   const toSeal = Object.values(next.hours)
     .filter((h) => !h.sealed && h.hourTs + HOUR_MS <= (plan.sealUntil.get(h.venue) ?? -Infinity))
+    .filter((h) => plan.held?.has(hourKey(h.venue, h.hourTs)) !== true)
     .sort((a, b) => a.hourTs - b.hourTs);
   for (const hour of toSeal) {
     const parts = hour.files.map((f) => abs(f.path));

@@ -7,7 +7,7 @@ import { type BronzeStore, createBronzeStore } from './bronze-store.js';
 import { LAKE_ERRORS } from './errors.js';
 import { commitFlush, type LakeChange } from './flush.js';
 import { HOUR_MS, hourOf } from './layout.js';
-import { type LakeManifest, listedFiles, loadManifest, type SilverHour } from './manifest.js';
+import { hourKey, type LakeManifest, listedFiles, loadManifest, type SilverHour } from './manifest.js';
 import { openSilverStore, type SilverStore } from './silver-store.js';
 import { createIdChains } from './staging.js';
 import { sweepFiles } from './sweep.js';
@@ -83,7 +83,8 @@ export interface LakeWriter {
   /**
    * Runs a commit made beside the consumer (a bulk load, `openBulkLoader`) between two of the
    * writer's own, none in flight: `commit` gets the last committed manifest and saves the next
-   * (with `commitFlush`); the writer takes it as its own, with its venues' progress and changes.
+   * (with `commitFlush`); the writer takes it as its own, with its venues' progress and changes,
+   * and leaves the open hours it names as `held` for the bulk load to seal.
    */
   commitBeside(commit: ExternalCommit): Promise<LakeChange[]>;
   close(): Promise<void>;
@@ -93,7 +94,7 @@ export interface LakeWriter {
 export type ExternalCommit = (
   current: Readonly<LakeManifest>,
   options: Readonly<LakeWriterOptions>,
-) => Promise<{ manifest: LakeManifest; changes: LakeChange[] }>;
+) => Promise<{ manifest: LakeManifest; changes: LakeChange[]; held?: readonly string[] }>;
 
 export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptions): Promise<LakeWriter> {
   const opts: LakeWriterOptions = { ...LAKE_WRITER_DEFAULTS, ...definedOnly(options) };
@@ -258,10 +259,14 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
   // The open hours of the last commit: asked after every read, they are listed once per commit
   // rather than found among every hour the lake ever held.
   let openHoursOf: LakeManifest | undefined;
+  /** Open hours a bulk load beside the writer is still filling (see `commitBeside`): not sealed here. */
+  let held: ReadonlySet<string> = new Set();
   let openHours: SilverHour[] = [];
   const sealDue = (): boolean => {
     if (openHoursOf !== manifest) {
-      openHours = Object.values(manifest.hours).filter((h) => !h.sealed);
+      openHours = Object.values(manifest.hours).filter(
+        (h) => !h.sealed && !held.has(hourKey(h.venue, h.hourTs)),
+      );
       openHoursOf = manifest;
     }
     if (openHours.length === 0) return false;
@@ -287,6 +292,7 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
       venues: structuredClone(venues),
       nowMs,
       garbageGraceMs: opts.garbageGraceMs,
+      held,
     };
     const cutSilver = silver;
     const cutBronze = bronze;
@@ -366,6 +372,7 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
         if (commitError !== undefined) throw commitError;
         const result = await commit(manifest, opts);
         manifest = result.manifest;
+        held = new Set(result.held ?? []);
         for (const [name, v] of Object.entries(result.manifest.venues)) {
           const known = venues[name];
           if (known === undefined) venues[name] = { ...v };

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Trade } from '../../src/domain/index.js';
 import {
+  type BulkCommit,
   type BulkLoader,
+  type BulkSeal,
   createLakeReader,
   type LakeChange,
   type LakeWriter,
@@ -37,6 +39,11 @@ async function openBoth(
       await writer.close();
     },
   };
+}
+
+/** Commits and waits for it. */
+async function committed(loader: BulkLoader, seal?: BulkSeal): Promise<BulkCommit> {
+  return (await loader.commit(seal)).done;
 }
 
 /** Runs `fn` over a fresh lake with a writer and a loader, closing them whatever happens. */
@@ -82,7 +89,7 @@ describe('bulk loader: dumps into the lake beside the lake writer', () => {
       const btc = dayTrades(3, 1);
       for (const t of [...eth, ...btc]) both.loader.pushTrade(t);
       dump.progress(42, eth.length + btc.length, 2, true);
-      const result = await both.loader.commit({ untilTs: DAY0 + 86_400_000 });
+      const result = await committed(both.loader, { untilTs: DAY0 + 86_400_000 });
       assert.deepEqual([result.staged, result.added], [eth.length + btc.length, eth.length + btc.length]);
       assert.deepEqual(
         both.changes.map((c) => [c.kind, (c.hourTs - DAY0) / HOUR]),
@@ -135,12 +142,12 @@ describe('bulk loader: dumps into the lake beside the lake writer', () => {
     await withBoth(async (lake, both) => {
       const first = dayTrades(2, 1);
       for (const t of [...first, ...first.slice(0, 100)]) both.loader.pushTrade(t);
-      const a = await both.loader.commit({ untilTs: DAY0 + 86_400_000 });
+      const a = await committed(both.loader, { untilTs: DAY0 + 86_400_000 });
       assert.deepEqual([a.staged, a.added], [first.length + 100, first.length]);
       // Overlapping the first load, plus an hour it had not.
       const second = dayTrades(3, 1);
       for (const t of second) both.loader.pushTrade(t);
-      const b = await both.loader.commit({ untilTs: DAY0 + 86_400_000 });
+      const b = await committed(both.loader, { untilTs: DAY0 + 86_400_000 });
       assert.deepEqual([b.staged, b.added], [second.length, second.length - first.length]);
       assert.deepEqual(
         both.changes.map((c) => [c.kind, (c.hourTs - DAY0) / HOUR]),
@@ -162,10 +169,10 @@ describe('bulk loader: dumps into the lake beside the lake writer', () => {
       const trades = dayTrades(2, 1);
       for (const t of trades.slice(0, 600)) both.loader.pushTrade(t);
       assert.equal(both.loader.flushDue(), true);
-      await both.loader.commit();
+      await committed(both.loader);
       assert.deepEqual(both.changes, [], 'nothing sealed yet');
       for (const t of trades.slice(500)) both.loader.pushTrade(t);
-      const last = await both.loader.commit({ untilTs: DAY0 + 86_400_000 });
+      const last = await committed(both.loader, { untilTs: DAY0 + 86_400_000 });
       assert.equal(last.added, trades.length - 600);
       const ids = await silverIds(lake, both.writer);
       assert.deepEqual(
@@ -175,6 +182,50 @@ describe('bulk loader: dumps into the lake beside the lake writer', () => {
     }, 500);
   });
 
+  it('stages the next rows while a commit runs, and the dump it cut is known meanwhile', async () => {
+    await withBoth(async (lake, both) => {
+      const path = join(lake.dir, 'BTCUSDT-aggTrades-2019-10-11.csv');
+      await writeFile(path, 'bytes');
+      const dump = await both.loader.openDump(path);
+      const trades = dayTrades(3, 1);
+      for (const t of trades.slice(0, 400)) both.loader.pushTrade(t);
+      dump.progress(401, 400, 0, true);
+      const first = await both.loader.commit();
+      // The commit runs; the same bytes under another name are the dump it carries.
+      const twin = join(lake.dir, 'twin.csv');
+      await writeFile(twin, 'bytes');
+      assert.equal((await both.loader.openDump(twin)).done, true);
+      for (const t of trades.slice(400)) both.loader.pushTrade(t);
+      const second = await both.loader.commit({ untilTs: DAY0 + 86_400_000 });
+      const [a, b] = await Promise.all([first.done, second.done]);
+      assert.equal(a.added + b.added, trades.length);
+      assert.deepEqual(
+        await silverIds(lake, both.writer),
+        trades.map((t) => `${t.symbol}:${t.tradeId}`),
+      );
+    });
+  });
+
+  it('leaves the hours it holds open to itself: the writer does not seal them when its frontier passes', async () => {
+    await withBoth(async (lake, both) => {
+      const trades = dayTrades(2, 1);
+      for (const t of trades.slice(0, 500)) both.loader.pushTrade(t);
+      await committed(both.loader);
+      // The log moves the writer's frontier past both hours.
+      await lake.append([trade({ symbol: 'ETH-USDT', ts: DAY0 + 5 * HOUR })]);
+      await both.writer.catchUp();
+      const open = () =>
+        Object.values(both.writer.manifest().hours)
+          .filter((h) => !h.sealed && h.hourTs < DAY0 + 2 * HOUR)
+          .map((h) => (h.hourTs - DAY0) / HOUR);
+      assert.deepEqual(open(), [0, 1]);
+      for (const t of trades.slice(500)) both.loader.pushTrade(t);
+      const last = await committed(both.loader, { untilTs: DAY0 + 2 * HOUR });
+      assert.deepEqual(open(), []);
+      assert.equal(last.changes.filter((c) => c.kind === 'sealed').length, 2);
+    });
+  });
+
   it('merges with the hours the lake writer consumed from the log, and the writer goes on from the bulk commit', async () => {
     await withBoth(async (lake, both) => {
       // The log holds the first hour's trades (a live run, frames); the dump holds the day.
@@ -182,7 +233,7 @@ describe('bulk loader: dumps into the lake beside the lake writer', () => {
       await lake.append(trades.slice(0, 360));
       await both.writer.catchUp();
       for (const t of trades) both.loader.pushTrade(t);
-      const result = await both.loader.commit({ untilTs: DAY0 + 86_400_000 });
+      const result = await committed(both.loader, { untilTs: DAY0 + 86_400_000 });
       assert.equal(result.added, trades.length - 360);
       // A late trade through the log re-opens the sealed hour, on top of the bulk commit.
       await lake.append([trade({ tradeId: '999999', ts: DAY0 + 5 })]);

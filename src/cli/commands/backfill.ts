@@ -105,7 +105,9 @@ export async function backfillCommand(
         list.map((path) => infos.get(path) as ReplayInfo),
         seal,
       );
-    if (undated.length > 0) await load('[undated]', undated, 'newest');
+    // Each unit's last commit runs while the next unit is read; its DAG runs once it is in.
+    let previous: Promise<void> = Promise.resolve();
+    if (undated.length > 0) previous = (await load('[undated]', undated, 'newest')).committed;
     // A day's DAG runs while the next day loads (the scheduler runs one job at a time): the two
     // share the machine's cores instead of taking turns.
     const dags: Promise<void>[] = [];
@@ -114,10 +116,13 @@ export async function backfillCommand(
       const loaded = await load(label, byDay.get(day) ?? [], { untilTs: dayStart(day) + DAY_MS });
       // The day's input is complete: its DAG runs once. Dumps sealed it already; frames (and a
       // day given no file, whose lake may hold open hours) are sealed by the lake writer first.
-      const runs =
+      const before = previous;
+      previous = loaded.committed;
+      const runs = Promise.all([before, loaded.committed]).then(() =>
         loaded.frames > 0 || loaded.dumps === 0
           ? batch.finishInput('backfill', [day])
-          : batch.scheduler.runDue('backfill', [day]);
+          : batch.scheduler.runDue('backfill', [day]),
+      );
       const dag = runs.then((list) => {
         failed += list.filter((r) => r.status !== 'succeeded').length;
         if (list.length === 0) out.stderr(`${label} batch views up to date\n`);
@@ -125,6 +130,7 @@ export async function backfillCommand(
       dag.catch(() => undefined);
       dags.push(dag);
     }
+    await previous;
     await Promise.all(dags);
   } finally {
     await dumps.close();
@@ -150,7 +156,7 @@ async function loadUnit(
   label: string,
   infos: readonly ReplayInfo[],
   seal: BulkSeal,
-): Promise<{ frames: number; dumps: number }> {
+): Promise<{ frames: number; dumps: number; committed: Promise<void> }> {
   const frames = infos.filter((f) => f.format === 'binance-ws');
   const csv = infos.filter((f) => f.format !== 'binance-ws');
   for (const [i, info] of frames.entries()) {
@@ -170,13 +176,17 @@ async function loadUnit(
     );
   }
   if (frames.length > 0) await pipeline.runner.caughtUp();
-  if (csv.length > 0) {
-    const t = await dumps.load(label, csv, seal);
-    out.stderr(
-      `${label} silver: ${t.added} new trades, ${t.staged - t.added} there already; ${t.sealedHours} hour(s) sealed\n`,
-    );
-  }
-  return { frames: frames.length, dumps: csv.length };
+  if (csv.length === 0) return { frames: frames.length, dumps: 0, committed: Promise.resolve() };
+  const { committed } = await dumps.load(label, csv, seal);
+  return {
+    frames: frames.length,
+    dumps: csv.length,
+    committed: committed.then((t) => {
+      out.stderr(
+        `${label} silver: ${t.added} new trades, ${t.staged - t.added} there already; ${t.sealedHours} hour(s) sealed\n`,
+      );
+    }),
+  };
 }
 
 function parseDay(name: string, value: string): string {
