@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { backfillRate, referenceRate, syntheticDumps } from './backfill.js';
 import { batchRound, openBenchDb, syntheticSilver } from './batch.js';
 import { generateFrames } from './frames.js';
 import { lakeRate, pipelineWithLakeRate, prepareLog, speedRate } from './lake.js';
@@ -6,8 +7,8 @@ import { wsLatency } from './latency.js';
 import { jsonParseRate, pipelineRate, readFrames, writeFramesFile } from './throughput.js';
 
 /**
- * `npm run bench [-- --quick] [-- --soak <minutes>] [-- --only throughput|latency|lake|batch]
- * [-- --batch-trades <n>]`: each figure beside its reference or budget, measured in the same run
+ * `npm run bench [-- --quick] [-- --soak <minutes>] [-- --only throughput|latency|lake|batch|backfill]
+ * [-- --batch-trades <n>] [-- --backfill-trades <n a day>]`: each figure beside its reference or budget, measured in the same run
  * (the machines are shared and noisy; ratios hold where absolute rates drift). With --quick the
  * last line is a JSON object of the throughput figures, and the batch run uses 10M trades
  * (100M otherwise).
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     soak: { type: 'string' },
     only: { type: 'string' },
     'batch-trades': { type: 'string' },
+    'backfill-trades': { type: 'string' },
   },
 });
 const quick = values.quick === true;
@@ -196,6 +198,39 @@ if (only === undefined || only === 'lake') {
       `${fmt(bestWithLake)} trades/s vs speed layer ${fmt(bestWithLakeSpeed)} trades/s in the same runs: ` +
       `ratio ${(bestWithLake / bestWithLakeSpeed).toFixed(2)}, the last commit taking ` +
       `${finalCommitsMs.map((ms) => fmt(ms)).join(', ')} ms; the pipeline without the lake: ${fmt(bestPipeline)} trades/s\n`,
+  );
+}
+
+if (only === undefined || only === 'backfill') {
+  const perDay =
+    values['backfill-trades'] !== undefined ? Number(values['backfill-trades']) : quick ? 500_000 : 2_000_000;
+  const dumps = await syntheticDumps(perDay);
+  console.log(
+    `# backfill: ${dumps.files.length} daily aggTrades dumps of ${fmt(perDay)} trades (data.binance.vision layout, gzip)` +
+      `${dumps.generatedMs > 0 ? `; generated in ${fmt(dumps.generatedMs / 1000)} s` : '; reused'}`,
+  );
+  // Alternate the reference and the product so both see the same machine; keep each one's best round.
+  // CPU-time rates beside: other tenants' load stretches wall clocks here, not CPU seconds.
+  const best = { reference: 0, backfill: 0, referenceCpu: 0, backfillCpu: 0 };
+  for (let round = 1; round <= (quick ? 2 : 3); round++) {
+    const reference = await referenceRate(dumps);
+    const backfill = await backfillRate(dumps);
+    best.reference = Math.max(best.reference, reference.perSec);
+    best.backfill = Math.max(best.backfill, backfill.perSec);
+    best.referenceCpu = Math.max(best.referenceCpu, reference.perCpuSec);
+    best.backfillCpu = Math.max(best.backfillCpu, backfill.perCpuSec);
+    console.log(
+      `round ${round}: DuckDB read_csv + 1m GROUP BY ${fmt(reference.perSec)} trades/s; ` +
+        `backfill ${fmt(backfill.perSec)} trades/s (${backfill.seconds.toFixed(1)} s, ${backfill.runs} job runs, ` +
+        `at most ${backfill.maxRunsPerJobDay} per job and day), ratio ${(backfill.perSec / reference.perSec).toFixed(2)} ` +
+        `(CPU time ${(backfill.perCpuSec / reference.perCpuSec).toFixed(2)})`,
+    );
+  }
+  console.log(
+    `backfill (load + all jobs, the executable on a fresh data dir): ${fmt(best.backfill)} trades/s vs DuckDB ` +
+      `read_csv + 1m GROUP BY ${fmt(best.reference)} trades/s: ratio ${(best.backfill / best.reference).toFixed(2)} ` +
+      `(budget ≥ 0.30); per CPU second ${fmt(best.backfillCpu)} vs ${fmt(best.referenceCpu)}: ` +
+      `ratio ${(best.backfillCpu / best.referenceCpu).toFixed(2)}\n`,
   );
 }
 
