@@ -115,7 +115,9 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
 
   const topics: TopicDef<unknown>[] = [TOPICS.trades as TopicDef<unknown>];
   if (options.bronze !== false) topics.push(TOPICS.raw as TopicDef<unknown>);
-  const formatter = options.bronze !== false ? startBronzeFormatter() : undefined;
+  // Started at the first raw record: a process that brings no raw payloads (a backfill of dumps,
+  // which keeps its files in bronze itself) does not pay for the worker thread.
+  let formatter: BronzeFormatter | undefined;
   const pending: Record<string, number[]> = {};
   for (const def of topics) {
     await log.createTopic(def.name, def.config);
@@ -226,7 +228,8 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
         } else {
           for (const record of records) {
             const header = decodeRawBatchHeader(record.value);
-            bronze.append(header.source, header.recvTs, (formatter as BronzeFormatter).format(record.value));
+            formatter ??= startBronzeFormatter();
+            bronze.append(header.source, header.recvTs, formatter.format(record.value));
           }
         }
       }
