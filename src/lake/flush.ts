@@ -20,6 +20,16 @@ import type { SilverStore } from './silver-store.js';
  */
 const MAX_SEALED_PARTS = 4;
 
+/**
+ * A commit made outside the lake writer's consumer (a bulk load): given the last committed
+ * manifest and the writer's options, it saves the next (with `commitFlush`) and names the open
+ * hours it still fills, which the writer then leaves open. See `LakeWriter.commitBeside`.
+ */
+export type ExternalCommit = (
+  current: Readonly<LakeManifest>,
+  options: Readonly<{ garbageGraceMs: number }>,
+) => Promise<{ manifest: LakeManifest; changes: LakeChange[]; held?: readonly string[] }>;
+
 /** A change of what the batch jobs can read. */
 export interface LakeChange {
   /** `sealed`: an hour became readable; `reopened`: late trades changed a sealed hour. */

@@ -8,7 +8,7 @@ export {
   openBulkLoader,
 } from './bulk.js';
 export { LAKE_ERRORS, type LakeErrorCode } from './errors.js';
-export type { LakeChange } from './flush.js';
+export type { ExternalCommit, LakeChange } from './flush.js';
 export {
   DAY_MS,
   datesBetween,
@@ -34,7 +34,6 @@ export { createLakeReader, type LakeReader, openLakeReader } from './reader.js';
 export { readParquetSql, sqlList, sqlText } from './sql.js';
 export { sweepFiles } from './sweep.js';
 export {
-  type ExternalCommit,
   LAKE_WRITER_DEFAULTS,
   type LakeWriter,
   type LakeWriterOptions,

@@ -5,7 +5,8 @@ import { type AppendAck, decodeRawBatchHeader, type EventLog, TOPICS, type Topic
 import { type BronzeFormatter, startBronzeFormatter } from './bronze-formatter.js';
 import { type BronzeStore, createBronzeStore } from './bronze-store.js';
 import { LAKE_ERRORS } from './errors.js';
-import { commitFlush, type LakeChange } from './flush.js';
+import { commitFlush, type ExternalCommit, type LakeChange } from './flush.js';
+import { idle } from './idle.js';
 import { HOUR_MS, hourOf } from './layout.js';
 import { hourKey, type LakeManifest, listedFiles, loadManifest, type SilverHour } from './manifest.js';
 import { openSilverStore, type SilverStore } from './silver-store.js';
@@ -81,20 +82,12 @@ export interface LakeWriter {
    */
   offer(trades: readonly Trade[], acks: readonly AppendAck[]): void;
   /**
-   * Runs a commit made beside the consumer (a bulk load, `openBulkLoader`) between two of the
-   * writer's own, none in flight: `commit` gets the last committed manifest and saves the next
-   * (with `commitFlush`); the writer takes it as its own, with its venues' progress and changes,
-   * and leaves the open hours it names as `held` for the bulk load to seal.
+   * Runs `commit` (a bulk load's, `openBulkLoader`) between two of the writer's own commits and
+   * takes its manifest as its own, leaving the open hours it names held (see `ExternalCommit`).
    */
   commitBeside(commit: ExternalCommit): Promise<LakeChange[]>;
   close(): Promise<void>;
 }
-
-/** A commit made outside the lake writer's consumer; see `LakeWriter.commitBeside`. */
-export type ExternalCommit = (
-  current: Readonly<LakeManifest>,
-  options: Readonly<LakeWriterOptions>,
-) => Promise<{ manifest: LakeManifest; changes: LakeChange[]; held?: readonly string[] }>;
 
 export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptions): Promise<LakeWriter> {
   const opts: LakeWriterOptions = { ...LAKE_WRITER_DEFAULTS, ...definedOnly(options) };
@@ -306,20 +299,26 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
       .useThreads(waited ? 2 : 1)
       .then(() => commitFlush(manifest, cutSilver, cutBronze, plan))
       .then(
-        (result) => {
-          manifest = result.manifest;
-          for (const [name, v] of Object.entries(result.manifest.venues)) {
-            const live = venues[name];
-            if (live !== undefined) live.sealedUntilTs = Math.max(live.sealedUntilTs, v.sealedUntilTs);
-          }
-          // A sealed hour's later trades are compacted with dedupe: its chains are done with.
-          for (const change of result.changes) chains.forget(change.venue, change.hourTs);
-          if (result.changes.length > 0) for (const listener of listeners) listener(result.changes);
-        },
+        (result) => adopt(result),
         (error: unknown) => {
           commitError ??= error;
         },
       );
+  };
+  /** Takes a committed manifest as the writer's (one beside the consumer may bring new venues and
+   * times), forgets the chains of the hours it sealed (their later trades are deduplicated). */
+  const adopt = (result: { manifest: LakeManifest; changes: LakeChange[] }): void => {
+    manifest = result.manifest;
+    for (const [name, v] of Object.entries(result.manifest.venues)) {
+      const live = venues[name];
+      if (live === undefined) venues[name] = { ...v };
+      else {
+        live.maxTs = Math.max(live.maxTs, v.maxTs);
+        live.sealedUntilTs = Math.max(live.sealedUntilTs, v.sealedUntilTs);
+      }
+    }
+    for (const change of result.changes) chains.forget(change.venue, change.hourTs);
+    if (result.changes.length > 0) for (const listener of listeners) listener(result.changes);
   };
   const flush = async (sealAll: boolean): Promise<void> => {
     await startFlush(sealAll, true);
@@ -374,18 +373,8 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
         await committing;
         if (commitError !== undefined) throw commitError;
         const result = await commit(manifest, opts);
-        manifest = result.manifest;
         held = new Set(result.held ?? []);
-        for (const [name, v] of Object.entries(result.manifest.venues)) {
-          const known = venues[name];
-          if (known === undefined) venues[name] = { ...v };
-          else {
-            known.maxTs = Math.max(known.maxTs, v.maxTs);
-            known.sealedUntilTs = Math.max(known.sealedUntilTs, v.sealedUntilTs);
-          }
-        }
-        for (const change of result.changes) chains.forget(change.venue, change.hourTs);
-        if (result.changes.length > 0) for (const listener of listeners) listener(result.changes);
+        adopt(result);
         return result.changes;
       }),
     async close() {
@@ -405,18 +394,4 @@ function definedOnly(options: OpenLakeWriterOptions): Partial<LakeWriterOptions>
     if (value !== undefined) out[key] = value;
   }
   return out;
-}
-
-/** Waits `ms`, or less when `signal` aborts or the function handed to `setWake` is called. */
-function idle(signal: AbortSignal, ms: number, setWake: (wake: () => void) => void): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    setWake(done);
-  });
 }
