@@ -8,7 +8,7 @@ import { createBronzeStore } from './bronze-store.js';
 import { commitFlush, type FlushPlan, type LakeChange } from './flush.js';
 import { bronzeDumpFile, HOUR_MS, hourOf } from './layout.js';
 import { type DumpFile, hourKey, type LakeManifest } from './manifest.js';
-import { openSilverStore } from './silver-store.js';
+import { openSilverStore, type SilverStore } from './silver-store.js';
 import { createIdChains } from './staging.js';
 import type { LakeWriter } from './writer.js';
 
@@ -87,31 +87,29 @@ export async function openBulkLoader(
   const flushRows = options.flushRows ?? 5_000_000;
   const clock = options.clock ?? Date.now;
   const chains = createIdChains(randomUUID());
+  // Two stagings: one commits in the background while the next rows stage into the other.
   let silver = await openSilverStore(chains);
+  let spare = await openSilverStore(chains);
   /** Dumps read since the last cut, with their bronze copy still under a temporary name when new. */
-  const pending = new Map<string, { entry: DumpFile; copy: string | undefined }>();
+  const pending = new Map<string, PendingDump>();
   /** Dumps of the commit in flight, as it will record them. */
   let committing = new Map<string, DumpFile>();
+  /** Per venue, the largest time loaded since the last sealing commit. */
+  const unsealed = new Map<string, UnixMs>();
+  /** Open hours this load committed parts of and has not sealed yet. */
+  let held: string[] = [];
+  /** The commit in flight, if any; a failed one fails every later call. */
+  let inFlight: Promise<unknown> = Promise.resolve();
+  let commitError: unknown;
 
   const openDump = async (path: string): Promise<BulkDump> => {
     const key = await sha256File(path);
     const known = pending.get(key)?.entry ?? committing.get(key) ?? lake.manifest().dumps?.[key];
-    let entry: DumpFile;
-    if (known !== undefined) entry = { ...known };
-    else {
-      const name = basename(path);
-      const copy = `bronze/dumps/.tmp-${randomUUID()}-${name}`;
-      await mkdir(dirname(join(lakeDir, copy)), { recursive: true });
-      // A reflink where the file system has them, a copy otherwise: bronze must not share the
-      // caller's file (a hard link would), which could change after the load.
-      await copyFile(path, join(lakeDir, copy), constants.COPYFILE_FICLONE);
-      entry = { name, path: '', bytes: 0, lines: 0, trades: 0, rejected: 0, done: false };
-      pending.set(key, { entry, copy });
-    }
-    const fromLine = entry.lines;
+    const entry: DumpFile = known === undefined ? newDumpEntry(path) : { ...known };
+    if (known === undefined) pending.set(key, { entry, copy: await copyIntoBronze(lakeDir, path) });
     return {
       key,
-      fromLine,
+      fromLine: entry.lines,
       done: entry.done,
       entry,
       progress(line, trades, rejected, done) {
@@ -122,40 +120,11 @@ export async function openBulkLoader(
     };
   };
 
-  /** Per venue, the largest time loaded since the last sealing commit. */
-  const unsealed = new Map<string, UnixMs>();
-  const sealMap = (
-    seal: BulkSeal | undefined,
-    loaded: ReadonlyMap<string, UnixMs> | undefined,
-    manifest: Readonly<LakeManifest>,
-  ): Map<string, UnixMs> => {
-    const out = new Map<string, UnixMs>();
-    if (seal === undefined || loaded === undefined) return out;
-    if (seal === 'newest') for (const [venue, maxTs] of loaded) out.set(venue, hourOf(maxTs) + HOUR_MS);
-    else {
-      for (const venue of loaded.keys()) out.set(venue, seal.untilTs);
-      for (const h of Object.values(manifest.hours))
-        if (!h.sealed && h.hourTs + HOUR_MS <= seal.untilTs) out.set(h.venue, seal.untilTs);
-    }
-    return out;
-  };
-
-  let spare = await openSilverStore(chains);
-  /** Open hours this load committed parts of and has not sealed yet. */
-  let held: string[] = [];
-  /** The commit in flight, if any; a failed one fails every later call. */
-  let inFlight: Promise<unknown> = Promise.resolve();
-  let commitError: unknown;
-
-  const commit = async (seal?: BulkSeal): Promise<{ done: Promise<BulkCommit> }> => {
-    await inFlight;
-    if (commitError !== undefined) throw commitError;
-    // Cut: what is staged now, and the dumps' progress as of now (the next rows stage meanwhile).
-    const cut = silver;
+  /** Cuts what is staged, and the dumps' progress as of now; the next rows stage meanwhile. */
+  const cutNow = (seal: BulkSeal | undefined): Cut => {
+    const store = silver;
     [silver, spare] = [spare, silver];
-    const staged = cut.stagedRows();
-    const hours = cut.stagedHours().map((h) => hourKey(h.venue, h.hourTs));
-    const venueMaxTs = cut.takeVenueMaxTs();
+    const venueMaxTs = store.takeVenueMaxTs();
     for (const [venue, maxTs] of venueMaxTs)
       unsealed.set(venue, Math.max(unsealed.get(venue) ?? maxTs, maxTs));
     const sealVenues = seal === undefined ? undefined : new Map(unsealed);
@@ -168,56 +137,26 @@ export async function openBulkLoader(
     }));
     pending.clear();
     committing = new Map(dumps.map((d) => [d.key, d.entry]));
+    const hours = store.stagedHours().map((h) => hourKey(h.venue, h.hourTs));
+    return { store, staged: store.stagedRows(), hours, venueMaxTs, seal, sealVenues, dumps, held };
+  };
+
+  const commit = async (seal?: BulkSeal): Promise<{ done: Promise<BulkCommit> }> => {
+    await inFlight;
+    if (commitError !== undefined) throw commitError;
+    const cut = cutNow(seal);
     let added = 0;
     const done = lake
       .commitBeside(async (current, writerOptions) => {
-        const nowMs = clock();
-        let seq = current.seq;
-        const entries: Record<string, DumpFile> = {};
-        for (const d of dumps) {
-          if (d.copy !== undefined) {
-            // The dump's first commit places its bronze copy; later ones find its path here.
-            d.live.path = bronzeDumpFile(d.entry.name, seq++);
-            d.entry.path = d.live.path;
-            await mkdir(dirname(join(lakeDir, d.entry.path)), { recursive: true });
-            await rename(join(lakeDir, d.copy), join(lakeDir, d.entry.path));
-            d.entry.bytes = await fileBytes(join(lakeDir, d.entry.path));
-            d.live.bytes = d.entry.bytes;
-          }
-          entries[d.key] = d.entry;
-        }
-        const venues = structuredClone(current.venues);
-        for (const [venue, maxTs] of venueMaxTs) {
-          const state = venues[venue];
-          if (state === undefined) venues[venue] = { maxTs, sealedUntilTs: -1, lastArrivalMs: nowMs };
-          else state.maxTs = Math.max(state.maxTs, maxTs);
-        }
-        const plan: FlushPlan = {
-          lakeDir,
-          sealUntil: sealMap(seal, sealVenues, current),
-          // Bronze hours are the lake writer's to seal.
-          bronzeSealBeforeTs: Number.NEGATIVE_INFINITY,
-          venues,
-          offsets: current.offsets,
-          nowMs,
-          garbageGraceMs: writerOptions.garbageGraceMs,
-          dumps: entries,
-        };
-        const result = await commitFlush({ ...current, seq }, cut, createBronzeStore(), plan);
-        // Over the hours held open before too: sealing them removes the repeats their parts held.
-        const touched = [...new Set([...hours, ...held])];
-        added = silverRows(result.manifest, touched) - silverRows(current, touched);
-        // Hours left open for the rest of the input stay this load's to seal, not the writer's.
-        held =
-          seal === undefined
-            ? [...new Set([...held, ...hours])].filter((key) => result.manifest.hours[key]?.sealed === false)
-            : [];
-        return { ...result, held };
+        const out = await commitCut(current, cut, lakeDir, clock(), writerOptions.garbageGraceMs);
+        added = out.added;
+        held = out.held;
+        return out;
       })
       .then((changes) => {
         committing = new Map();
         for (const change of changes) chains.forget(change.venue, change.hourTs);
-        return { staged, added, changes };
+        return { staged: cut.staged, added, changes };
       });
     inFlight = done.catch((error: unknown) => {
       commitError ??= error;
@@ -244,6 +183,114 @@ export async function openBulkLoader(
   };
 }
 
+interface PendingDump {
+  entry: DumpFile;
+  /** Its copy under a temporary name, until its first commit places it. */
+  copy: string | undefined;
+}
+
+/** What one commit takes: the staged rows, and the dumps' progress, as of the cut. */
+interface Cut {
+  store: SilverStore;
+  staged: number;
+  /** The (venue, hour)s of the staged rows, as `hourKey`s. */
+  hours: string[];
+  venueMaxTs: ReadonlyMap<string, UnixMs>;
+  seal: BulkSeal | undefined;
+  /** With `seal`: the venues loaded since the last sealing commit, and their newest times. */
+  sealVenues: ReadonlyMap<string, UnixMs> | undefined;
+  /** `live` is the entry the reader goes on updating; `entry` its copy as of the cut. */
+  dumps: { key: string; live: DumpFile; copy: string | undefined; entry: DumpFile }[];
+  /** The hours held open before this commit. */
+  held: readonly string[];
+}
+
+/**
+ * One bulk commit, given the last committed manifest: places new dumps' bronze copies, then
+ * `commitFlush` writes the cut's rows and seals what `seal` says, recording the dumps' progress.
+ * Returns the commit, the rows it added to silver and the hours it leaves open and held.
+ */
+async function commitCut(
+  current: Readonly<LakeManifest>,
+  cut: Cut,
+  lakeDir: string,
+  nowMs: UnixMs,
+  garbageGraceMs: number,
+): Promise<{ manifest: LakeManifest; changes: LakeChange[]; added: number; held: string[] }> {
+  let seq = current.seq;
+  const dumps: Record<string, DumpFile> = {};
+  for (const d of cut.dumps) {
+    if (d.copy !== undefined) {
+      // The dump's first commit places its bronze copy; the reader's entry learns where.
+      d.entry.path = bronzeDumpFile(d.entry.name, seq++);
+      await mkdir(dirname(join(lakeDir, d.entry.path)), { recursive: true });
+      await rename(join(lakeDir, d.copy), join(lakeDir, d.entry.path));
+      d.entry.bytes = (await stat(join(lakeDir, d.entry.path))).size;
+      Object.assign(d.live, { path: d.entry.path, bytes: d.entry.bytes });
+    }
+    dumps[d.key] = d.entry;
+  }
+  const venues = structuredClone(current.venues);
+  for (const [venue, maxTs] of cut.venueMaxTs) {
+    const state = venues[venue];
+    if (state === undefined) venues[venue] = { maxTs, sealedUntilTs: -1, lastArrivalMs: nowMs };
+    else state.maxTs = Math.max(state.maxTs, maxTs);
+  }
+  const plan: FlushPlan = {
+    lakeDir,
+    sealUntil: sealMap(cut.seal, cut.sealVenues, current),
+    // Bronze hours are the lake writer's to seal.
+    bronzeSealBeforeTs: Number.NEGATIVE_INFINITY,
+    venues,
+    offsets: current.offsets,
+    nowMs,
+    garbageGraceMs,
+    dumps,
+  };
+  const result = await commitFlush({ ...current, seq }, cut.store, createBronzeStore(), plan);
+  // Over the hours held open before too: sealing them removes the repeats their parts held.
+  const touched = [...new Set([...cut.hours, ...cut.held])];
+  const added = silverRows(result.manifest, touched) - silverRows(current, touched);
+  // Hours left open for the rest of the input stay this load's to seal, not the writer's.
+  const held =
+    cut.seal === undefined ? touched.filter((key) => result.manifest.hours[key]?.sealed === false) : [];
+  return { ...result, added, held };
+}
+
+/** The hours a sealing commit seals, per venue: see `BulkSeal`. */
+function sealMap(
+  seal: BulkSeal | undefined,
+  loaded: ReadonlyMap<string, UnixMs> | undefined,
+  manifest: Readonly<LakeManifest>,
+): Map<string, UnixMs> {
+  const out = new Map<string, UnixMs>();
+  if (seal === undefined || loaded === undefined) return out;
+  if (seal === 'newest') {
+    for (const [venue, maxTs] of loaded) out.set(venue, hourOf(maxTs) + HOUR_MS);
+    return out;
+  }
+  for (const venue of loaded.keys()) out.set(venue, seal.untilTs);
+  for (const h of Object.values(manifest.hours))
+    if (!h.sealed && h.hourTs + HOUR_MS <= seal.untilTs) out.set(h.venue, seal.untilTs);
+  return out;
+}
+
+function newDumpEntry(path: string): DumpFile {
+  return { name: basename(path), path: '', bytes: 0, lines: 0, trades: 0, rejected: 0, done: false };
+}
+
+/**
+ * Copies a dump under a temporary name in bronze (relative path returned): a reflink where the
+ * file system has them, a copy otherwise. Bronze must not share the caller's file (a hard link
+ * would), which could change after the load.
+ */
+async function copyIntoBronze(lakeDir: string, path: string): Promise<string> {
+  const copy = `bronze/dumps/.tmp-${randomUUID()}-${basename(path)}`;
+  await mkdir(dirname(join(lakeDir, copy)), { recursive: true });
+  await copyFile(path, join(lakeDir, copy), constants.COPYFILE_FICLONE);
+  return copy;
+}
+
 /** Rows of silver in the given hours (`hourKey`s). */
 function silverRows(manifest: Readonly<LakeManifest>, hours: readonly string[]): number {
   let rows = 0;
@@ -256,8 +303,4 @@ async function sha256File(path: string): Promise<string> {
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
     hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-async function fileBytes(path: string): Promise<number> {
-  return (await stat(path)).size;
 }

@@ -4,6 +4,7 @@ import { CryptoLambdaError, utcDayStart } from '../../domain/index.js';
 import { inspectReplay, type ReplayInfo, runInWorker } from '../../ingest/index.js';
 import { type BulkSeal, DAY_MS, datesBetween, dayStart } from '../../lake/index.js';
 import { CLI_ERRORS, parseCommandArgs, parsePositiveOption, requireOption } from '../args.js';
+import type { BatchLayer } from '../batch-layer.js';
 import { type DumpLoading, openDumpLoading } from '../dump-load.js';
 import type { Output } from '../output.js';
 import { openPipeline, type Pipeline } from '../pipeline.js';
@@ -58,27 +59,12 @@ export async function backfillCommand(
     out.stdout(`${BACKFILL_HELP}\n`);
     return 0;
   }
-  const from = parseDay('from', requireOption('backfill', 'from', values.from));
-  const to = parseDay('to', requireOption('backfill', 'to', values.to));
-  if (from > to) throw new CryptoLambdaError(CLI_ERRORS.badOption, `--from ${from} is after --to ${to}`);
-  const days = datesBetween(from, to);
-  const files = await inputFiles(values.input ?? []);
-  const undated = files.filter((f) => DAY_IN_NAME.exec(basename(f)) === null);
-  const byDay = new Map(days.map((d) => [d, files.filter((f) => DAY_IN_NAME.exec(basename(f))?.[1] === d)]));
-  const taken = undated.length + [...byDay.values()].reduce((n, list) => n + list.length, 0);
-  if ((values.input ?? []).length > 0 && taken === 0) {
-    throw new CryptoLambdaError(
-      CLI_ERRORS.badOption,
-      `no input file for ${from}..${to}: file names must hold the day (…-2019-10-11.csv.gz), or pass the files themselves`,
-    );
-  }
+  const plan = await planBackfill(values);
   const dataDir = values['data-dir'] ?? env.dataDir;
-  // Every file's format and symbol first: a file that cannot be loaded fails before anything is.
-  const infos = new Map<string, ReplayInfo>();
-  for (const path of files) {
-    infos.set(path, await inspectReplay(path, values.symbol === undefined ? {} : { symbol: values.symbol }));
-  }
-  out.stderr(`backfill ${from}..${to}: ${days.length} day(s), ${taken} file(s), data in ${dataDir}\n`);
+  const commitEvery = parsePositiveOption('commit-every', values['commit-every']);
+  out.stderr(
+    `backfill ${plan.from}..${plan.to}: ${plan.days.length} day(s), ${plan.taken} file(s), data in ${dataDir}\n`,
+  );
   const pipeline = await openPipeline({
     dataDir,
     live: false,
@@ -86,54 +72,17 @@ export async function backfillCommand(
   });
   const batch = pipeline.batch;
   if (batch === undefined) throw new Error('backfill needs the batch layer');
-  const commitEvery = parsePositiveOption('commit-every', values['commit-every']);
-  const dumps = await openDumpLoading(
-    pipeline.log,
-    batch.lake,
-    join(dataDir, 'lake'),
-    out,
-    commitEvery === undefined ? {} : { flushRows: Math.ceil(commitEvery) },
-  );
   let failed = 0;
   try {
-    const load = (label: string, list: readonly string[], seal: BulkSeal) =>
-      loadUnit(
-        pipeline,
-        dumps,
-        out,
-        label,
-        list.map((path) => infos.get(path) as ReplayInfo),
-        seal,
-      );
-    // Each unit's last commit runs while the next unit is read; its DAG runs once it is in.
-    let previous: Promise<void> = Promise.resolve();
-    if (undated.length > 0) previous = (await load('[undated]', undated, 'newest')).committed;
-    // A day's DAG runs while the next day loads (the scheduler runs one job at a time): the two
-    // share the machine's cores instead of taking turns.
-    const dags: Promise<void>[] = [];
-    for (const [i, day] of days.entries()) {
-      const label = `[day ${i + 1}/${days.length} ${day}]`;
-      const loaded = await load(label, byDay.get(day) ?? [], { untilTs: dayStart(day) + DAY_MS });
-      // The day's input is complete: its DAG runs once. Dumps sealed it already; frames (and a
-      // day given no file, whose lake may hold open hours) are sealed by the lake writer first.
-      const before = previous;
-      previous = loaded.committed;
-      const runs = Promise.all([before, loaded.committed]).then(() =>
-        loaded.frames > 0 || loaded.dumps === 0
-          ? batch.finishInput('backfill', [day])
-          : batch.scheduler.runDue('backfill', [day]),
-      );
-      const dag = runs.then((list) => {
-        failed += list.filter((r) => r.status !== 'succeeded').length;
-        if (list.length === 0) out.stderr(`${label} batch views up to date\n`);
-      });
-      dag.catch(() => undefined);
-      dags.push(dag);
+    const dumps = await openDumpLoading(pipeline.log, batch.lake, join(dataDir, 'lake'), out, {
+      ...(commitEvery === undefined ? {} : { flushRows: Math.ceil(commitEvery) }),
+    });
+    try {
+      failed = await loadDays(plan, pipeline, batch, dumps, out);
+    } finally {
+      await dumps.close();
     }
-    await previous;
-    await Promise.all(dags);
   } finally {
-    await dumps.close();
     await pipeline.close();
   }
   const watermark = batch.scheduler.watermarkTs();
@@ -142,6 +91,82 @@ export async function backfillCommand(
       `${failed > 0 ? `; ${failed} run(s) failed or blocked (see \`crypto-lambda batch status\`)` : ''}\n`,
   );
   return failed > 0 ? 1 : 0;
+}
+
+/** The days and the files of a backfill, every file inspected (format, symbol). */
+interface BackfillPlan {
+  from: string;
+  to: string;
+  days: string[];
+  /** Files naming no day (monthly dumps, frames), loaded first. */
+  undated: ReplayInfo[];
+  byDay: Map<string, ReplayInfo[]>;
+  taken: number;
+}
+
+async function planBackfill(values: { from?: string; to?: string; input?: string[]; symbol?: string }) {
+  const from = parseDay('from', requireOption('backfill', 'from', values.from));
+  const to = parseDay('to', requireOption('backfill', 'to', values.to));
+  if (from > to) throw new CryptoLambdaError(CLI_ERRORS.badOption, `--from ${from} is after --to ${to}`);
+  const days = datesBetween(from, to);
+  const files = await inputFiles(values.input ?? []);
+  // Every file's format and symbol first: a file that cannot be loaded fails before anything is.
+  const infos: ReplayInfo[] = [];
+  for (const path of files) {
+    infos.push(await inspectReplay(path, values.symbol === undefined ? {} : { symbol: values.symbol }));
+  }
+  const dayOf = (info: ReplayInfo): string | undefined => DAY_IN_NAME.exec(basename(info.path))?.[1];
+  const undated = infos.filter((f) => dayOf(f) === undefined);
+  const byDay = new Map(days.map((d) => [d, infos.filter((f) => dayOf(f) === d)]));
+  const taken = undated.length + [...byDay.values()].reduce((n, list) => n + list.length, 0);
+  if ((values.input ?? []).length > 0 && taken === 0) {
+    throw new CryptoLambdaError(
+      CLI_ERRORS.badOption,
+      `no input file for ${from}..${to}: file names must hold the day (…-2019-10-11.csv.gz), or pass the files themselves`,
+    );
+  }
+  return { from, to, days, undated, byDay, taken } satisfies BackfillPlan;
+}
+
+/**
+ * Loads the files day by day, oldest first, and runs each day's DAG once its input is in; the
+ * DAG runs while the next day loads (the scheduler runs one job at a time), and each unit's
+ * last commit while the next unit is read. Returns how many runs failed or were blocked.
+ */
+async function loadDays(
+  plan: BackfillPlan,
+  pipeline: Pipeline,
+  batch: BatchLayer,
+  dumps: DumpLoading,
+  out: Output,
+): Promise<number> {
+  let failed = 0;
+  let previous: Promise<void> = Promise.resolve();
+  if (plan.undated.length > 0)
+    previous = (await loadUnit(pipeline, dumps, out, '[undated]', plan.undated, 'newest')).committed;
+  const dags: Promise<void>[] = [];
+  for (const [i, day] of plan.days.entries()) {
+    const label = `[day ${i + 1}/${plan.days.length} ${day}]`;
+    const files = plan.byDay.get(day) ?? [];
+    const loaded = await loadUnit(pipeline, dumps, out, label, files, { untilTs: dayStart(day) + DAY_MS });
+    // The day's input is complete: its DAG runs once. Dumps sealed it already; frames (and a
+    // day given no file, whose lake may hold open hours) are sealed by the lake writer first.
+    const runs = Promise.all([previous, loaded.committed]).then(() =>
+      loaded.frames > 0 || loaded.dumps === 0
+        ? batch.finishInput('backfill', [day])
+        : batch.scheduler.runDue('backfill', [day]),
+    );
+    previous = loaded.committed;
+    const dag = runs.then((list) => {
+      failed += list.filter((r) => r.status !== 'succeeded').length;
+      if (list.length === 0) out.stderr(`${label} batch views up to date\n`);
+    });
+    dag.catch(() => undefined);
+    dags.push(dag);
+  }
+  await previous;
+  await Promise.all(dags);
+  return failed;
 }
 
 /**

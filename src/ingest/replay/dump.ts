@@ -63,69 +63,15 @@ export async function readDump(
   sink: DumpSink,
   options: DumpReadOptions = {},
 ): Promise<DumpProgress> {
-  const format = info.format;
-  if (format === 'binance-ws') throw new Error(`readDump reads CSV dumps, not ${info.path}`);
-  const symbol = info.symbol ?? '';
+  if (info.format === 'binance-ws') throw new Error(`readDump reads CSV dumps, not ${info.path}`);
   const now = options.now ?? Date.now;
-  const fromLine = options.fromLine ?? 0;
-  const parse = format === 'binance-aggtrades-csv' ? parseAggTradeCsvLine : parseTradeCsvLine;
   const progress: DumpProgress = { line: 0, bytesRead: 0, trades: 0, rejected: 0 };
-  const fields = newTradeFields();
-  let nowMs = now();
-  let fast = csvFastRow(format, symbol, nowMs, fields);
-  let seenContent = false;
-
-  const reject = (r: Rejected): void => {
-    progress.rejected++;
-    sink.rejected(r);
-  };
-  const line = (buf: Buffer, start: number, end: number): void => {
-    const lineNo = ++progress.line;
-    if (lineNo <= fromLine) return;
-    // A byte-order mark would hide the header (`readLineChunks` drops it from the first line).
-    if (lineNo === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
-    if (end === start || (end === start + 1 && buf[start] === CR)) return;
-    const first = buf[start] as number;
-    if (first >= 48 && first <= 57 && fast?.(buf, start, end, fields) === true) {
-      seenContent = true;
-      progress.trades++;
-      sink.fields(fields);
-      return;
-    }
-    const text = buf.toString('utf8', start, end);
-    if (isCsvHeader(text, !seenContent)) return;
-    seenContent = true;
-    const result = parse(text, symbol, info.path, nowMs);
-    if (result.kind === 'trade') {
-      progress.trades++;
-      sink.trade(result.trade);
-    } else if (result.kind === 'rejected') {
-      result.rejected.origin = `${info.path}:${lineNo}`;
-      reject(result.rejected);
-    }
-  };
-  const longLine = (head: Buffer, bytes: number): void => {
-    const lineNo = ++progress.line;
-    if (lineNo <= fromLine) return;
-    seenContent = true;
-    const detail = `a line of ${bytes} bytes, longer than any dump row (${MAX_LINE_BYTES} bytes at most); the payload keeps its first ${head.length} bytes`;
-    const result = rejectResult(
-      BINANCE_CSV_STAGE,
-      'bad_csv',
-      detail,
-      head.toString('utf8'),
-      `${info.path}:${lineNo}`,
-      nowMs,
-    );
-    if (result.kind === 'rejected') reject(result.rejected);
-  };
-
-  const splitter = createLineSplitter(line, longLine);
+  const lines = createDumpLines(info, info.format, sink, progress, options.fromLine ?? 0);
+  const splitter = createLineSplitter(lines.line, lines.longLine);
   const source = byteChunks(info.path, info.gzip);
   try {
     for await (const chunk of source.chunks) {
-      nowMs = now();
-      fast = csvFastRow(format, symbol, nowMs, fields);
+      lines.setClock(now());
       splitter.push(chunk);
       progress.bytesRead = source.bytesRead();
       await options.onChunk?.(progress);
@@ -138,6 +84,74 @@ export async function readDump(
   progress.bytesRead = source.bytesRead();
   await options.onChunk?.(progress);
   return progress;
+}
+
+/**
+ * What becomes of each line of a dump, counted in `progress`: the fast path, else the replay's
+ * parser (with the header rule of `isCsvHeader`); lines up to `fromLine` are counted and skipped.
+ */
+function createDumpLines(
+  info: ReplayInfo,
+  format: 'binance-aggtrades-csv' | 'binance-trades-csv',
+  sink: DumpSink,
+  progress: DumpProgress,
+  fromLine: number,
+): {
+  line(buf: Buffer, start: number, end: number): void;
+  longLine(head: Buffer, bytes: number): void;
+  setClock(nowMs: number): void;
+} {
+  const symbol = info.symbol ?? '';
+  const parse = format === 'binance-aggtrades-csv' ? parseAggTradeCsvLine : parseTradeCsvLine;
+  const fields = newTradeFields();
+  let nowMs = Date.now();
+  let fast = csvFastRow(format, symbol, nowMs, fields);
+  let seenContent = false;
+  const reject = (r: Rejected): void => {
+    progress.rejected++;
+    sink.rejected(r);
+  };
+  return {
+    setClock(ms) {
+      nowMs = ms;
+      fast = csvFastRow(format, symbol, nowMs, fields);
+    },
+    line(buf, start, end) {
+      const lineNo = ++progress.line;
+      if (lineNo <= fromLine) return;
+      // A byte-order mark would hide the header (`readLineChunks` drops it from the first line).
+      if (lineNo === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf)
+        start += 3;
+      if (end === start || (end === start + 1 && buf[start] === CR)) return;
+      const first = buf[start] as number;
+      if (first >= 48 && first <= 57 && fast?.(buf, start, end, fields) === true) {
+        seenContent = true;
+        progress.trades++;
+        sink.fields(fields);
+        return;
+      }
+      const text = buf.toString('utf8', start, end);
+      if (isCsvHeader(text, !seenContent)) return;
+      seenContent = true;
+      const result = parse(text, symbol, info.path, nowMs);
+      if (result.kind === 'trade') {
+        progress.trades++;
+        sink.trade(result.trade);
+      } else if (result.kind === 'rejected') {
+        result.rejected.origin = `${info.path}:${lineNo}`;
+        reject(result.rejected);
+      }
+    },
+    longLine(head, bytes) {
+      const lineNo = ++progress.line;
+      if (lineNo <= fromLine) return;
+      seenContent = true;
+      const detail = `a line of ${bytes} bytes, longer than any dump row (${MAX_LINE_BYTES} bytes at most); the payload keeps its first ${head.length} bytes`;
+      const origin = `${info.path}:${lineNo}`;
+      const result = rejectResult(BINANCE_CSV_STAGE, 'bad_csv', detail, head.toString('utf8'), origin, nowMs);
+      if (result.kind === 'rejected') reject(result.rejected);
+    },
+  };
 }
 
 /**

@@ -188,6 +188,43 @@ describe('crypto-lambda backfill', () => {
     for (const [key, rows] of theirs) assert.deepEqual(mine.get(key), rows, key);
   });
 
+  it('loads recorded WebSocket frames through the log, as replay does, and a dump of the same day beside them', async () => {
+    const mixed = join(dir, 'mixed');
+    await mkdir(mixed);
+    const frames = `${FIXTURES}binance/ws-cryptofeed/binance-spot_aggTrade+kline_1m_2021-04-17T1636Z.jsonl`;
+    await writeFile(
+      join(mixed, 'binance-spot_aggTrade+kline_1m_2021-04-17T1636Z.jsonl'),
+      readFileSync(frames),
+    );
+    const day = ROWS.slice(0, 100).map((r) => {
+      const c = r.split(',');
+      c[5] = String(Number(c[5]) + Date.UTC(2021, 3, 17) - Date.UTC(2019, 9, 11));
+      return c.join(',');
+    });
+    await writeFile(join(mixed, 'XRPETH-aggTrades-2021-04-17.csv'), `${day.join('\n')}\n`);
+    const mixedDir = join(dir, 'm');
+    const args = [
+      'backfill',
+      '--from',
+      '2021-04-17',
+      '--to',
+      '2021-04-17',
+      '--input',
+      mixed,
+      '--data-dir',
+      mixedDir,
+    ];
+    const run = await runCli(args);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /binance-spot_aggTrade\+kline_1m_2021-04-17T1636Z\.jsonl: 24 new trades/);
+    assert.match(run.stderr, /XRPETH-aggTrades-2021-04-17\.csv: 100 trades, 0 rejected/);
+    const rows = (await silverRows(mixedDir, '2021-04-17')).map((r) => JSON.parse(r) as { symbol: string });
+    assert.equal(rows.length, 124);
+    assert.equal(rows.filter((r) => r.symbol === 'XRP-ETH').length, 100);
+    const runs = (await readFile(join(mixedDir, 'lake', '_batch', 'runs.jsonl'), 'utf8')).trim().split('\n');
+    assert.equal(runs.length, GOLD_JOBS.length, 'the day ran its DAG once');
+  });
+
   it('reads headerless, µs, CRLF, plain and gzip dumps into the same silver', async () => {
     const variants = join(dir, 'variants');
     await mkdir(variants);
