@@ -42,7 +42,8 @@ export interface DumpSet {
 export async function syntheticDumps(perDay: number): Promise<DumpSet> {
   const dir = join(BENCH_DIR, `backfill-dumps-${perDay}`);
   const files = BACKFILL_DAYS.map((day) => join(dir, `${SYMBOL}-aggTrades-${day}.csv.gz`));
-  const manifestPath = join(dir, 'manifest.json');
+  // Not a name backfill takes for a trades file: the folder is the benchmark's --input.
+  const manifestPath = join(dir, 'generated.txt');
   const set = (generatedMs: number): DumpSet => ({ dir, files, trades: perDay * files.length, generatedMs });
   if (existsSync(manifestPath)) {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { version?: number };
