@@ -246,6 +246,8 @@ async function commitCut(
     nowMs,
     garbageGraceMs,
     dumps,
+    // Unlike the lake writer, which leaves a core to its consumer: two hours in flight.
+    writeConcurrency: 2,
   };
   const result = await commitFlush({ ...current, seq }, cut.store, createBronzeStore(), plan);
   // Over the hours held open before too: sealing them removes the repeats their parts held.

@@ -52,6 +52,8 @@ export interface FlushPlan {
   offsets: Record<string, number[]>;
   nowMs: UnixMs;
   garbageGraceMs: number;
+  /** Part files written at once, at most. @default 1 */
+  writeConcurrency?: number;
   /** Open hours (`hourKey`) not to seal now: a bulk load beside the writer is still filling them. */
   held?: ReadonlySet<string>;
   /** Dump entries committed with the files (a bulk load's progress); their bronze copies are in place. */
@@ -97,22 +99,24 @@ export async function commitFlush(
       `silver staging groups hold ${stagedTotal} of ${silver.stagedRows()} rows`,
     );
   }
+  const partWrites: (() => Promise<void>)[] = [];
   for (const { venue, hourTs, rows } of staged) {
     const key = hourKey(venue, hourTs);
     const hour: SilverHour = next.hours[key] ?? { venue, hourTs, sealed: false, generation: 0, files: [] };
     next.hours[key] = hour;
     if (!hour.sealed) {
-      const part = await place(silverFile(venue, hourTs, nextSeq(), 'part'), (p) =>
-        silver.writePart(venue, hourTs, p),
-      );
-      // Never commit a flush that would drop a staged trade.
-      if (part.rows !== rows) {
-        throw new CryptoLambdaError(
-          LAKE_ERRORS.io,
-          `silver part ${part.path} holds ${part.rows} of ${rows} staged rows`,
-        );
-      }
-      hour.files.push(part);
+      const rel = silverFile(venue, hourTs, nextSeq(), 'part');
+      partWrites.push(async () => {
+        const part = await place(rel, (p) => silver.writePart(venue, hourTs, p));
+        // Never commit a flush that would drop a staged trade.
+        if (part.rows !== rows) {
+          throw new CryptoLambdaError(
+            LAKE_ERRORS.io,
+            `silver part ${part.path} holds ${part.rows} of ${rows} staged rows`,
+          );
+        }
+        hour.files.push(part);
+      });
       continue;
     }
     const before = hour.files.reduce((n, f) => n + f.rows, 0);
@@ -135,6 +139,8 @@ export async function commitFlush(
     hour.generation++;
     changes.push({ kind: 'reopened', venue, hourTs, date: utcDate(hourTs), generation: hour.generation });
   }
+
+  await runAtMost(plan.writeConcurrency ?? 1, partWrites);
 
   // 2. Seal every open hour that the venue's frontier has passed. A few sorted parts without a
   // duplicate among them are sealed as they are (linked under sealed names: a part stays listed
@@ -220,4 +226,20 @@ export async function commitFlush(
   await silver.clear();
   bronze.clear();
   return { manifest: next, changes };
+}
+
+/** Runs `tasks`, `limit` at a time; throws the first failure once none is running. */
+async function runAtMost(limit: number, tasks: readonly (() => Promise<void>)[]): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const task = tasks[next++] as () => Promise<void>;
+      await task().catch((error: unknown) => {
+        failure ??= error;
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
+  if (failure !== undefined) throw failure;
 }

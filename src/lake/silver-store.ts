@@ -105,9 +105,14 @@ export async function openSilverStore(chains: IdChains): Promise<SilverStore> {
    * in silver's order, series by series, each series in staged order, each row with its group's
    * index and its symbol's. Undefined when rows were staged since.
    */
-  let loaded: { groups: Map<string, { index: number; hours: SeriesHour[] }>; symbols: string[] } | undefined;
-  const loadAll = async (): Promise<NonNullable<typeof loaded>> => {
-    if (loaded !== undefined) return loaded;
+  let loaded:
+    | Promise<{ groups: Map<string, { index: number; hours: SeriesHour[] }>; symbols: string[] }>
+    | undefined;
+  const loadAll = (): NonNullable<typeof loaded> => {
+    loaded ??= loadStaged();
+    return loaded;
+  };
+  const loadStaged = async (): Promise<Awaited<NonNullable<typeof loaded>>> => {
     const groups = new Map<string, { index: number; hours: SeriesHour[] }>();
     const symbolIndex = new Map<string, number>();
     await connection.run('DELETE FROM staged');
@@ -131,8 +136,7 @@ export async function openSilverStore(chains: IdChains): Promise<SilverStore> {
     } finally {
       appender.closeSync();
     }
-    loaded = { groups, symbols: [...symbolIndex.keys()] };
-    return loaded;
+    return { groups, symbols: [...symbolIndex.keys()] };
   };
   /**
    * The staged rows of one venue's hour: its series, and a query of their silver columns in
@@ -146,10 +150,22 @@ export async function openSilverStore(chains: IdChains): Promise<SilverStore> {
       select: `SELECT ${silverColumns(venue, symbols)} FROM staged WHERE hour_index = ${group?.index ?? -1}`,
     };
   };
+  // Copies run on connections of their own, two at a time at most: an hour's rows are one row
+  // group, which one copy writes on one thread, so two hours in flight keep two threads busy.
+  const copiers = [await instance.connect(), await instance.connect()];
+  const idleCopiers = [...copiers];
+  const waiting: ((c: DuckDBConnection) => void)[] = [];
   const copy = async (select: string, path: string): Promise<WrittenFile> => {
-    const result = await connection.runAndReadAll(`COPY (${select}) TO ${sqlText(path)} ${PARQUET}`);
-    const rows = Number(result.getRows()[0]?.[0] ?? 0);
-    return { rows, bytes: (await stat(path)).size };
+    const copier = idleCopiers.pop() ?? (await new Promise<DuckDBConnection>((r) => waiting.push(r)));
+    try {
+      const result = await copier.runAndReadAll(`COPY (${select}) TO ${sqlText(path)} ${PARQUET}`);
+      const rows = Number(result.getRows()[0]?.[0] ?? 0);
+      return { rows, bytes: (await stat(path)).size };
+    } finally {
+      const next = waiting.shift();
+      if (next === undefined) idleCopiers.push(copier);
+      else next(copier);
+    }
   };
   /** Rows of `relation` repeating the `(venue, symbol, trade_id)` of an earlier one. */
   const countDuplicates = async (relation: string): Promise<number> => {
@@ -219,6 +235,7 @@ export async function openSilverStore(chains: IdChains): Promise<SilverStore> {
       await connection.run('DELETE FROM staged');
     },
     close() {
+      for (const copier of copiers) copier.closeSync();
       connection.closeSync();
       instance.closeSync();
     },
