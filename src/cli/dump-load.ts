@@ -26,6 +26,9 @@ import { startProgress } from './progress.js';
  * their lines), and the lake commits with its own discipline (`openBulkLoader`). History is
  * the batch layer's: the speed layer never sees these trades.
  */
+/** Rejections held before they are appended to the log (they are appended at each commit too). */
+const MAX_HELD_REJECTIONS = 10_000;
+
 export interface DumpLoading {
   /**
    * Loads one unit of files (a day's, or the files that name no day), reporting each file,
@@ -137,6 +140,8 @@ export async function openDumpLoading(
           fromLine: dump.fromLine,
           onChunk: async (p) => {
             shown = p;
+            // A file of garbage stages nothing: its rejections must not pile up until the end.
+            if (rejectedLog.pending() >= MAX_HELD_REJECTIONS) await rejectedLog.flush();
             if (!loader.flushDue()) return;
             dump.progress(p.line, before.trades + p.trades, before.rejected + p.rejected, false);
             await commitNow();
