@@ -67,6 +67,7 @@ function spawn(spec: SourceSpec, opts: WorkerSourceOptions): Channel {
     workerData: init,
     ...(opts.resourceLimits === undefined ? {} : { resourceLimits: opts.resourceLimits }),
   });
+  worker.unref();
   const events: Event[] = [];
   let wake: (() => void) | undefined;
   let loaded: () => void = () => undefined;
@@ -95,8 +96,6 @@ function spawn(spec: SourceSpec, opts: WorkerSourceOptions): Channel {
   worker.on('message', (message: FromWorker) => channel.push(message));
   worker.on('error', (error: Error) => channel.push({ type: 'crash', error }));
   worker.on('exit', (code: number) => channel.push({ type: 'exit', code }));
-  // After the listeners: a 'message' listener refs the worker's port again.
-  worker.unref();
   return channel;
 }
 
