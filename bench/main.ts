@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { backfillRate, referenceRate, syntheticDumps } from './backfill.js';
 import { batchRound, openBenchDb, syntheticSilver } from './batch.js';
 import { generateFrames, simulatedTrades } from './frames.js';
 import { lakeRate, pipelineWithLakeRate, prepareLog, speedRate } from './lake.js';
@@ -11,8 +12,10 @@ import { framesOverSymbols, idleRun, pipelineRateInChild } from './symbols.js';
 import { jsonParseRate, pipelineRate, readFrames, writeFramesFile } from './throughput.js';
 
 /**
- * `npm run bench [-- --quick] [-- --soak <minutes>] [-- --only throughput|latency|lake|batch|serve]
- * [-- --batch-trades <n>]`: each figure beside its reference or budget, measured in the same run
+ * `npm run bench [-- --quick] [-- --soak <minutes>]
+ * [-- --only throughput|latency|lake|batch|symbols|serve|backfill] [-- --batch-trades <n>]
+ * [-- --backfill-trades <n a day>] [-- --symbols 10,10000]`: each figure beside its reference or
+ * budget, measured in the same run
  * (the machines are shared and noisy; ratios hold where absolute rates drift). With --quick the
  * last line is a JSON object of the throughput figures, and the batch run uses 10M trades
  * (100M otherwise).
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     'batch-trades': { type: 'string' },
     symbols: { type: 'string' },
+    'backfill-trades': { type: 'string' },
   },
 });
 const quick = values.quick === true;
@@ -284,6 +288,39 @@ if (only === undefined || only === 'serve') {
   console.log(
     `candles requests: ${fmt(largeRate)} req/s at 10,000 symbols vs ${fmt(smallRate)} at 10 (all rounds): ` +
       `ratio ${(largeRate / smallRate).toFixed(2)} (budget ≥ 0.90)\n`,
+  );
+}
+
+if (only === undefined || only === 'backfill') {
+  const perDay =
+    values['backfill-trades'] !== undefined ? Number(values['backfill-trades']) : quick ? 500_000 : 2_000_000;
+  const dumps = await syntheticDumps(perDay);
+  console.log(
+    `# backfill: ${dumps.files.length} daily aggTrades dumps of ${fmt(perDay)} trades (data.binance.vision layout, gzip)` +
+      `${dumps.generatedMs > 0 ? `; generated in ${fmt(dumps.generatedMs / 1000)} s` : '; reused'}`,
+  );
+  // Alternate the reference and the product so both see the same machine; keep each one's best round.
+  // CPU-time rates beside: other tenants' load stretches wall clocks here, not CPU seconds.
+  const best = { reference: 0, backfill: 0, referenceCpu: 0, backfillCpu: 0 };
+  for (let round = 1; round <= (quick ? 2 : 3); round++) {
+    const reference = await referenceRate(dumps);
+    const backfill = await backfillRate(dumps);
+    best.reference = Math.max(best.reference, reference.perSec);
+    best.backfill = Math.max(best.backfill, backfill.perSec);
+    best.referenceCpu = Math.max(best.referenceCpu, reference.perCpuSec);
+    best.backfillCpu = Math.max(best.backfillCpu, backfill.perCpuSec);
+    console.log(
+      `round ${round}: DuckDB read_csv + 1m GROUP BY ${fmt(reference.perSec)} trades/s; ` +
+        `backfill ${fmt(backfill.perSec)} trades/s (${backfill.seconds.toFixed(1)} s, ${backfill.runs} job runs, ` +
+        `at most ${backfill.maxRunsPerJobDay} per job and day), ratio ${(backfill.perSec / reference.perSec).toFixed(2)} ` +
+        `(CPU time ${(backfill.perCpuSec / reference.perCpuSec).toFixed(2)})`,
+    );
+  }
+  console.log(
+    `backfill (load + all jobs, the executable on a fresh data dir): ${fmt(best.backfill)} trades/s vs DuckDB ` +
+      `read_csv + 1m GROUP BY ${fmt(best.reference)} trades/s: ratio ${(best.backfill / best.reference).toFixed(2)} ` +
+      `(budget ≥ 0.30); per CPU second ${fmt(best.backfillCpu)} vs ${fmt(best.referenceCpu)}: ` +
+      `ratio ${(best.backfillCpu / best.referenceCpu).toFixed(2)}\n`,
   );
 }
 

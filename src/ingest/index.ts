@@ -1,6 +1,8 @@
 export { createDedupeWindow, type DedupeWindow } from './dedupe.js';
 export { INGEST_ERRORS, type IngestErrorCode } from './errors.js';
+export { openRejectedAppender, type RejectedAppender } from './rejected-appender.js';
 export { detectFormat, REPLAY_FORMATS, type ReplayFormat, symbolFromFileName } from './replay/detect.js';
+export { type DumpProgress, type DumpReadOptions, type DumpSink, readDump } from './replay/dump.js';
 export {
   inspectReplay,
   REPLAY_DEFAULTS,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { UnixMs } from '../domain/index.js';
 import { type BronzeStore, createBronzeStore } from './bronze-store.js';
-import { commitFlush, type LakeChange } from './flush.js';
+import { commitFlush, type ExternalCommit, type LakeChange } from './flush.js';
 import type { LakeManifest } from './manifest.js';
 import { openSilverStore, type SilverStore } from './silver-store.js';
 import { createIdChains } from './staging.js';
@@ -12,6 +12,8 @@ export interface CommitCut {
   sealUntil: Map<string, UnixMs>;
   /** Bronze hours of receive time before this are sealed; `Infinity` seals all. */
   bronzeSealBeforeTs: UnixMs;
+  /** Open hours (`hourKey`) a bulk load beside the writer is still filling: not sealed now. */
+  held: ReadonlySet<string>;
   /** Per topic, the next offset per partition: what the staged rows came from. */
   offsets: Record<string, number[]>;
   venues: LakeManifest['venues'];
@@ -34,8 +36,13 @@ export interface LakeCommitter {
    * @throws the error of an earlier failed commit.
    */
   commit(cut: () => CommitCut, waited: boolean): Promise<void>;
+  /**
+   * Runs a commit made outside the consumer (a bulk load's) after the one in flight, and takes its
+   * manifest as the last committed one.
+   */
+  commitBeside(commit: ExternalCommit): Promise<{ changes: LakeChange[]; held: readonly string[] }>;
   onChange(listener: (changes: readonly LakeChange[]) => void): () => void;
-  /** Called with the venues of each committed manifest. */
+  /** Called with each committed manifest (the writer's own and those beside it). */
   onCommitted(listener: (manifest: LakeManifest) => void): void;
   close(): Promise<void>;
 }
@@ -90,6 +97,13 @@ export async function openLakeCommitter(
     silver: () => silver,
     bronze: () => bronze,
     manifest: () => manifest,
+    async commitBeside(commit) {
+      await committing;
+      if (commitError !== undefined) throw commitError;
+      const result = await commit(manifest, { garbageGraceMs: options.garbageGraceMs });
+      committed(result);
+      return { changes: result.changes, held: result.held ?? [] };
+    },
     async commit(cut, waited) {
       await start(cut, waited);
       if (!waited) return;

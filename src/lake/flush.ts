@@ -4,7 +4,14 @@ import { CryptoLambdaError, type UnixMs } from '../domain/index.js';
 import { type BronzeStore, joinGzipFiles } from './bronze-store.js';
 import { LAKE_ERRORS } from './errors.js';
 import { bronzeFile, HOUR_MS, silverFile, tempName, utcDate } from './layout.js';
-import { hourKey, type LakeFile, type LakeManifest, type SilverHour, saveManifest } from './manifest.js';
+import {
+  type DumpFile,
+  hourKey,
+  type LakeFile,
+  type LakeManifest,
+  type SilverHour,
+  saveManifest,
+} from './manifest.js';
 import type { SilverStore } from './silver-store.js';
 
 /**
@@ -12,6 +19,16 @@ import type { SilverStore } from './silver-store.js';
  * more are compacted into one (a sort of the whole hour), so readers never meet many small files.
  */
 const MAX_SEALED_PARTS = 4;
+
+/**
+ * A commit made outside the lake writer's consumer (a bulk load): given the last committed
+ * manifest and the writer's options, it saves the next (with `commitFlush`) and names the open
+ * hours it still fills, which the writer then leaves open. See `LakeWriter.commitBeside`.
+ */
+export type ExternalCommit = (
+  current: Readonly<LakeManifest>,
+  options: Readonly<{ garbageGraceMs: number }>,
+) => Promise<{ manifest: LakeManifest; changes: LakeChange[]; held?: readonly string[] }>;
 
 /** A change of what the batch jobs can read. */
 export interface LakeChange {
@@ -35,6 +52,12 @@ export interface FlushPlan {
   offsets: Record<string, number[]>;
   nowMs: UnixMs;
   garbageGraceMs: number;
+  /** Part files written at once, at most. @default 1 */
+  writeConcurrency?: number;
+  /** Open hours (`hourKey`) not to seal now: a bulk load beside the writer is still filling them. */
+  held?: ReadonlySet<string>;
+  /** Dump entries committed with the files (a bulk load's progress); their bronze copies are in place. */
+  dumps?: Readonly<Record<string, DumpFile>>;
 }
 
 /**
@@ -76,22 +99,24 @@ export async function commitFlush(
       `silver staging groups hold ${stagedTotal} of ${silver.stagedRows()} rows`,
     );
   }
+  const partWrites: (() => Promise<void>)[] = [];
   for (const { venue, hourTs, rows } of staged) {
     const key = hourKey(venue, hourTs);
     const hour: SilverHour = next.hours[key] ?? { venue, hourTs, sealed: false, generation: 0, files: [] };
     next.hours[key] = hour;
     if (!hour.sealed) {
-      const part = await place(silverFile(venue, hourTs, nextSeq(), 'part'), (p) =>
-        silver.writePart(venue, hourTs, p),
-      );
-      // Never commit a flush that would drop a staged trade.
-      if (part.rows !== rows) {
-        throw new CryptoLambdaError(
-          LAKE_ERRORS.io,
-          `silver part ${part.path} holds ${part.rows} of ${rows} staged rows`,
-        );
-      }
-      hour.files.push(part);
+      const rel = silverFile(venue, hourTs, nextSeq(), 'part');
+      partWrites.push(async () => {
+        const part = await place(rel, (p) => silver.writePart(venue, hourTs, p));
+        // Never commit a flush that would drop a staged trade.
+        if (part.rows !== rows) {
+          throw new CryptoLambdaError(
+            LAKE_ERRORS.io,
+            `silver part ${part.path} holds ${part.rows} of ${rows} staged rows`,
+          );
+        }
+        hour.files.push(part);
+      });
       continue;
     }
     const before = hour.files.reduce((n, f) => n + f.rows, 0);
@@ -115,12 +140,15 @@ export async function commitFlush(
     changes.push({ kind: 'reopened', venue, hourTs, date: utcDate(hourTs), generation: hour.generation });
   }
 
+  await runAtMost(plan.writeConcurrency ?? 1, partWrites);
+
   // 2. Seal every open hour that the venue's frontier has passed. A few sorted parts without a
   // duplicate among them are sealed as they are (linked under sealed names: a part stays listed
   // until the manifest names its link, so a crash loses nothing); more, or any duplicate, and the
   // parts are compacted into one file.
   const toSeal = Object.values(next.hours)
     .filter((h) => !h.sealed && h.hourTs + HOUR_MS <= (plan.sealUntil.get(h.venue) ?? -Infinity))
+    .filter((h) => plan.held?.has(hourKey(h.venue, h.hourTs)) !== true)
     .sort((a, b) => a.hourTs - b.hourTs);
   for (const hour of toSeal) {
     const parts = hour.files.map((f) => abs(f.path));
@@ -159,6 +187,54 @@ export async function commitFlush(
   }
 
   // 3. Bronze: a gzip member per (source, hour) staged; hours over are joined into one file.
+  await commitBronze(next, bronze, plan, { place, abs, nextSeq, replaced });
+
+  // 4. Commit: offsets and files in one atomic manifest write; then drop expired garbage.
+  next.offsets = structuredClone(plan.offsets);
+  if (plan.dumps !== undefined) next.dumps = { ...next.dumps, ...structuredClone(plan.dumps) };
+  for (const path of replaced) next.garbage.push({ path, sinceMs: plan.nowMs });
+  const expired = next.garbage.filter((g) => plan.nowMs - g.sinceMs >= plan.garbageGraceMs);
+  next.garbage = next.garbage.filter((g) => plan.nowMs - g.sinceMs < plan.garbageGraceMs);
+  await saveManifest(plan.lakeDir, next);
+  for (const g of expired) await unlink(abs(g.path)).catch(() => undefined);
+  await silver.clear();
+  bronze.clear();
+  return { manifest: next, changes };
+}
+
+/** Runs `tasks`, `limit` at a time; throws the first failure once none is running. */
+async function runAtMost(limit: number, tasks: readonly (() => Promise<void>)[]): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const task = tasks[next++] as () => Promise<void>;
+      await task().catch((error: unknown) => {
+        failure ??= error;
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
+  if (failure !== undefined) throw failure;
+}
+
+/** How a commit places its files (temporary name, then renamed into place) and numbers them. */
+interface Placing {
+  place(rel: string, write: (path: string) => Promise<{ rows: number; bytes: number }>): Promise<LakeFile>;
+  abs(rel: string): string;
+  nextSeq(): number;
+  /** Files a commit replaces, for the garbage list. */
+  replaced: string[];
+}
+
+/** Bronze's part of a commit: the staged payloads as a gzip member per (source, hour); hours over joined into one file. */
+async function commitBronze(
+  next: LakeManifest,
+  bronze: BronzeStore,
+  plan: FlushPlan,
+  files: Placing,
+): Promise<void> {
+  const { place, abs, nextSeq, replaced } = files;
   for (const { source, hourTs } of bronze.stagedHours()) {
     const key = hourKey(source, hourTs);
     const hour = next.bronze[key] ?? { source, hourTs, sealed: false, files: [] };
@@ -186,15 +262,4 @@ export async function commitFlush(
     hour.files = [file];
     hour.sealed = true;
   }
-
-  // 4. Commit: offsets and files in one atomic manifest write; then drop expired garbage.
-  next.offsets = structuredClone(plan.offsets);
-  for (const path of replaced) next.garbage.push({ path, sinceMs: plan.nowMs });
-  const expired = next.garbage.filter((g) => plan.nowMs - g.sinceMs >= plan.garbageGraceMs);
-  next.garbage = next.garbage.filter((g) => plan.nowMs - g.sinceMs < plan.garbageGraceMs);
-  await saveManifest(plan.lakeDir, next);
-  for (const g of expired) await unlink(abs(g.path)).catch(() => undefined);
-  await silver.clear();
-  bronze.clear();
-  return { manifest: next, changes };
 }

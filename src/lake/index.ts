@@ -1,6 +1,14 @@
 /** The lake: bronze (raw payloads) and silver (clean trades) written by a log consumer; gold paths for the batch layer. */
+export {
+  type BulkCommit,
+  type BulkDump,
+  type BulkLoader,
+  type BulkLoaderOptions,
+  type BulkSeal,
+  openBulkLoader,
+} from './bulk.js';
 export { LAKE_ERRORS, type LakeErrorCode } from './errors.js';
-export type { LakeChange } from './flush.js';
+export type { ExternalCommit, LakeChange } from './flush.js';
 export {
   DAY_MS,
   datesBetween,
@@ -14,6 +22,7 @@ export {
 } from './layout.js';
 export {
   type BronzeHour,
+  type DumpFile,
   type LakeFile,
   type LakeManifest,
   lakeSize,

@@ -7,6 +7,7 @@ import { LAKE_ERRORS } from './errors.js';
  *   silver/trades/date=2019-10-11/venue=binance/05.00000042.parquet       a sealed hour (deduplicated)
  *   silver/trades/date=2019-10-11/venue=binance/05.part.00000043.parquet  a flush of an open hour
  *   bronze/source=<name>/date=2019-10-11/05.00000044.jsonl.gz             raw payloads received in that hour
+ *   bronze/dumps/00000045/XRPETH-aggTrades-2019-10-11.csv.gz              a dump loaded in bulk, as received
  *   gold/<job>/date=2019-10-11/<job>.parquet                              a batch job's output for the day
  *   _manifest.json                                                        what the lake holds (the commit point)
  *
@@ -64,6 +65,11 @@ export function silverFile(venue: string, hourTs: UnixMs, seq: number, kind: 'se
 /** Relative path of a bronze file of one source's hour of receive time. */
 export function bronzeFile(source: string, hourTs: UnixMs, seq: number): string {
   return `bronze/source=${pathSegment(source)}/date=${utcDate(hourTs)}/${hourText(hourTs)}.${seqText(seq)}.jsonl.gz`;
+}
+
+/** Relative path of a dump file's copy in bronze: its own name, in a folder of its own. */
+export function bronzeDumpFile(name: string, seq: number): string {
+  return `bronze/dumps/${seqText(seq)}/${pathSegment(name)}`;
 }
 
 /** Relative path of a batch job's output for a day. */

@@ -21,6 +21,8 @@ export interface LakeManifest {
   hours: Record<string, SilverHour>;
   /** Bronze files by `hourKey(source, hourTs)`. */
   bronze: Record<string, BronzeHour>;
+  /** Dump files loaded in bulk (`backfill`) by the SHA-256 of their bytes, each kept in bronze as received. */
+  dumps?: Record<string, DumpFile>;
   /** Files replaced by a later commit; deleted once older than the grace period, so running readers finish. */
   garbage: { path: string; sinceMs: UnixMs }[];
 }
@@ -49,6 +51,25 @@ export interface BronzeHour {
   /** Sealed once the hour of receive time is over: its parts are joined into one file. */
   sealed: boolean;
   files: LakeFile[];
+}
+
+/**
+ * A dump file (a data.binance.vision CSV, gzip or not) loaded in bulk: bronze keeps its bytes as
+ * received, under its own name; its rows are in silver up to `lines`, the whole file once `done`.
+ * A file with the same bytes, under any name, is not loaded again.
+ */
+export interface DumpFile {
+  /** The file's name when loaded (`XRPETH-aggTrades-2019-10-11.csv.gz`). */
+  name: string;
+  /** Its copy in bronze, relative to the lake directory. */
+  path: string;
+  bytes: number;
+  /** Lines read into silver (and rejections into the log), from the first. */
+  lines: number;
+  /** Trades read from those lines (before deduplication against silver). */
+  trades: number;
+  rejected: number;
+  done: boolean;
 }
 
 export interface LakeFile {
@@ -82,7 +103,8 @@ export async function loadManifest(lakeDir: string): Promise<LakeManifest> {
     typeof m.offsets !== 'object' ||
     typeof m.hours !== 'object' ||
     typeof m.bronze !== 'object' ||
-    !Array.isArray(m.garbage)
+    !Array.isArray(m.garbage) ||
+    (m.dumps !== undefined && (typeof m.dumps !== 'object' || m.dumps === null))
   ) {
     throw new CryptoLambdaError(
       LAKE_ERRORS.manifestCorrupt,
@@ -102,6 +124,7 @@ export function listedFiles(manifest: LakeManifest): Set<string> {
   for (const hour of Object.values(manifest.hours)) for (const f of hour.files) out.add(f.path);
   for (const hour of Object.values(manifest.bronze)) for (const f of hour.files) out.add(f.path);
   for (const g of manifest.garbage) out.add(g.path);
+  for (const dump of Object.values(manifest.dumps ?? {})) out.add(dump.path);
   return out;
 }
 
@@ -114,6 +137,10 @@ export function lakeSize(manifest: LakeManifest): { files: number; bytes: number
       files++;
       bytes += f.bytes;
     }
+  }
+  for (const dump of Object.values(manifest.dumps ?? {})) {
+    files++;
+    bytes += dump.bytes;
   }
   return { files, bytes };
 }

@@ -1,6 +1,6 @@
 import { settledBefore, type TimePolicy, type UnixMs, watermarkOf } from '../domain/index.js';
 import { HOUR_MS, hourOf } from './layout.js';
-import type { LakeManifest, SilverHour } from './manifest.js';
+import { hourKey, type LakeManifest, type SilverHour } from './manifest.js';
 
 /**
  * When the lake may seal a venue's hour (ARCHITECTURE.md §5): once the venue's watermark has
@@ -19,12 +19,12 @@ export interface SealClock {
   anyBehind(): boolean;
   /** Per venue, the end of the hours that may be sealed now; `sealAll` at the end of input. */
   frontiers(sealAll: boolean, nowMs: UnixMs): Map<string, UnixMs>;
-  /** Whether an open hour of `manifest` may be sealed now. */
-  sealDue(manifest: LakeManifest, nowMs: UnixMs): boolean;
+  /** Whether an open hour of `manifest`, other than the `held` ones (`hourKey`), may be sealed now. */
+  sealDue(manifest: LakeManifest, nowMs: UnixMs, held: ReadonlySet<string>): boolean;
   /** Venue progress as staged, for the next commit. */
   venues(): LakeManifest['venues'];
-  /** Raises the sealed frontiers to what a commit sealed. */
-  sealed(committed: LakeManifest['venues']): void;
+  /** Takes in a committed manifest's venues: sealed frontiers raised, venues and times a commit beside the consumer brought. */
+  adopt(committed: LakeManifest['venues']): void;
 }
 
 export interface SealClockOptions {
@@ -49,6 +49,7 @@ export function createSealClock(initial: LakeManifest['venues'], options: SealCl
   // The open hours of the last commit: asked after every read, they are listed once per commit
   // rather than found among every hour the lake ever held.
   let openHoursOf: LakeManifest | undefined;
+  let openHoursHeld: ReadonlySet<string> | undefined;
   let openHours: SilverHour[] = [];
 
   const frontiers = (sealAll: boolean, nowMs: UnixMs): Map<string, UnixMs> => {
@@ -97,20 +98,28 @@ export function createSealClock(initial: LakeManifest['venues'], options: SealCl
     },
     anyBehind: () => partitions.some((p) => p.behind),
     frontiers,
-    sealDue(manifest, nowMs) {
-      if (openHoursOf !== manifest) {
-        openHours = Object.values(manifest.hours).filter((h) => !h.sealed);
+    sealDue(manifest, nowMs, held) {
+      if (openHoursOf !== manifest || openHoursHeld !== held) {
+        openHours = Object.values(manifest.hours).filter(
+          (h) => !h.sealed && !held.has(hourKey(h.venue, h.hourTs)),
+        );
         openHoursOf = manifest;
+        openHoursHeld = held;
       }
       if (openHours.length === 0) return false;
       const until = frontiers(false, nowMs);
       return openHours.some((h) => h.hourTs + HOUR_MS <= (until.get(h.venue) ?? Number.NEGATIVE_INFINITY));
     },
     venues: () => structuredClone(venues),
-    sealed(committed) {
+    adopt(committed) {
+      // A commit beside the consumer (a bulk load) may bring venues and times it never staged.
       for (const [name, v] of Object.entries(committed)) {
         const state = venues[name];
-        if (state !== undefined) state.sealedUntilTs = Math.max(state.sealedUntilTs, v.sealedUntilTs);
+        if (state === undefined) venues[name] = { ...v };
+        else {
+          state.maxTs = Math.max(state.maxTs, v.maxTs);
+          state.sealedUntilTs = Math.max(state.sealedUntilTs, v.sealedUntilTs);
+        }
       }
     },
   };

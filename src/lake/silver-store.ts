@@ -10,7 +10,7 @@ import {
 } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import type { Trade, UnixMs } from '../domain/index.js';
-import { newTradeFields, readTradeFields } from '../log/index.js';
+import { newTradeFields, readTradeFields, type TradeFields } from '../log/index.js';
 import { readParquetSql, sqlList, sqlText } from './sql.js';
 import { createTradeStaging, type IdChains, type SeriesHour, type StagedChunk } from './staging.js';
 
@@ -24,6 +24,8 @@ import { createTradeStaging, type IdChains, type SeriesHour, type StagedChunk } 
 export interface SilverStore {
   /** Stages trades handed over as objects. */
   append(trades: readonly Trade[]): void;
+  /** Stages one trade read as fields (a bulk load's reader reuses the object). */
+  appendFields(fields: TradeFields): void;
   /** Stages trades as the log holds them (`TOPICS.trades` values), without decoding them to objects. */
   appendEncoded(values: readonly Uint8Array[]): void;
   /** Per venue, the largest `ts` staged since the last call. */
@@ -63,8 +65,8 @@ export interface WrittenFile {
 }
 
 /**
- * Silver columns from `staged` holding one venue's hour, whose `symbol_index` indexes
- * `symbols`. Projections only: DuckDB keeps the rows in the order they were loaded (a join
+ * Silver columns of `staged` rows of one venue, whose `symbol_index` indexes
+ * `symbols`. A filter and projections only: DuckDB keeps the rows in the order they were loaded (a join
  * would not).
  */
 function silverColumns(venue: string, symbols: readonly string[]): string {
@@ -80,50 +82,90 @@ const PARQUET = `(FORMAT parquet, COMPRESSION zstd)`;
 const SILVER_ORDER = 'venue, symbol, ts, id_num, trade_id';
 
 /** The `staged` table's columns, in order. */
-const STAGED_TYPES = [INTEGER, VARCHAR, DOUBLE, DOUBLE, DOUBLE, DOUBLE, BOOLEAN, INTEGER, DOUBLE];
-const [SYMBOL_INDEX, TRADE_ID, ID, TS, PRICE, QTY, IS_BUY, COUNT, RECV_TS] = STAGED_TYPES.map(
+const STAGED_TYPES = [INTEGER, INTEGER, VARCHAR, DOUBLE, DOUBLE, DOUBLE, DOUBLE, BOOLEAN, INTEGER, DOUBLE];
+const [HOUR_INDEX, SYMBOL_INDEX, TRADE_ID, ID, TS, PRICE, QTY, IS_BUY, COUNT, RECV_TS] = STAGED_TYPES.map(
   (_, i) => i,
-) as [number, number, number, number, number, number, number, number, number];
+) as [number, number, number, number, number, number, number, number, number, number];
 
 export async function openSilverStore(chains: IdChains): Promise<SilverStore> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
   const connection: DuckDBConnection = await instance.connect();
-  // An hour's staged rows are loaded into `staged` just before they are written: the symbol as
-  // an index into the hour's symbols; integer trade ids and times as DOUBLE (exact below 2^53).
+  // The staged rows are loaded into `staged` when a commit writes them: the (venue, hour) and the
+  // symbol as indexes; integer trade ids and times as DOUBLE (exact below 2^53).
   await connection.run(`CREATE TABLE staged (
-    symbol_index INTEGER, trade_id VARCHAR, id DOUBLE, ts DOUBLE, price DOUBLE, qty DOUBLE,
+    hour_index INTEGER, symbol_index INTEGER, trade_id VARCHAR, id DOUBLE, ts DOUBLE, price DOUBLE, qty DOUBLE,
     is_buy BOOLEAN, count INTEGER, recv_ts DOUBLE)`);
   const staging = createTradeStaging(chains);
   let usedThreads = 2;
   const fields = newTradeFields();
 
   /**
-   * Replaces `staged` with the rows of one venue's hour, series by series in silver's order and
-   * each in staged order; returns its series and the silver columns over it.
+   * `staged` holds every staged row, loaded at the first write of a commit in one appender
+   * session (one per hour cost twice as much, on the caller's thread): grouped by (venue, hour)
+   * in silver's order, series by series, each series in staged order, each row with its group's
+   * index and its symbol's. Undefined when rows were staged since.
    */
-  const load = async (venue: string, hourTs: UnixMs): Promise<{ hours: SeriesHour[]; columns: string }> => {
-    const hours = staging.seriesHours().filter((h) => h.venue === venue && h.hourTs === hourTs);
+  let loaded:
+    | Promise<{ groups: Map<string, { index: number; hours: SeriesHour[] }>; symbols: string[] }>
+    | undefined;
+  const loadAll = (): NonNullable<typeof loaded> => {
+    loaded ??= loadStaged();
+    return loaded;
+  };
+  const loadStaged = async (): Promise<Awaited<NonNullable<typeof loaded>>> => {
+    const groups = new Map<string, { index: number; hours: SeriesHour[] }>();
+    const symbolIndex = new Map<string, number>();
     await connection.run('DELETE FROM staged');
     const appender = await connection.createAppender('staged');
     try {
-      hours.forEach((hour, index) => {
-        for (const chunk of hour.chunks) appender.appendDataChunk(dataChunk(index, chunk));
-      });
+      for (const hour of staging.seriesHours()) {
+        const key = `${hour.venue}|${hour.hourTs}`;
+        let group = groups.get(key);
+        if (group === undefined) {
+          group = { index: groups.size, hours: [] };
+          groups.set(key, group);
+        }
+        group.hours.push(hour);
+        let symbol = symbolIndex.get(hour.symbol);
+        if (symbol === undefined) {
+          symbol = symbolIndex.size;
+          symbolIndex.set(hour.symbol, symbol);
+        }
+        for (const chunk of hour.chunks) appender.appendDataChunk(dataChunk(group.index, symbol, chunk));
+      }
     } finally {
       appender.closeSync();
     }
+    return { groups, symbols: [...symbolIndex.keys()] };
+  };
+  /**
+   * The staged rows of one venue's hour: its series, and a query of their silver columns in
+   * silver's order (a filter and a projection keep the order rows were loaded in).
+   */
+  const load = async (venue: string, hourTs: UnixMs): Promise<{ hours: SeriesHour[]; select: string }> => {
+    const { groups, symbols } = await loadAll();
+    const group = groups.get(`${venue}|${hourTs}`);
     return {
-      hours,
-      columns: silverColumns(
-        venue,
-        hours.map((h) => h.symbol),
-      ),
+      hours: group?.hours ?? [],
+      select: `SELECT ${silverColumns(venue, symbols)} FROM staged WHERE hour_index = ${group?.index ?? -1}`,
     };
   };
+  // Copies run on connections of their own, two at a time at most: an hour's rows are one row
+  // group, which one copy writes on one thread, so two hours in flight keep two threads busy.
+  const copiers = [await instance.connect(), await instance.connect()];
+  const idleCopiers = [...copiers];
+  const waiting: ((c: DuckDBConnection) => void)[] = [];
   const copy = async (select: string, path: string): Promise<WrittenFile> => {
-    const result = await connection.runAndReadAll(`COPY (${select}) TO ${sqlText(path)} ${PARQUET}`);
-    const rows = Number(result.getRows()[0]?.[0] ?? 0);
-    return { rows, bytes: (await stat(path)).size };
+    const copier = idleCopiers.pop() ?? (await new Promise<DuckDBConnection>((r) => waiting.push(r)));
+    try {
+      const result = await copier.runAndReadAll(`COPY (${select}) TO ${sqlText(path)} ${PARQUET}`);
+      const rows = Number(result.getRows()[0]?.[0] ?? 0);
+      return { rows, bytes: (await stat(path)).size };
+    } finally {
+      const next = waiting.shift();
+      if (next === undefined) idleCopiers.push(copier);
+      else next(copier);
+    }
   };
   /** Rows of `relation` repeating the `(venue, symbol, trade_id)` of an earlier one. */
   const countDuplicates = async (relation: string): Promise<number> => {
@@ -135,9 +177,15 @@ export async function openSilverStore(chains: IdChains): Promise<SilverStore> {
 
   return {
     append(trades) {
+      loaded = undefined;
       for (const t of trades) staging.pushTrade(t);
     },
+    appendFields(f) {
+      loaded = undefined;
+      staging.pushFields(f);
+    },
     appendEncoded(values) {
+      loaded = undefined;
       for (const value of values) {
         readTradeFields(value, fields);
         staging.pushFields(fields);
@@ -155,17 +203,17 @@ export async function openSilverStore(chains: IdChains): Promise<SilverStore> {
       return out;
     },
     async writePart(venue, hourTs, path) {
-      const { hours, columns } = await load(venue, hourTs);
+      const { hours, select } = await load(venue, hourTs);
       // When every series came in order, `staged` is sorted already and the copy keeps its order
-      // (DuckDB preserves insertion order through a scan and a projection).
+      // (DuckDB preserves insertion order through a scan, a filter and a projection).
       const order = hours.every((h) => h.sorted) ? '' : `ORDER BY ${SILVER_ORDER}`;
-      const written = await copy(`SELECT ${columns} FROM staged ${order}`, path);
+      const written = await copy(`${select} ${order}`, path);
       return hours.every((h) => h.strictIds) ? { ...written, chain: chains.runId } : written;
     },
     async compact(venue, hourTs, files, withStaged, path) {
       const parts: string[] = [];
       if (files.length > 0) parts.push(`SELECT * FROM ${readParquetSql(files)}`);
-      if (withStaged) parts.push(`SELECT ${(await load(venue, hourTs)).columns} FROM staged`);
+      if (withStaged) parts.push((await load(venue, hourTs)).select);
       const union = `(${parts.join(' UNION ALL BY NAME ')})`;
       // Duplicates are rare (the log writer drops most): count them first, and only pay for
       // the window that removes them when there are some.
@@ -182,10 +230,12 @@ export async function openSilverStore(chains: IdChains): Promise<SilverStore> {
       usedThreads = threads;
     },
     async clear() {
+      loaded = undefined;
       staging.clear();
       await connection.run('DELETE FROM staged');
     },
     close() {
+      for (const copier of copiers) copier.closeSync();
       connection.closeSync();
       instance.closeSync();
     },
@@ -193,7 +243,7 @@ export async function openSilverStore(chains: IdChains): Promise<SilverStore> {
 }
 
 /** One staged chunk as a DuckDB data chunk of `staged`, its columns copied in whole. */
-function dataChunk(symbolIndex: number, chunk: StagedChunk): DuckDBDataChunk {
+function dataChunk(hourIndex: number, symbolIndex: number, chunk: StagedChunk): DuckDBDataChunk {
   const { rows } = chunk;
   const out = DuckDBDataChunk.create(STAGED_TYPES, rows);
   const vector = (column: number): duckdb.Vector => duckdb.data_chunk_get_vector(out.chunk, column);
@@ -208,6 +258,7 @@ function dataChunk(symbolIndex: number, chunk: StagedChunk): DuckDBDataChunk {
       values.byteOffset,
       rows * values.BYTES_PER_ELEMENT,
     );
+  put(HOUR_INDEX, new Int32Array(rows).fill(hourIndex));
   put(SYMBOL_INDEX, new Int32Array(rows).fill(symbolIndex));
   put(ID, chunk.idNum);
   put(TS, chunk.ts);

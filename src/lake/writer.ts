@@ -21,7 +21,7 @@ import {
 import { type BronzeFormatter, startBronzeFormatter } from './bronze-formatter.js';
 import { type CommitCut, openLakeCommitter } from './committer.js';
 import { LAKE_ERRORS } from './errors.js';
-import type { LakeChange } from './flush.js';
+import type { ExternalCommit, LakeChange } from './flush.js';
 import { hourOf } from './layout.js';
 import { type LakeManifest, listedFiles, loadManifest } from './manifest.js';
 import { createSealClock } from './seal-clock.js';
@@ -96,6 +96,11 @@ export interface LakeWriter {
    * from the log. Offers beyond `handoffPerPartition` waiting in a partition are dropped (and read from the log).
    */
   offer(trades: readonly Trade[], acks: readonly AppendAck[]): void;
+  /**
+   * Runs `commit` (a bulk load's, `openBulkLoader`) between two of the writer's own commits and
+   * takes its manifest as its own, leaving the open hours it names held (see `ExternalCommit`).
+   */
+  commitBeside(commit: ExternalCommit): Promise<LakeChange[]>;
   close(): Promise<void>;
 }
 
@@ -125,7 +130,9 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     options.bronze === false
       ? undefined
       : await consume(log, rawDef, { name: 'lake writer (bronze)', ...from(rawDef.name), ...read });
-  const formatter = raw === undefined ? undefined : startBronzeFormatter();
+  // Started at the first raw record: a process that brings no raw payloads (a backfill of dumps,
+  // which keeps its files in bronze itself) does not pay for the worker thread.
+  let formatter: BronzeFormatter | undefined;
   const seal = createSealClock(initial.venues, {
     time: opts.time,
     idleSealMs: opts.idleSealMs,
@@ -133,7 +140,9 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     partitions: tradesDef.config.partitions,
   });
   const committer = await openLakeCommitter(initial, { lakeDir, garbageGraceMs: opts.garbageGraceMs, clock });
-  committer.onCommitted((manifest) => seal.sealed(manifest.venues));
+  committer.onCommitted((manifest) => seal.adopt(manifest.venues));
+  /** Open hours a bulk load beside the writer is still filling (see `commitBeside`): not sealed here. */
+  let held: ReadonlySet<string> = new Set();
   let lastFlushMs = clock();
   let consumed = 0;
   let chain: Promise<unknown> = Promise.resolve();
@@ -157,9 +166,8 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     for (const batch of round.batches) {
       for (const record of batch.records) {
         const header = decodeRawBatchHeader(record.value);
-        committer
-          .bronze()
-          .append(header.source, header.recvTs, (formatter as BronzeFormatter).format(record.value));
+        formatter ??= startBronzeFormatter();
+        committer.bronze().append(header.source, header.recvTs, formatter.format(record.value));
       }
     }
   };
@@ -179,6 +187,7 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     return {
       sealUntil: seal.frontiers(sealAll, nowMs),
       bronzeSealBeforeTs: sealAll ? Number.POSITIVE_INFINITY : hourOf(watermarkOf(nowMs, opts.time)),
+      held,
       offsets,
       venues: seal.venues(),
     };
@@ -189,7 +198,7 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
       silver.stagedRows() >= opts.flushRows ||
       ((silver.stagedRows() > 0 || committer.bronze().stagedRecords() > 0) &&
         clock() - lastFlushMs >= opts.flushIntervalMs) ||
-      seal.sealDue(committer.manifest(), clock())
+      seal.sealDue(committer.manifest(), clock(), held)
     );
   };
   const waitForInput = async (signal: AbortSignal): Promise<void> => {
@@ -227,6 +236,12 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     manifest: () => committer.manifest(),
     tradesConsumed: () => consumed,
     offer: (offered, acks) => handoff.offer(offered, acks),
+    commitBeside: (commit) =>
+      exclusive(async () => {
+        const result = await committer.commitBeside(commit);
+        held = new Set(result.held);
+        return result.changes;
+      }),
     async close() {
       await chain;
       await committer.close();

@@ -1,6 +1,6 @@
 import { DAY_MS } from '../../lake/index.js';
 import type { BatchJobDef, JobContext, JobOutput } from '../job.js';
-import { addDays, copyToParquet, dayStartOf, MINUTE_MS, silverRelation } from './sql.js';
+import { addDays, copyToParquet, dayStartOf, MINUTE_MS, orderedSilverRelation } from './sql.js';
 
 /**
  * `daily_market_metrics`: one `DailyMarketMetric` row per (venue, symbol) that traded on the day,
@@ -35,24 +35,27 @@ export const dailyMarketMetricsJob: BatchJobDef = {
 async function runDailyMarketMetrics(ctx: JobContext): Promise<JobOutput> {
   const dayStartTs = dayStartOf(ctx.date);
   const previous = addDays(ctx.date, -1);
+  // First and last trades by keys that order them as (ts, id_num, trade_id): no sort.
+  const dayTrades = await orderedSilverRelation(ctx, ctx.silverFiles(ctx.date, ctx.date));
+  const previousTrades = await orderedSilverRelation(ctx, ctx.silverFiles(previous, previous));
   const query = `
-WITH day_trades AS (
-  SELECT venue, symbol, trade_id, id_num, ts, price, qty, count
-  FROM ${silverRelation(ctx.silverFiles(ctx.date, ctx.date))}
+WITH day_trades AS NOT MATERIALIZED (
+  SELECT venue, symbol, ts, price, qty, count, day_key, bucket_key
+  FROM ${dayTrades}
   WHERE ts >= $day_start AND ts < $until_ts
 ),
 previous_close AS (
-  SELECT venue, symbol, last(price ORDER BY ts, id_num, trade_id) AS previous_close
-  FROM ${silverRelation(ctx.silverFiles(previous, previous))}
+  SELECT venue, symbol, arg_max(price, day_key) AS previous_close
+  FROM ${previousTrades}
   WHERE ts >= $previous_start AND ts < $day_start
   GROUP BY venue, symbol
 ),
 day AS (
   SELECT venue, symbol,
-    first(price ORDER BY ts, id_num, trade_id) AS open,
+    arg_min(price, day_key) AS open,
     max(price) AS high,
     min(price) AS low,
-    last(price ORDER BY ts, id_num, trade_id) AS close,
+    arg_max(price, day_key) AS close,
     fsum(qty) AS volume,
     fsum(price * qty) AS quote_volume,
     sum(count)::BIGINT AS trades
@@ -60,7 +63,7 @@ day AS (
   GROUP BY venue, symbol
 ),
 minute_closes AS (
-  SELECT venue, symbol, ts // $minute_ms AS minute, last(price ORDER BY ts, id_num, trade_id) AS close
+  SELECT venue, symbol, ts // $minute_ms AS minute, arg_max(price, bucket_key) AS close
   FROM day_trades
   GROUP BY venue, symbol, ts // $minute_ms
 ),

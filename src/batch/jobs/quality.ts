@@ -63,17 +63,31 @@ async function runQuality(ctx: JobContext): Promise<JobOutput> {
   const dayStartTs = dayStartOf(ctx.date);
   const isToday = utcDate(ctx.nowMs) === ctx.date;
   const query = `
-WITH trades AS (SELECT * FROM ${silverRelation(ctx.silverFiles(ctx.date, ctx.date))}),
-per_symbol AS (
-  SELECT venue, symbol,
-    count(*) - count(DISTINCT trade_id) AS duplicates,
-    coalesce(max(id_num) - min(id_num) + 1 - count(DISTINCT id_num), 0) AS id_gaps,
-    count(id_num) AS numeric_ids,
+WITH trades AS NOT MATERIALIZED (SELECT * FROM ${silverRelation(ctx.silverFiles(ctx.date, ctx.date))}),
+by_id AS (
+  -- One group per numeric id (and one for the others): distinct ids without a DISTINCT over
+  -- every trade_id string. A group's distinct trade_ids are its id's own spelling, once, and
+  -- any other spelling of it (leading zeros), or the non-numeric ids of the NULL group.
+  SELECT venue, symbol, id_num,
+    count(*) AS n,
+    (count(*) FILTER (WHERE trade_id = CAST(id_num AS VARCHAR)) > 0)::BIGINT
+      + count(DISTINCT trade_id) FILTER (WHERE id_num IS NULL OR trade_id <> CAST(id_num AS VARCHAR)) AS ids,
     count(*) FILTER (WHERE price IS NULL OR qty IS NULL OR isnan(price) OR isnan(qty)
       OR price <= 0 OR qty <= 0) AS non_positive,
     count(*) FILTER (WHERE ts < $day_start OR ts >= $day_end) AS outside_day,
     count(*) FILTER (WHERE ts >= $day_start AND ts < $day_end AND ts > recv_ts + $max_ahead) AS ahead_of_receipt
   FROM trades
+  GROUP BY venue, symbol, id_num
+),
+per_symbol AS (
+  SELECT venue, symbol,
+    (sum(n) - sum(ids))::BIGINT AS duplicates,
+    coalesce(max(id_num) - min(id_num) + 1 - count(id_num), 0) AS id_gaps,
+    coalesce(sum(n) FILTER (WHERE id_num IS NOT NULL), 0)::BIGINT AS numeric_ids,
+    sum(non_positive)::BIGINT AS non_positive,
+    sum(outside_day)::BIGINT AS outside_day,
+    sum(ahead_of_receipt)::BIGINT AS ahead_of_receipt
+  FROM by_id
   GROUP BY venue, symbol
 ),
 per_venue AS (

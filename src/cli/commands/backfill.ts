@@ -1,35 +1,42 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CryptoLambdaError, utcDayStart } from '../../domain/index.js';
-import { runInWorker, type SourceSpec } from '../../ingest/index.js';
-import { datesBetween } from '../../lake/index.js';
-import { CLI_ERRORS, parseCommandArgs, requireOption } from '../args.js';
+import { inspectReplay, type ReplayInfo, runInWorker } from '../../ingest/index.js';
+import { type BulkSeal, DAY_MS, datesBetween, dayStart } from '../../lake/index.js';
+import { CLI_ERRORS, parseCommandArgs, parsePositiveOption, requireOption } from '../args.js';
+import type { BatchLayer } from '../batch-layer.js';
+import { type DumpLoading, openDumpLoading } from '../dump-load.js';
 import type { Output } from '../output.js';
-import { openPipeline } from '../pipeline.js';
+import { openPipeline, type Pipeline } from '../pipeline.js';
 import { startProgress } from '../progress.js';
 import { checkFormat, formatOptionHelp } from '../source-option.js';
 import { describeRun } from './batch.js';
 
 export const BACKFILL_HELP = `Usage: crypto-lambda backfill --from <day> --to <day> [--input <file or folder>]... [options]
 
-Loads historical files into the lake (bronze and silver, through the durable log) and runs
-the batch DAG day by day, oldest first, showing progress. Interrupted at any moment and run
-again with the same arguments, it resumes where it stopped; run again once done, it changes
-nothing. Without --input it runs the DAG over the days already in the lake.
+Loads historical files into the lake and runs the batch DAG once per day, oldest first, when
+the day's files are all in, showing progress. Dumps go straight into the lake (bronze keeps
+each file as received; silver gets its trades, deduplicated; bad rows are listed by
+/api/v1/rejected), not through the speed layer: history is the batch layer's. Interrupted at
+any moment and run again with the same arguments, it resumes where it stopped; run again once
+done, it changes nothing. Without --input it runs the DAG over the days already in the lake.
 
-Files: Binance aggTrades/trades CSV dumps from data.binance.vision (gzip or not) or recorded
-WebSocket frames. A folder is read one level deep. A file is taken when the day in its name
+Files: Binance aggTrades/trades CSV dumps from data.binance.vision (header or not, gzip or
+not, ms or µs times) or recorded WebSocket frames (loaded through the log, as replay does). A
+folder is read one level deep. A file is taken when the day in its name
 (BTCUSDT-aggTrades-2024-01-02.csv.gz) is between --from and --to; a file with no day in its
-name is always taken, before the others.
+name (a monthly dump) is always taken, before the others.
 
 Options:
-  --from <day>      first UTC day, 2019-10-11
-  --to <day>        last UTC day (inclusive)
-  --input <path>    a file or a folder; repeat for several
-  --symbol <s>      symbol of CSV dumps whose file names do not say it (BTCUSDT)
-${formatOptionHelp(20)}
-  --data-dir <dir>  where the log and the lake live (default: $DATA_DIR or ./data)
-  -h, --help        this help
+  --from <day>          first UTC day, 2019-10-11
+  --to <day>            last UTC day (inclusive)
+  --input <path>        a file or a folder; repeat for several
+  --symbol <s>          symbol of CSV dumps whose file names do not say it (BTCUSDT)
+${formatOptionHelp(24)}
+  --commit-every <n>    commit the lake at least every n trades of a dump: bounds the memory a
+                        load takes, about 50 bytes a trade (default 5000000)
+  --data-dir <dir>      where the log and the lake live (default: $DATA_DIR or ./data)
+  -h, --help            this help
 
 Example:
   crypto-lambda backfill --from 2024-01-01 --to 2024-01-07 --input ./dumps/`;
@@ -48,29 +55,19 @@ export async function backfillCommand(
     input: { type: 'string', multiple: true },
     symbol: { type: 'string' },
     format: { type: 'string' },
+    'commit-every': { type: 'string' },
     'data-dir': { type: 'string' },
   });
   if (values.help === true) {
     out.stdout(`${BACKFILL_HELP}\n`);
     return 0;
   }
-  const format = values.format === undefined ? undefined : checkFormat(values.format);
-  const from = parseDay('from', requireOption('backfill', 'from', values.from));
-  const to = parseDay('to', requireOption('backfill', 'to', values.to));
-  if (from > to) throw new CryptoLambdaError(CLI_ERRORS.badOption, `--from ${from} is after --to ${to}`);
-  const days = datesBetween(from, to);
-  const files = await inputFiles(values.input ?? []);
-  const undated = files.filter((f) => DAY_IN_NAME.exec(basename(f)) === null);
-  const byDay = new Map(days.map((d) => [d, files.filter((f) => DAY_IN_NAME.exec(basename(f))?.[1] === d)]));
-  const taken = undated.length + [...byDay.values()].reduce((n, list) => n + list.length, 0);
-  if ((values.input ?? []).length > 0 && taken === 0) {
-    throw new CryptoLambdaError(
-      CLI_ERRORS.badOption,
-      `no input file for ${from}..${to}: file names must hold the day (…-2019-10-11.csv.gz), or pass the files themselves`,
-    );
-  }
+  const plan = await planBackfill(values);
   const dataDir = values['data-dir'] ?? env.dataDir;
-  out.stderr(`backfill ${from}..${to}: ${days.length} day(s), ${taken} file(s), data in ${dataDir}\n`);
+  const commitEvery = parsePositiveOption('commit-every', values['commit-every']);
+  out.stderr(
+    `backfill ${plan.from}..${plan.to}: ${plan.days.length} day(s), ${plan.taken} file(s), data in ${dataDir}\n`,
+  );
   const pipeline = await openPipeline({
     dataDir,
     live: false,
@@ -80,40 +77,13 @@ export async function backfillCommand(
   if (batch === undefined) throw new Error('backfill needs the batch layer');
   let failed = 0;
   try {
-    const load = async (label: string, list: readonly string[]): Promise<void> => {
-      for (const [i, path] of list.entries()) {
-        const spec: SourceSpec = {
-          kind: 'replay',
-          path,
-          options: {
-            ...(values.symbol === undefined ? {} : { symbol: values.symbol }),
-            ...(format === undefined ? {} : { format }),
-          },
-        };
-        const source = runInWorker(spec);
-        const progress = startProgress(out, () => {
-          const s = pipeline.status().sources.find((x) => x.name === source.name);
-          return `${label} file ${i + 1}/${list.length} ${basename(path)}: ${s?.state ?? 'starting'}, ${s?.trades ?? 0} trades, ${s?.rejected ?? 0} rejected`;
-        });
-        try {
-          await pipeline.runSource(source);
-        } finally {
-          progress.stop();
-        }
-        const c = pipeline.writer.counters().get(source.name);
-        out.stderr(
-          `${label} ${basename(path)}: ${c?.trades ?? 0} new trades, ${c?.duplicates ?? 0} already loaded, ${c?.rejected ?? 0} rejected\n`,
-        );
-      }
-      await pipeline.runner.caughtUp();
-    };
-    if (undated.length > 0) await load('[undated]', undated);
-    for (const [i, day] of days.entries()) {
-      const label = `[day ${i + 1}/${days.length} ${day}]`;
-      await load(label, byDay.get(day) ?? []);
-      const runs = await batch.finishInput('backfill', [day]);
-      failed += runs.filter((r) => r.status !== 'succeeded').length;
-      if (runs.length === 0) out.stderr(`${label} batch views up to date\n`);
+    const dumps = await openDumpLoading(pipeline.log, batch.lake, join(dataDir, 'lake'), out, {
+      ...(commitEvery === undefined ? {} : { flushRows: Math.ceil(commitEvery) }),
+    });
+    try {
+      failed = await loadDays(plan, pipeline, batch, dumps, out);
+    } finally {
+      await dumps.close();
     }
   } finally {
     await pipeline.close();
@@ -124,6 +94,139 @@ export async function backfillCommand(
       `${failed > 0 ? `; ${failed} run(s) failed or blocked (see \`crypto-lambda batch status\`)` : ''}\n`,
   );
   return failed > 0 ? 1 : 0;
+}
+
+/** The days and the files of a backfill, every file inspected (format, symbol). */
+interface BackfillPlan {
+  from: string;
+  to: string;
+  days: string[];
+  /** Files naming no day (monthly dumps, frames), loaded first. */
+  undated: ReplayInfo[];
+  byDay: Map<string, ReplayInfo[]>;
+  taken: number;
+}
+
+async function planBackfill(values: {
+  from?: string;
+  to?: string;
+  input?: string[];
+  symbol?: string;
+  format?: string;
+}) {
+  const format = values.format === undefined ? undefined : checkFormat(values.format);
+  const from = parseDay('from', requireOption('backfill', 'from', values.from));
+  const to = parseDay('to', requireOption('backfill', 'to', values.to));
+  if (from > to) throw new CryptoLambdaError(CLI_ERRORS.badOption, `--from ${from} is after --to ${to}`);
+  const days = datesBetween(from, to);
+  const files = await inputFiles(values.input ?? []);
+  // Every file's format and symbol first: a file that cannot be loaded fails before anything is.
+  const infos: ReplayInfo[] = [];
+  for (const path of files) {
+    infos.push(
+      await inspectReplay(path, {
+        ...(values.symbol === undefined ? {} : { symbol: values.symbol }),
+        ...(format === undefined ? {} : { format }),
+      }),
+    );
+  }
+  const dayOf = (info: ReplayInfo): string | undefined => DAY_IN_NAME.exec(basename(info.path))?.[1];
+  const undated = infos.filter((f) => dayOf(f) === undefined);
+  const byDay = new Map(days.map((d) => [d, infos.filter((f) => dayOf(f) === d)]));
+  const taken = undated.length + [...byDay.values()].reduce((n, list) => n + list.length, 0);
+  if ((values.input ?? []).length > 0 && taken === 0) {
+    throw new CryptoLambdaError(
+      CLI_ERRORS.badOption,
+      `no input file for ${from}..${to}: file names must hold the day (…-2019-10-11.csv.gz), or pass the files themselves`,
+    );
+  }
+  return { from, to, days, undated, byDay, taken } satisfies BackfillPlan;
+}
+
+/**
+ * Loads the files day by day, oldest first, and runs each day's DAG once its input is in; the
+ * DAG runs while the next day loads (the scheduler runs one job at a time), and each unit's
+ * last commit while the next unit is read. Returns how many runs failed or were blocked.
+ */
+async function loadDays(
+  plan: BackfillPlan,
+  pipeline: Pipeline,
+  batch: BatchLayer,
+  dumps: DumpLoading,
+  out: Output,
+): Promise<number> {
+  let failed = 0;
+  let previous: Promise<void> = Promise.resolve();
+  if (plan.undated.length > 0)
+    previous = (await loadUnit(pipeline, dumps, out, '[undated]', plan.undated, 'newest')).committed;
+  const dags: Promise<void>[] = [];
+  for (const [i, day] of plan.days.entries()) {
+    const label = `[day ${i + 1}/${plan.days.length} ${day}]`;
+    const files = plan.byDay.get(day) ?? [];
+    const loaded = await loadUnit(pipeline, dumps, out, label, files, { untilTs: dayStart(day) + DAY_MS });
+    // The day's input is complete: its DAG runs once. Dumps sealed it already; frames (and a
+    // day given no file, whose lake may hold open hours) are sealed by the lake writer first.
+    const runs = Promise.all([previous, loaded.committed]).then(() =>
+      loaded.frames > 0 || loaded.dumps === 0
+        ? batch.finishInput('backfill', [day])
+        : batch.scheduler.runDue('backfill', [day]),
+    );
+    previous = loaded.committed;
+    const dag = runs.then((list) => {
+      failed += list.filter((r) => r.status !== 'succeeded').length;
+      if (list.length === 0) out.stderr(`${label} batch views up to date\n`);
+    });
+    dag.catch(() => undefined);
+    dags.push(dag);
+  }
+  await previous;
+  await Promise.all(dags);
+  return failed;
+}
+
+/**
+ * Loads one unit of files (a day's, or those naming no day): dumps in bulk into the lake, then
+ * sealed as `seal` says; recorded WebSocket frames through the pipeline, as `replay` does (they
+ * are small, and their bronze is the frames as received).
+ */
+async function loadUnit(
+  pipeline: Pipeline,
+  dumps: DumpLoading,
+  out: Output,
+  label: string,
+  infos: readonly ReplayInfo[],
+  seal: BulkSeal,
+): Promise<{ frames: number; dumps: number; committed: Promise<void> }> {
+  const frames = infos.filter((f) => f.format.layout === 'frames');
+  const csv = infos.filter((f) => f.format.layout !== 'frames');
+  for (const [i, info] of frames.entries()) {
+    const source = runInWorker({ kind: 'replay', path: info.path, options: { format: info.format.id } });
+    const progress = startProgress(out, () => {
+      const s = pipeline.status().sources.find((x) => x.name === source.name);
+      return `${label} file ${i + 1}/${frames.length} ${basename(info.path)}: ${s?.state ?? 'starting'}, ${s?.trades ?? 0} trades, ${s?.rejected ?? 0} rejected`;
+    });
+    try {
+      await pipeline.runSource(source);
+    } finally {
+      progress.stop();
+    }
+    const c = pipeline.writer.counters().get(source.name);
+    out.stderr(
+      `${label} ${basename(info.path)}: ${c?.trades ?? 0} new trades, ${c?.duplicates ?? 0} already loaded, ${c?.rejected ?? 0} rejected\n`,
+    );
+  }
+  if (frames.length > 0) await pipeline.runner.caughtUp();
+  if (csv.length === 0) return { frames: frames.length, dumps: 0, committed: Promise.resolve() };
+  const { committed } = await dumps.load(label, csv, seal);
+  return {
+    frames: frames.length,
+    dumps: csv.length,
+    committed: committed.then((t) => {
+      out.stderr(
+        `${label} silver: ${t.added} new trades, ${t.staged - t.added} there already; ${t.sealedHours} hour(s) sealed\n`,
+      );
+    }),
+  };
 }
 
 function parseDay(name: string, value: string): string {

@@ -166,7 +166,8 @@ function charBoundary(buf: Buffer): number {
 
 function noop(): void {}
 
-function fileError(path: string, error: unknown): CryptoLambdaError {
+/** A file error as the ingest catalogue names it (not found, corrupt gzip, unreadable). */
+export function fileError(path: string, error: unknown): CryptoLambdaError {
   if (error instanceof CryptoLambdaError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ENOENT') {

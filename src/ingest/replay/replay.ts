@@ -108,7 +108,7 @@ function lineReader(info: ReplayInfo): LineReader {
       seenContent = true;
       p.lines++;
       if (cutBytes >= 0) {
-        p.rejected.push(tooLong(info.path, line, lineNo, cutBytes, nowMs));
+        p.rejected.push(lineTooLong(info.path, line, lineNo, cutBytes, nowMs));
         return;
       }
       const result = parse(line, info.path, nowMs);
@@ -123,7 +123,14 @@ function lineReader(info: ReplayInfo): LineReader {
   };
 }
 
-function tooLong(path: string, head: string, lineNo: number, bytes: number, nowMs: number): Rejected {
+/** The rejection of a line past the record limit: its first characters, its length, where it was. */
+export function lineTooLong(
+  path: string,
+  head: string,
+  lineNo: number,
+  bytes: number,
+  nowMs: number,
+): Rejected {
   return {
     stage: REPLAY_STAGE,
     reason: 'line_too_long',

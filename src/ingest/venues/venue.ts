@@ -1,4 +1,5 @@
 import type { UnixMs } from '../../domain/index.js';
+import type { TradeFields } from '../../log/index.js';
 import type { ParseResult } from './parse.js';
 
 /**
@@ -31,6 +32,9 @@ export interface FileNameInfo {
   readonly periodEndTs: UnixMs | undefined;
 }
 
+/** Reads the row in `buf[start, end)` into the `TradeFields` it was made for; false when it cannot. */
+export type RowReader = (buf: Uint8Array, start: number, end: number) => boolean;
+
 /**
  * Parses one line of a file into a trade, a rejection or nothing (`ignored`); never throws.
  * `origin` names the file (the replay sets `file:line` on rejections); `nowMs` is the
@@ -59,6 +63,13 @@ export interface FileFormat {
   recvTs?(line: string): UnixMs | undefined;
   /** The parser of one file; `symbol` (canonical) is given for `rows` formats. */
   parser(symbol: string | undefined): LineParser;
+  /**
+   * Bulk loads (`backfill`): a reader of a row straight from its bytes into `out` for the spelling
+   * the venue writes, answering false for anything else (which then goes to `parser`); it must
+   * give exactly the trade `parser` gives, checks included. Optional: without it every line is
+   * decoded and parsed. Undefined when `symbol` is not canonical.
+   */
+  fastRow?(symbol: string, nowMs: number, out: TradeFields): RowReader | undefined;
 }
 
 /**

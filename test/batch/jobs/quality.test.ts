@@ -135,6 +135,39 @@ describe('quality job', () => {
     assert.equal(gaps['value'], 9);
   });
 
+  it('counts a trade_id spelled twice as one id, and other spellings of a number as ids of their own', async () => {
+    const row = (tradeId: string, ts: number) => ({
+      symbol: 'BTC-USDT',
+      tradeId,
+      ts: D + ts,
+      price: 1,
+      qty: 1,
+    });
+    const file = await writeSilver(ws.connection, ws.path('spellings.parquet'), [
+      row('7', 1000),
+      row('007', 2000),
+      row('007', 3000),
+      row('8', 4000),
+      row('a-1', 5000),
+      row('a-1', 6000),
+      row('b-1', 7000),
+    ]);
+    const ctx = makeContext(ws, { date: DATE, silver: { [DATE]: [file] } });
+    await qualityJob.run(ctx);
+    const rows = await readParquet(ws.connection, ctx.outputPath);
+    // Ids 7, 007, 8, a-1, b-1 over 7 rows: 2 duplicates; 7 and 007 are one number, so no gap.
+    assert.deepEqual(
+      ['duplicates', 'trade_id_gaps'].map((check) => {
+        const r = find(rows, check, 'binance', 'BTC-USDT');
+        return [check, r['value'], r['detail']];
+      }),
+      [
+        ['duplicates', 2, '2 rows repeat an earlier trade_id'],
+        ['trade_id_gaps', 0, '0 ids missing among 4 numeric ids'],
+      ],
+    );
+  });
+
   it('judges freshness on the current day only: warn above 5 minutes, pass within', async () => {
     const file = await writeSilver(ws.connection, ws.path('today.parquet'), [
       { symbol: 'BTC-USDT', tradeId: '1', ts: D + HOUR, price: 1, qty: 1, recvTs: D + HOUR },

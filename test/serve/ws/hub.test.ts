@@ -280,7 +280,8 @@ describe('createHub with a batch layer', () => {
     assert.equal(fake.queries.length - before, 1, 'one read of the speed view');
     const frames = new Set(sockets.map((s) => s.raw[0]));
     assert.equal(frames.size, 1);
-    assert.equal((sockets[0]?.frames[0] as { candles: unknown[] }).candles.length, 2 * SNAPSHOT_SLICE);
+    const first = sockets[0]?.frames[0] as { candles: unknown[] } | undefined;
+    assert.equal(first?.candles.length, 2 * SNAPSHOT_SLICE);
     hub.close();
   });
 });

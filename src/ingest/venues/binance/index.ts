@@ -1,6 +1,7 @@
 import { recordedRecvTs } from '../recorded.js';
 import type { FileFormat, VenueDef } from '../venue.js';
 import { BINANCE_CSV_LAYOUTS, type BinanceCsvLayout, csvRowParser, isCsvHeader } from './csv.js';
+import { csvFastRow } from './csv-fast.js';
 import { BINANCE_COINM_VENUE, BINANCE_USDM_VENUE, BINANCE_VENUE } from './fields.js';
 import { binanceFileName, isBinanceDump, isBinanceFrames } from './files.js';
 import { binanceToCanonical } from './symbols.js';
@@ -21,6 +22,7 @@ function dumpFormat(layout: BinanceCsvLayout): FileFormat {
     detect: (head) => isBinanceDump(head, layout),
     isHeader: (line, first) => isCsvHeader(layout, line, first),
     parser: (symbol = '') => csvRowParser(layout, symbol),
+    fastRow: (symbol, nowMs, out) => csvFastRow(layout, symbol, nowMs, out),
   };
 }
 
