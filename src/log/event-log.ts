@@ -86,6 +86,13 @@ export const LOG_ERRORS = {
   unknownTopic: 'LOG_UNKNOWN_TOPIC',
   badPartition: 'LOG_BAD_PARTITION',
   corrupt: 'LOG_CORRUPT',
+  /**
+   * A segment is damaged where a crash cannot explain it (acknowledged, durable records are
+   * unreadable or missing); `details` is a `LogDamage[]`. The log refuses to open: repair it.
+   */
+  damaged: 'LOG_DAMAGED',
+  /** A consumer's stored offset lies past the end of its partition (the log lost what it had read). */
+  offsetPastEnd: 'LOG_OFFSET_PAST_END',
   closed: 'LOG_CLOSED',
   io: 'LOG_IO',
   /** Another live process holds the log directory's lock file. */

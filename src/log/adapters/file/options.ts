@@ -48,6 +48,14 @@ export interface FileLogOptions {
    * @default 4096
    */
   indexIntervalBytes: number;
+  /**
+   * How often the partitions that grew are fsynced in the background and their recovery points
+   * recorded (`recovery-points.json`). At open, a frame that does not check out below a
+   * partition's point is damage, not a torn write; so this bounds how much of the log's end a
+   * power loss can take silently. Appends never wait for it.
+   * @default 1000
+   */
+  syncIntervalMs: number;
 }
 
 /** Defaults of `FileLogOptions`. */
@@ -57,4 +65,5 @@ export const FILE_LOG_DEFAULTS: FileLogOptions = {
   tailCacheBytes: 4 * 1024 * 1024,
   readChunkBytes: 1024 * 1024,
   indexIntervalBytes: 4096,
+  syncIntervalMs: 1000,
 };
