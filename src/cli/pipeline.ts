@@ -2,7 +2,14 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Trade } from '../domain/index.js';
 import { createIngestWriter, type IngestWriter, type Source } from '../ingest/index.js';
-import { type EventLog, type FileEventLog, forEachEvent, openFileLog, TOPICS } from '../log/index.js';
+import {
+  type EventLog,
+  type FileEventLog,
+  forEachEvent,
+  type OpenFileLogOptions,
+  openFileLog,
+  TOPICS,
+} from '../log/index.js';
 import type { ServeDeps, SystemStatus } from '../serve/index.js';
 import {
   type CandleOperatorInstance,
@@ -33,6 +40,8 @@ export interface PipelineOptions {
   retentionCheckMs?: number;
   /** The lake and the batch jobs; `false` runs without them. @default {} (on, with defaults) */
   batch?: false | Pick<BatchLayerOptions, 'lake' | 'onRun'>;
+  /** Tuning of the embedded log (`LOG_SEGMENT_BYTES`). @default FILE_LOG_DEFAULTS */
+  log?: Pick<OpenFileLogOptions, 'segmentBytes'>;
 }
 
 export interface Pipeline {
@@ -51,16 +60,37 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
+/**
+ * Opens the log, restores the speed layer and the lake, and starts consuming. When any of it
+ * fails (a damaged log, a corrupt checkpoint or manifest, an offset past the log's end), what was
+ * opened is closed again, the log's lock included, before the error comes out.
+ */
 export async function openPipeline(options: PipelineOptions): Promise<Pipeline> {
   await mkdir(join(options.dataDir, 'speed'), { recursive: true });
   await mkdir(join(options.dataDir, 'ingest'), { recursive: true });
-  const log = await openFileLog({ dir: join(options.dataDir, 'log') });
+  const log = await openFileLog({ dir: join(options.dataDir, 'log'), ...options.log });
+  let batch: BatchLayer | undefined;
+  try {
+    return await startPipeline(options, log, (opened) => {
+      batch = opened;
+    });
+  } catch (error) {
+    await batch?.close().catch(() => undefined);
+    await log.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startPipeline(
+  options: PipelineOptions,
+  log: FileEventLog,
+  onBatch: (batch: BatchLayer) => void,
+): Promise<Pipeline> {
   const controller = new AbortController();
   const startedAt = Date.now();
   const view = createSpeedView();
   const feed: CandleFeed = createCandleFeed();
   await rebuildView(log, view);
-
   const operator = createCandleOperator({ openUpdates: 'on-drain', ...options.candles });
   const runner = await createSpeedRunner(
     {
@@ -82,6 +112,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
     options.batch === false
       ? undefined
       : await openBatchLayer({ dataDir: options.dataDir, log, live: options.live, view, ...options.batch });
+  if (batch !== undefined) onBatch(batch);
   // Trades the writer appends go straight to the speed layer and the lake (write-ahead, then apply).
   const writer = await createIngestWriter(log, join(options.dataDir, 'ingest'), {}, (trades, acks) => {
     runner.offer(trades, acks);

@@ -13,6 +13,14 @@ export type {
 export { BINANCE_VENUE, BINANCE_WS_STAGE, parseBinanceFrame } from './binance/ws.js';
 export { createDedupeWindow, type DedupeWindow } from './dedupe.js';
 export { INGEST_ERRORS, type IngestErrorCode } from './errors.js';
+export {
+  POSITIONS_FILE,
+  type RebuiltPosition,
+  readWriterState,
+  rebuildWriterState,
+  type WriterState,
+  writeWriterState,
+} from './raw-capture.js';
 export { detectFormat, REPLAY_FORMATS, type ReplayFormat, symbolFromFileName } from './replay/detect.js';
 export {
   inspectReplay,

@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CryptoLambdaError, type Trade, type UnixMs } from '../domain/index.js';
-import { type AppendAck, decodeRawBatchHeader, type EventLog, TOPICS, type TopicDef } from '../log/index.js';
+import {
+  type AppendAck,
+  checkConsumerOffsets,
+  decodeRawBatchHeader,
+  type EventLog,
+  TOPICS,
+  type TopicDef,
+} from '../log/index.js';
 import { type BronzeFormatter, startBronzeFormatter } from './bronze-formatter.js';
 import { type BronzeStore, createBronzeStore } from './bronze-store.js';
 import { LAKE_ERRORS } from './errors.js';
 import { commitFlush, type LakeChange } from './flush.js';
-import { HOUR_MS, hourOf } from './layout.js';
+import { HOUR_MS, hourOf, MANIFEST_FILE } from './layout.js';
 import { type LakeManifest, listedFiles, loadManifest, type SilverHour } from './manifest.js';
 import { openSilverStore, type SilverStore } from './silver-store.js';
 import { createIdChains } from './staging.js';
@@ -108,6 +116,7 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     await log.createTopic(def.name, def.config);
     const committed = manifest.offsets[def.name] ?? [];
     pending[def.name] = Array.from({ length: def.config.partitions }, (_, p) => committed[p] ?? 0);
+    await checkConsumerOffsets(log, def.name, committed, `the lake writer (${join(lakeDir, MANIFEST_FILE)})`);
   }
   // Two sets of stores: while one commits in the background (DuckDB writes Parquet on its own
   // threads), the consumer stages into the other.

@@ -9,6 +9,7 @@ export { fnv1a32, partitionForKey } from './adapters/file/partitioner.js';
 export type { RecoveryNote } from './adapters/file/recover.js';
 export { type LogRepairReport, type LostRange, repairFileLog } from './adapters/file/repair.js';
 export { readJsonFile, writeFileAtomic } from './atomic-file.js';
+export { checkConsumerOffsets, type OffsetPastEnd } from './consumer-check.js';
 export {
   type AppendAck,
   type AppendRecord,

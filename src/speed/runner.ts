@@ -1,5 +1,12 @@
 import type { Candle, DurationMs, Trade } from '../domain/index.js';
-import { type AppendAck, appendEvents, type EventLog, forEachEvent, TOPICS } from '../log/index.js';
+import {
+  type AppendAck,
+  appendEvents,
+  checkConsumerOffsets,
+  type EventLog,
+  forEachEvent,
+  TOPICS,
+} from '../log/index.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { createInbox } from './inbox.js';
 import type { OperatorInstance } from './operator.js';
@@ -86,6 +93,9 @@ export async function createSpeedRunner<State>(
   const checkpoint = (await readCheckpoint(deps.checkpointPath)) as SpeedCheckpoint<State> | undefined;
   const offsets: number[] = checkpoint?.tradeOffsets.slice() ?? new Array(trades.config.partitions).fill(0);
   let processed = checkpoint?.tradesProcessed ?? 0;
+  const consumer = `the speed layer (checkpoint ${deps.checkpointPath})`;
+  await checkConsumerOffsets(log, trades.name, offsets, consumer);
+  await checkConsumerOffsets(log, candles.name, checkpoint?.candleEnds ?? [], consumer);
   if (checkpoint !== undefined) operator.restore(checkpoint.operator);
   // Without a checkpoint, every candle already in the topic came from runs that started from
   // scratch, as this one does: all of them are repeats.

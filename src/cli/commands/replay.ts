@@ -22,6 +22,8 @@ Options:
 
 export interface ReplayEnv {
   dataDir: string;
+  /** The log's segment size (`LOG_SEGMENT_BYTES`); undefined: the log's default. */
+  logSegmentBytes: number | undefined;
 }
 
 export async function replayCommand(args: string[], env: ReplayEnv, out: Output): Promise<number> {
@@ -46,9 +48,14 @@ export async function replayCommand(args: string[], env: ReplayEnv, out: Output)
       ...(replayRate === undefined ? {} : { replayRate }),
     },
   };
-  // The worker thread parses while this one writes the log and runs the speed layer.
+  const pipeline = await openPipeline({
+    dataDir: values['data-dir'] ?? env.dataDir,
+    live: false,
+    log: { segmentBytes: env.logSegmentBytes },
+  });
+  // The worker thread parses while this one writes the log and runs the speed layer; started
+  // once the pipeline is open, so a replay that cannot run starts no thread.
   const source = values['no-worker'] === true ? openSource(spec) : runInWorker(spec);
-  const pipeline = await openPipeline({ dataDir: values['data-dir'] ?? env.dataDir, live: false });
   const progress = startProgress(out, () => {
     const s = pipeline.status();
     const src = s.sources[0];
