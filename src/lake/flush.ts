@@ -1,5 +1,5 @@
-import { link, mkdir, rename, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { CryptoLambdaError, type UnixMs } from '../domain/index.js';
 import { type BronzeStore, joinGzipFiles } from './bronze-store.js';
 import { LAKE_ERRORS } from './errors.js';
@@ -55,6 +55,9 @@ export async function commitFlush(
   const changes: LakeChange[] = [];
   const replaced: string[] = [];
   const abs = (rel: string): string => join(plan.lakeDir, rel);
+  /** New files whose bytes, and new names whose directory entries, must be on disk before the manifest. */
+  const written: string[] = [];
+  const named: string[] = [];
   const place = async (
     rel: string,
     write: (path: string) => Promise<{ rows: number; bytes: number; chain?: string }>,
@@ -63,6 +66,8 @@ export async function commitFlush(
     await mkdir(dirname(abs(rel)), { recursive: true });
     const { rows, bytes, chain } = await write(abs(tmp));
     await rename(abs(tmp), abs(rel));
+    written.push(abs(rel));
+    named.push(rel);
     return chain === undefined ? { path: rel, rows, bytes } : { path: rel, rows, bytes, chain };
   };
   const nextSeq = (): number => next.seq++;
@@ -107,6 +112,8 @@ export async function commitFlush(
     if (file.rows === before) {
       // Every staged trade of the hour was a duplicate: nothing changes.
       await unlink(abs(file.path));
+      written.pop();
+      named.pop();
       continue;
     }
     replaced.push(...hour.files.map((f) => f.path));
@@ -135,6 +142,7 @@ export async function commitFlush(
       for (const part of hour.files) {
         const rel = silverFile(hour.venue, hour.hourTs, nextSeq(), 'sealed');
         await link(abs(part.path), abs(rel));
+        named.push(rel);
         files.push({ path: rel, rows: part.rows, bytes: part.bytes });
       }
     } else {
@@ -192,9 +200,39 @@ export async function commitFlush(
   for (const path of replaced) next.garbage.push({ path, sinceMs: plan.nowMs });
   const expired = next.garbage.filter((g) => plan.nowMs - g.sinceMs >= plan.garbageGraceMs);
   next.garbage = next.garbage.filter((g) => plan.nowMs - g.sinceMs < plan.garbageGraceMs);
+  // A power loss must not leave a manifest naming a file that is not on disk.
+  await syncPlaced(plan.lakeDir, written, named);
   await saveManifest(plan.lakeDir, next);
   for (const g of expired) await unlink(abs(g.path)).catch(() => undefined);
   await silver.clear();
   bronze.clear();
   return { manifest: next, changes };
+}
+
+/**
+ * fsyncs the new files (DuckDB and the gzip writer do not) and every directory between them and
+ * the lake directory (new names, new `date=`/`venue=` directories), before the manifest names them.
+ */
+async function syncPlaced(
+  lakeDir: string,
+  files: readonly string[],
+  names: readonly string[],
+): Promise<void> {
+  const dirs = new Set<string>();
+  for (const name of names) {
+    for (let dir = dirname(join(lakeDir, name)); relative(lakeDir, dir) !== ''; dir = dirname(dir))
+      dirs.add(dir);
+  }
+  if (names.length > 0) dirs.add(lakeDir);
+  await Promise.all(files.map(fsyncPath));
+  await Promise.all([...dirs].map(fsyncPath));
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

@@ -48,7 +48,8 @@ export async function rebuildManifest(
     manifest.hours[key] ??= { venue, hourTs, sealed: false, generation: 0, files: [] };
     manifest.hours[key].files.push(await lakeFile(lakeDir, name, rows.get(join(lakeDir, name)) ?? 0));
     const state = manifest.venues[venue];
-    if (state === undefined) manifest.venues[venue] = { maxTs: hourTs, sealedUntilTs: -1, lastArrivalMs: nowMs };
+    if (state === undefined)
+      manifest.venues[venue] = { maxTs: hourTs, sealedUntilTs: -1, lastArrivalMs: nowMs };
     else state.maxTs = Math.max(state.maxTs, hourTs);
   }
   let bronzeFiles = 0;
