@@ -55,8 +55,11 @@ export async function commitFlush(
   const changes: LakeChange[] = [];
   const replaced: string[] = [];
   const abs = (rel: string): string => join(plan.lakeDir, rel);
-  /** New files whose bytes, and new names whose directory entries, must be on disk before the manifest. */
-  const written: string[] = [];
+  /**
+   * The fsyncs of new files, started as each is placed (so they overlap writing the next), and
+   * the new names whose directory entries must be on disk before the manifest.
+   */
+  const syncs: Promise<void>[] = [];
   const named: string[] = [];
   const place = async (
     rel: string,
@@ -66,7 +69,10 @@ export async function commitFlush(
     await mkdir(dirname(abs(rel)), { recursive: true });
     const { rows, bytes, chain } = await write(abs(tmp));
     await rename(abs(tmp), abs(rel));
-    written.push(abs(rel));
+    const synced = fsyncPath(abs(rel));
+    // Awaited before the manifest is saved; handled here so a failure is not unhandled meanwhile.
+    synced.catch(() => undefined);
+    syncs.push(synced);
     named.push(rel);
     return chain === undefined ? { path: rel, rows, bytes } : { path: rel, rows, bytes, chain };
   };
@@ -111,9 +117,9 @@ export async function commitFlush(
     );
     if (file.rows === before) {
       // Every staged trade of the hour was a duplicate: nothing changes.
-      await unlink(abs(file.path));
-      written.pop();
+      await syncs.pop()?.catch(() => undefined);
       named.pop();
+      await unlink(abs(file.path));
       continue;
     }
     replaced.push(...hour.files.map((f) => f.path));
@@ -201,7 +207,8 @@ export async function commitFlush(
   const expired = next.garbage.filter((g) => plan.nowMs - g.sinceMs >= plan.garbageGraceMs);
   next.garbage = next.garbage.filter((g) => plan.nowMs - g.sinceMs < plan.garbageGraceMs);
   // A power loss must not leave a manifest naming a file that is not on disk.
-  await syncPlaced(plan.lakeDir, written, named);
+  await Promise.all(syncs);
+  await syncDirs(plan.lakeDir, named);
   await saveManifest(plan.lakeDir, next);
   for (const g of expired) await unlink(abs(g.path)).catch(() => undefined);
   await silver.clear();
@@ -210,21 +217,17 @@ export async function commitFlush(
 }
 
 /**
- * fsyncs the new files (DuckDB and the gzip writer do not) and every directory between them and
- * the lake directory (new names, new `date=`/`venue=` directories), before the manifest names them.
+ * fsyncs every directory between new names and the lake directory (new entries, new `date=` and
+ * `venue=` directories). The files themselves are fsynced as they are placed (DuckDB and the gzip
+ * writer do not), so a manifest never names a file that a power loss can take.
  */
-async function syncPlaced(
-  lakeDir: string,
-  files: readonly string[],
-  names: readonly string[],
-): Promise<void> {
+async function syncDirs(lakeDir: string, names: readonly string[]): Promise<void> {
   const dirs = new Set<string>();
   for (const name of names) {
     for (let dir = dirname(join(lakeDir, name)); relative(lakeDir, dir) !== ''; dir = dirname(dir))
       dirs.add(dir);
   }
   if (names.length > 0) dirs.add(lakeDir);
-  await Promise.all(files.map(fsyncPath));
   await Promise.all([...dirs].map(fsyncPath));
 }
 
