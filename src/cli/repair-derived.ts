@@ -10,7 +10,7 @@ import {
   writeWriterState,
 } from '../ingest/index.js';
 import { LAKE_ERRORS, loadManifest, MANIFEST_FILE, rebuildManifest, saveManifest } from '../lake/index.js';
-import { type EventLog, type LostRange, TOPICS } from '../log/index.js';
+import { type EventLog, type LostRange, type RepairedLog, TOPICS } from '../log/index.js';
 import { readCheckpoint, SPEED_ERRORS, type SpeedCheckpoint, writeCheckpoint } from '../speed/index.js';
 
 /**
@@ -26,6 +26,8 @@ export interface DerivedRepair {
   log: EventLog;
   /** What the log's repair lost, to say which consumers had not read it yet. */
   lost: readonly LostRange[];
+  /** Drops a partition's records from an offset on (see `RepairedLog.cutBack`). */
+  cutBack: RepairedLog['cutBack'];
 }
 
 /** Batches a rebuilt source position goes back: more than the log writer has in flight (4). */
@@ -112,12 +114,39 @@ export async function repairSpeedCheckpoint(ctx: DerivedRepair): Promise<string[
   }
   if (checkpoint === undefined) return [];
   const lines = unread(ctx, who, TOPICS.trades.name, checkpoint.tradeOffsets);
+  if (hadNotRead(ctx, checkpoint.tradeOffsets)) lines.push(...(await cutCandles(ctx, checkpoint.candleEnds)));
   const rewound = [
     ...(await rewind(ctx.log, who, TOPICS.trades.name, checkpoint.tradeOffsets)),
     ...(await rewind(ctx.log, who, TOPICS.candles.name, checkpoint.candleEnds)),
   ];
   if (rewound.length > 0) await writeCheckpoint(path, checkpoint);
   return [...lines, ...rewound];
+}
+
+/** Whether a consumer at `offsets` of the trades topic had not read some of the lost trades. */
+function hadNotRead(ctx: DerivedRepair, offsets: readonly number[]): boolean {
+  return ctx.lost.some(
+    (r) =>
+      r.topic === TOPICS.trades.name &&
+      (offsets[r.partition] ?? 0) < (r.toOffset ?? Number.POSITIVE_INFINITY),
+  );
+}
+
+/**
+ * The candles the speed layer appended after its checkpoint came from trades some of which are
+ * lost now: they are cut (set aside), and the speed layer, restored from the checkpoint, derives
+ * them again from the repaired log, so its candles are those of the trades that remain.
+ */
+async function cutCandles(ctx: DerivedRepair, candleEnds: readonly number[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (let p = 0; p < candleEnds.length; p++) {
+    const cut = await ctx.cutBack(TOPICS.candles.name, p, candleEnds[p] ?? 0);
+    if (cut === undefined) continue;
+    lines.push(
+      `the speed layer: candles partition ${p} cut back from offset ${cut.toOffset} to ${cut.fromOffset} (${cut.records} candles it wrote after its checkpoint, from trades some of which are lost): it derives them again from the repaired log`,
+    );
+  }
+  return lines;
 }
 
 function isSpeedCheckpoint(data: unknown): data is SpeedCheckpoint<unknown> {

@@ -7,7 +7,12 @@ export {
 export { FILE_LOG_DEFAULTS, type FileLogOptions, type FsyncMode } from './adapters/file/options.js';
 export { fnv1a32, partitionForKey } from './adapters/file/partitioner.js';
 export type { RecoveryNote } from './adapters/file/recover.js';
-export { type LogRepairReport, type LostRange, repairFileLog } from './adapters/file/repair.js';
+export {
+  type LogRepairReport,
+  type LostRange,
+  type RepairedLog,
+  repairFileLog,
+} from './adapters/file/repair.js';
 export { readJsonFile, writeFileAtomic } from './atomic-file.js';
 export { checkConsumerOffsets, type OffsetPastEnd } from './consumer-check.js';
 export {

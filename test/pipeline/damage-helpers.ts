@@ -51,8 +51,23 @@ export function run(args: string[], env: Record<string, string> = {}): Promise<R
   });
 }
 
-export const replay = (dataDir: string, env: Record<string, string> = {}, input = FIXTURE) =>
-  run(['replay', '--input', input, '--data-dir', dataDir], env);
+export const replay = (
+  dataDir: string,
+  env: Record<string, string> = {},
+  input = FIXTURE,
+  replayRate?: string,
+) =>
+  run(
+    [
+      'replay',
+      '--input',
+      input,
+      '--data-dir',
+      dataDir,
+      ...(replayRate === undefined ? [] : ['--replay-rate', replayRate]),
+    ],
+    env,
+  );
 export const start = (dataDir: string) =>
   run(['start', '--source', 'simulator', '--port', '0', '--data-dir', dataDir]);
 export const repair = (dataDir: string) => run(['repair', '--data-dir', dataDir]);

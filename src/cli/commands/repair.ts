@@ -51,11 +51,11 @@ export async function repairCommand(args: string[], env: { dataDir: string }, ou
     );
   }
   const asideDir = join(dataDir, 'damaged', new Date().toISOString().replace(/[:.]/g, '-'));
-  const { log, report } = await repairFileLog({ dir: join(dataDir, 'log') }, join(asideDir, 'log'));
+  const { log, report, cutBack } = await repairFileLog({ dir: join(dataDir, 'log') }, join(asideDir, 'log'));
   const derived: string[] = [];
   try {
     await ensureTopics(log, Object.values(TOPICS));
-    const ctx = { dataDir, asideDir, log, lost: report.lost };
+    const ctx = { dataDir, asideDir, log, lost: report.lost, cutBack };
     derived.push(...(await repairSpeedCheckpoint(ctx)));
     derived.push(...(await repairLakeManifest(ctx)));
     derived.push(...(await repairPositions(ctx)));

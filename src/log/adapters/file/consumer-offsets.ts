@@ -1,7 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CryptoLambdaError, isCryptoLambdaError } from '../../../domain/index.js';
-import { LOG_ERRORS } from '../../event-log.js';
+import { type EventLog, LOG_ERRORS } from '../../event-log.js';
 import type { LogDamage } from './damage.js';
 import { ensureDir, isTmpFile, replaceFile } from './fs-util.js';
 
@@ -56,6 +56,26 @@ export class ConsumerOffsets {
         for (const [partition, offset] of partitions) yield { group, topic, partition, offset };
       }
     }
+  }
+
+  /**
+   * Sets offsets past their partition's end back to the end (repair); returns what changed.
+   * Offsets of topics or partitions the log no longer has are left alone: nothing reads them.
+   */
+  async rewindPastEnd(
+    log: EventLog,
+  ): Promise<{ group: string; topic: string; partition: number; from: number; to: number }[]> {
+    const rewound = [];
+    for (const { group, topic, partition, offset } of [...this.entries()]) {
+      const end = await log.offsets(topic, partition).then(
+        (o) => o.end,
+        () => undefined,
+      );
+      if (end === undefined || offset <= end) continue;
+      await this.commit(group, topic, partition, end);
+      rewound.push({ group, topic, partition, from: offset, to: end });
+    }
+    return rewound;
   }
 
   get(group: string, topic: string, partition: number): number | undefined {

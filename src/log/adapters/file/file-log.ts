@@ -44,7 +44,7 @@ export interface RepairHooks {
   /** Rewrites a damaged partition's files (see `PartitionOpening.repair`). */
   partition(label: { topic: string; partition: number }): NonNullable<PartitionOpening['repair']>;
   /** Called with the log open and repaired, before it is returned. */
-  opened(log: FileEventLog, consumerOffsets: ConsumerOffsets): Promise<void>;
+  opened(log: FileLog, consumerOffsets: ConsumerOffsets): Promise<void>;
 }
 
 /**

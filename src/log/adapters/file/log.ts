@@ -253,7 +253,8 @@ export class FileLog implements FileEventLog {
     return state;
   }
 
-  private partition(topic: string, partition: number): Partition {
+  /** A partition, for the adapter's own repair (`repairFileLog`). */
+  partition(topic: string, partition: number): Partition {
     const { partitions } = this.topic(topic);
     const state = Number.isInteger(partition) ? partitions[partition] : undefined;
     if (state === undefined) {

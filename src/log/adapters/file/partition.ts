@@ -1,11 +1,11 @@
+import { truncate } from 'node:fs/promises';
 import { CryptoLambdaError } from '../../../domain/index.js';
 import type { AppendRecord, StoredRecord, TopicConfig } from '../../event-log.js';
 import { LOG_ERRORS } from '../../event-log.js';
-import type { LogDamage } from './damage.js';
 import { encodeFrame } from './frame.js';
 import { fsyncDir, ioError } from './fs-util.js';
 import type { FileLogOptions } from './options.js';
-import { listSegments, type PartitionOpening, settleSegments, surveySegments } from './recover.js';
+import { openSegments, type PartitionOpening } from './recover.js';
 import type { RecoveryPoint } from './recovery-points.js';
 import { Segment } from './segment.js';
 import { TailCache } from './tail-cache.js';
@@ -104,22 +104,8 @@ export class Partition {
     options: FileLogOptions,
     opening: PartitionOpening,
   ): Promise<Partition> {
-    const bases = await listSegments(dir);
-    const repairing = opening.repair !== undefined;
-    const surveyed = await surveySegments(dir, bases, options, opening.point, repairing);
-    const damage: LogDamage[] = [];
-    let segments = await settleSegments(dir, surveyed, opening.point, opening.label, opening.notes, damage);
-    if (damage.length > 0 && opening.repair !== undefined) {
-      await Promise.all(segments.map((segment) => segment.close()));
-      await opening.repair(dir, surveyed, opening.point);
-      return Partition.open(dir, partition, options, { ...opening, point: undefined, repair: undefined });
-    }
-    opening.damage.push(...damage);
-    if (segments.length === 0) {
-      segments = [await Segment.create(dir, 0, options.indexIntervalBytes)];
-      if (options.fsync === 'always') await fsyncDir(dir);
-    }
-    return new Partition(dir, partition, segments, options, opening.point);
+    const { segments, point } = await openSegments(dir, options, opening);
+    return new Partition(dir, partition, segments, options, point);
   }
 
   startOffset(): number {
@@ -195,6 +181,31 @@ export class Partition {
         if (this.options.fsync === 'always') await fsyncDir(this.dir);
       }
       return deleted;
+    });
+  }
+
+  /**
+   * Repair only: drops the records from `offset` on, which starts a frame at byte `position` of
+   * its segment; later segments go. `setAside` sees each file before it is cut or deleted.
+   */
+  cutBack(offset: number, position: number, setAside: (path: string) => Promise<void>): Promise<void> {
+    return this.serial(async () => {
+      while (this.segments.length > 1 && this.active().baseOffset > offset) {
+        const segment = this.segments.pop() as Segment;
+        await setAside(segment.path);
+        await segment.retire();
+      }
+      const cut = this.active();
+      await setAside(cut.path);
+      await cut.close();
+      await truncate(cut.path, position);
+      const reopened = await Segment.open(cut.path, cut.baseOffset, this.options.indexIntervalBytes);
+      await reopened.survey(false, this.options.readChunkBytes);
+      this.segments[this.segments.length - 1] = reopened;
+      this.endOffset = reopened.nextOffset;
+      this.cache.clear();
+      this.durable = undefined;
+      this.dirChanged = true;
     });
   }
 
@@ -281,7 +292,8 @@ export class Partition {
     return this.segments[this.segments.length - 1] as Segment;
   }
 
-  private segmentFor(offset: number): Segment | undefined {
+  /** The segment holding `offset`: the last one whose base is at or below it. */
+  segmentFor(offset: number): Segment | undefined {
     let lo = 0;
     let hi = this.segments.length - 1;
     let found: Segment | undefined;

@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogDamage } from './damage.js';
-import { ensureDir, isTmpFile } from './fs-util.js';
+import { ensureDir, fsyncDir, isTmpFile } from './fs-util.js';
 import type { FileLogOptions } from './options.js';
 import type { RecoveryPoint } from './recovery-points.js';
 import { recordsFrom, type SegmentSurvey } from './scan.js';
@@ -214,4 +214,31 @@ export async function settleSegments(
     });
   }
   return segments;
+}
+
+/**
+ * A partition's segments, opened: listed, walked and settled (see `settleSegments`); in repair
+ * mode a damaged partition is rewritten and opened again, without its old recovery point. An
+ * empty partition gets its first segment.
+ */
+export async function openSegments(
+  dir: string,
+  options: FileLogOptions,
+  opening: PartitionOpening,
+): Promise<{ segments: Segment[]; point: RecoveryPoint | undefined }> {
+  const bases = await listSegments(dir);
+  const surveyed = await surveySegments(dir, bases, options, opening.point, opening.repair !== undefined);
+  const damage: LogDamage[] = [];
+  const segments = await settleSegments(dir, surveyed, opening.point, opening.label, opening.notes, damage);
+  if (damage.length > 0 && opening.repair !== undefined) {
+    await Promise.all(segments.map((segment) => segment.close()));
+    await opening.repair(dir, surveyed, opening.point);
+    return openSegments(dir, options, { ...opening, point: undefined, repair: undefined });
+  }
+  opening.damage.push(...damage);
+  if (segments.length === 0) {
+    segments.push(await Segment.create(dir, 0, options.indexIntervalBytes));
+    if (options.fsync === 'always') await fsyncDir(dir);
+  }
+  return { segments, point: opening.point };
 }

@@ -3,14 +3,16 @@ import { copyFile, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { CryptoLambdaError } from '../../../domain/index.js';
 import { LOG_ERRORS } from '../../event-log.js';
-import type { ConsumerOffsets } from './consumer-offsets.js';
 import type { FileEventLog, OpenFileLogOptions } from './file-log.js';
 import { openFileLogWith } from './file-log.js';
 import { encodeGapFrame } from './frame.js';
 import { fsyncDir } from './fs-util.js';
+import type { FileLog } from './log.js';
+import type { Partition } from './partition.js';
 import type { PartitionLabel, SurveyedSegments } from './recover.js';
 import type { RecoveryPoint } from './recovery-points.js';
 import type { BadRegion, FrameRun, SegmentSurvey } from './scan.js';
+import { surveySegment } from './scan.js';
 import { segmentFileName } from './segment.js';
 
 /** Records a repair gave up: offsets `[fromOffset, toOffset)` of one partition. */
@@ -49,15 +51,16 @@ export interface LogRepairReport {
  * is not one is set aside; consumer offsets past a partition's new end are set back to it.
  * Running it on a whole log changes nothing.
  */
-export async function repairFileLog(
-  options: OpenFileLogOptions,
-  asideDir: string,
-): Promise<{ log: FileEventLog; report: LogRepairReport }> {
+export async function repairFileLog(options: OpenFileLogOptions, asideDir: string): Promise<RepairedLog> {
   const report: LogRepairReport = { lost: [], movedAside: [], rewound: [] };
-  const setAside = async (path: string): Promise<void> => {
+  let fileLog: FileLog | undefined;
+  const keepCopy = async (path: string): Promise<void> => {
     const to = join(asideDir, relative(options.dir, path));
     await copyAside(path, to);
     report.movedAside.push({ from: path, to });
+  };
+  const setAside = async (path: string): Promise<void> => {
+    await keepCopy(path);
     await unlink(path);
     await fsyncDir(dirname(path));
   };
@@ -67,9 +70,64 @@ export async function repairFileLog(
       const aside = join(asideDir, relative(options.dir, dir));
       await rewritePartition(dir, surveyed, point, label, aside, report);
     },
-    opened: (opened, offsets) => rewindConsumers(opened, offsets, report),
+    opened: async (opened, offsets) => {
+      fileLog = opened;
+      report.rewound.push(...(await offsets.rewindPastEnd(opened)));
+    },
   });
-  return { log, report };
+  return {
+    log,
+    report,
+    async cutBack(topic, partition, offset) {
+      const state = (fileLog as FileLog).partition(topic, partition);
+      const from = state.endOffset;
+      if (offset >= from) return undefined;
+      const position = await frameStart(state, offset);
+      const path = join(options.dir, 'topics', topic, String(partition));
+      await state.cutBack(offset, position, keepCopy);
+      await log.sync();
+      return {
+        topic,
+        partition,
+        path,
+        position,
+        reason: 'cut back',
+        fromOffset: offset,
+        toOffset: from,
+        records: from - offset,
+      };
+    },
+  };
+}
+
+/** A log opened by `repairFileLog`, with what the repair did. */
+export interface RepairedLog {
+  log: FileEventLog;
+  report: LogRepairReport;
+  /**
+   * Drops a partition's records from `offset` (a batch boundary) on, setting its files aside
+   * first: for records derived from records the repair lost, which their consumer derives again.
+   * Returns what was dropped, or undefined when the partition ends at or before `offset`.
+   */
+  cutBack(topic: string, partition: number, offset: number): Promise<LostRange | undefined>;
+}
+
+/** The byte position, in its segment, of the frame that starts at `offset`. */
+async function frameStart(partition: Partition, offset: number): Promise<number> {
+  const segment = partition.segmentFor(offset);
+  const handle = await open(segment?.path ?? '', 'r');
+  let found: number | undefined;
+  try {
+    await surveySegment(handle, segment?.baseOffset ?? 0, false, 1 << 20, (position, header) => {
+      if (header.baseOffset === offset) found = position;
+    });
+  } finally {
+    await handle.close();
+  }
+  if (found === undefined) {
+    throw new CryptoLambdaError(LOG_ERRORS.invalidArgument, `offset ${offset} does not start a batch`);
+  }
+  return found;
 }
 
 type Piece = { run: FrameRun } | { gap: LostRange };
@@ -229,23 +287,4 @@ async function rewriteSegment(
   }
   await rename(tmp, path);
   await fsyncDir(dirname(path));
-}
-
-/** Sets consumer-group offsets past their partition's end back to it. */
-async function rewindConsumers(
-  log: FileEventLog,
-  offsets: ConsumerOffsets,
-  report: LogRepairReport,
-): Promise<void> {
-  for (const { group, topic, partition, offset } of offsets.entries()) {
-    let end: number;
-    try {
-      end = (await log.offsets(topic, partition)).end;
-    } catch {
-      continue; // a topic or partition that no longer exists: nothing reads it
-    }
-    if (offset <= end) continue;
-    await offsets.commit(group, topic, partition, end);
-    report.rewound.push({ group, topic, partition, from: offset, to: end });
-  }
 }
