@@ -50,6 +50,15 @@ export async function main(argv: string[], out: Output = processOutput): Promise
     logSegmentBytes: segmentBytes === undefined ? undefined : Number(segmentBytes),
   };
   const [command, ...args] = argv;
+  if (
+    env.logSegmentBytes !== undefined &&
+    !(Number.isSafeInteger(env.logSegmentBytes) && env.logSegmentBytes > 0)
+  ) {
+    out.stderr(
+      `crypto-lambda: LOG_SEGMENT_BYTES must be a positive integer (bytes), got ${JSON.stringify(segmentBytes)}\n`,
+    );
+    return 2;
+  }
   try {
     switch (command) {
       case 'start':
