@@ -110,7 +110,6 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
 
   const topics: TopicDef<unknown>[] = [TOPICS.trades as TopicDef<unknown>];
   if (options.bronze !== false) topics.push(TOPICS.raw as TopicDef<unknown>);
-  const formatter = options.bronze !== false ? startBronzeFormatter() : undefined;
   const pending: Record<string, number[]> = {};
   for (const def of topics) {
     await log.createTopic(def.name, def.config);
@@ -118,6 +117,8 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     pending[def.name] = Array.from({ length: def.config.partitions }, (_, p) => committed[p] ?? 0);
     await checkConsumerOffsets(log, def.name, committed, `the lake writer (${join(lakeDir, MANIFEST_FILE)})`);
   }
+  // Started once the checks passed: a writer that fails to open leaves no thread behind.
+  const formatter = options.bronze !== false ? startBronzeFormatter() : undefined;
   // Two sets of stores: while one commits in the background (DuckDB writes Parquet on its own
   // threads), the consumer stages into the other.
   const chains = createIdChains(randomUUID());

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { openPipeline } from '../../src/cli/pipeline.js';
 import type { Trade } from '../../src/domain/index.js';
 import type { Source, SourceBatch } from '../../src/ingest/index.js';
+import { openFileLog } from '../../src/log/index.js';
 import { buildServer } from '../../src/serve/index.js';
 import { readParquetRows } from '../lake/helpers.js';
 
@@ -120,9 +121,13 @@ describe('a trade later than the allowed lateness', () => {
       await app.close();
       await pipeline.close();
 
-      // Once only the lake holds the series (here the log and the speed layer's state are
-      // removed), the API still lists it and serves its history from the batch views.
-      await rm(join(dataDir, 'log'), { recursive: true, force: true });
+      // Once only the lake holds the series (here every record left the log by retention, and
+      // the speed layer's state is removed), the API still lists it and serves its history from
+      // the batch views. (Deleting the log would start its offsets again from 0 under the lake's:
+      // that is damage, which the lake writer refuses.)
+      const log = await openFileLog({ dir: join(dataDir, 'log') });
+      await log.applyRetention(Date.now() + 31 * 86_400_000);
+      await log.close();
       await rm(join(dataDir, 'speed'), { recursive: true, force: true });
       const reopened = await openPipeline({ dataDir, live: false });
       const server = buildServer(reopened.deps);
