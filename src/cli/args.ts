@@ -52,6 +52,15 @@ export function parseHost(name: string, text: string): string {
   return text;
 }
 
+/** A positive integer setting, e.g. `LOG_SEGMENT_BYTES`; `unit` names what it counts. */
+export function parsePositiveInteger(name: string, text: string, unit: string): number {
+  const value = /^\d{1,16}$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!(Number.isSafeInteger(value) && value > 0)) {
+    throw settingError(name, `a positive integer (${unit}), got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
 /** Levels of the process log (pino's). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

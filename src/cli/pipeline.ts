@@ -2,7 +2,14 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveTimePolicy, type TimePolicy } from '../domain/index.js';
 import { createIngestWriter, type IngestWriter, type Source } from '../ingest/index.js';
-import { type EventLog, type FileEventLog, forEachEvent, openFileLog, TOPICS } from '../log/index.js';
+import {
+  type EventLog,
+  type FileEventLog,
+  forEachEvent,
+  type OpenFileLogOptions,
+  openFileLog,
+  TOPICS,
+} from '../log/index.js';
 import type { ServeDeps, SystemStatus } from '../serve/index.js';
 import {
   type CandleOperatorInstance,
@@ -38,6 +45,8 @@ export interface PipelineOptions {
   batch?: false | Pick<BatchLayerOptions, 'lake' | 'onRun'>;
   /** Live mode records its runs in `<dataDir>/uptime.json` (downtime gaps). @default UPTIME_DEFAULTS */
   uptime?: Partial<UptimeOptions>;
+  /** Tuning of the embedded log (`LOG_SEGMENT_BYTES`). @default FILE_LOG_DEFAULTS */
+  log?: Pick<OpenFileLogOptions, 'segmentBytes'>;
 }
 
 export interface Pipeline {
@@ -58,10 +67,32 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
+/**
+ * Opens the log, restores the speed layer and the lake, and starts consuming. When any of it
+ * fails (a damaged log, a corrupt checkpoint or manifest, an offset past the log's end), what was
+ * opened is closed again, the log's lock included, before the error comes out.
+ */
 export async function openPipeline(options: PipelineOptions): Promise<Pipeline> {
   await mkdir(join(options.dataDir, 'speed'), { recursive: true });
   await mkdir(join(options.dataDir, 'ingest'), { recursive: true });
-  const log = await openFileLog({ dir: join(options.dataDir, 'log') });
+  const log = await openFileLog({ dir: join(options.dataDir, 'log'), ...options.log });
+  let batch: BatchLayer | undefined;
+  try {
+    return await startPipeline(options, log, (opened) => {
+      batch = opened;
+    });
+  } catch (error) {
+    await batch?.close().catch(() => undefined);
+    await log.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startPipeline(
+  options: PipelineOptions,
+  log: FileEventLog,
+  onBatch: (batch: BatchLayer) => void,
+): Promise<Pipeline> {
   // After the log's lock: one process at a time writes the record.
   const uptime = options.live ? await openUptime(options.dataDir, options.uptime) : undefined;
   const controller = new AbortController();
@@ -100,6 +131,7 @@ export async function openPipeline(options: PipelineOptions): Promise<Pipeline> 
           time,
           ...options.batch,
         });
+  if (batch !== undefined) onBatch(batch);
   // Trades the writer appends go straight to the speed layer and the lake (write-ahead, then apply).
   const writer = await createIngestWriter(log, join(options.dataDir, 'ingest'), {}, (trades, acks) => {
     runner.offer(trades, acks);

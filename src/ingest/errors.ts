@@ -19,6 +19,8 @@ export const INGEST_ERRORS = {
   badPosition: 'INGEST_BAD_POSITION',
   /** An option out of its range. */
   badOption: 'INGEST_BAD_OPTION',
+  /** The log writer's positions file exists but is not one (run `crypto-lambda repair` to rebuild it from the raw topic). */
+  positionsCorrupt: 'INGEST_POSITIONS_CORRUPT',
   /** A source's worker thread died or broke its protocol (the source's own errors keep their codes). */
   workerFailed: 'INGEST_WORKER_FAILED',
 } as const;

@@ -1,5 +1,13 @@
 export { createDedupeWindow, type DedupeWindow } from './dedupe.js';
 export { INGEST_ERRORS, type IngestErrorCode } from './errors.js';
+export {
+  POSITIONS_FILE,
+  type RebuiltPosition,
+  readWriterState,
+  rebuildWriterState,
+  type WriterState,
+  writeWriterState,
+} from './raw-capture.js';
 export { openRejectedAppender, type RejectedAppender } from './rejected-appender.js';
 export { detectFormat, REPLAY_FORMATS, type ReplayFormat, symbolFromFileName } from './replay/detect.js';
 export { type DumpProgress, type DumpReadOptions, type DumpSink, readDump } from './replay/dump.js';

@@ -1,5 +1,15 @@
-import { decodeRawBatchHeader, type EventLog, TOPICS } from '../log/index.js';
+import { join } from 'node:path';
+import { CryptoLambdaError } from '../domain/index.js';
+import {
+  checkConsumerOffsets,
+  decodeRawBatchHeader,
+  type EventLog,
+  readJsonFile,
+  TOPICS,
+  writeFileAtomic,
+} from '../log/index.js';
 import type { DedupeWindow } from './dedupe.js';
+import { INGEST_ERRORS } from './errors.js';
 import type { SourceBatch } from './source.js';
 
 /*
@@ -23,6 +33,32 @@ export interface WriterState {
    * cleanly): the `raw` topic offset, in the source's partition, from which they lie.
    */
   rawScanFrom: Record<string, number>;
+}
+
+/** The writer state's file in the writer's state directory. */
+export const POSITIONS_FILE = 'positions.json';
+
+/**
+ * Reads `<stateDir>/positions.json` (an empty state when there is none).
+ * @throws CryptoLambdaError `INGEST_POSITIONS_CORRUPT` when the file is not a writer state.
+ */
+export async function readWriterState(stateDir: string): Promise<WriterState> {
+  const path = join(stateDir, POSITIONS_FILE);
+  let value: unknown;
+  try {
+    value = await readJsonFile(path);
+  } catch (cause) {
+    throw new CryptoLambdaError(INGEST_ERRORS.positionsCorrupt, `${path} is not valid JSON`, { cause });
+  }
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new CryptoLambdaError(INGEST_ERRORS.positionsCorrupt, `${path} is not a positions file`);
+  }
+  return parseWriterState(value);
+}
+
+/** Replaces `<stateDir>/positions.json`, atomically and durably. */
+export function writeWriterState(stateDir: string, state: WriterState): Promise<void> {
+  return writeFileAtomic(join(stateDir, POSITIONS_FILE), JSON.stringify(state));
 }
 
 /** Reads the state file's JSON; the first format (a plain map of positions) too. */
@@ -62,10 +98,13 @@ export async function rememberRawRecords(
 ): Promise<void> {
   const { raw } = TOPICS;
   const fromByPartition = new Map<number, number>();
+  const highest = new Array<number>(raw.config.partitions).fill(0);
   for (const [source, offset] of Object.entries(state.rawScanFrom)) {
     const partition = log.partitionFor(raw.name, source);
     fromByPartition.set(partition, Math.min(offset, fromByPartition.get(partition) ?? offset));
+    highest[partition] = Math.max(highest[partition] ?? 0, offset);
   }
+  await checkConsumerOffsets(log, raw.name, highest, `the log writer (rawScanFrom in its positions file)`);
   for (const [partition, from] of fromByPartition) {
     let offset = from;
     for (;;) {
@@ -130,4 +169,63 @@ export function createRawRun(
       });
     },
   };
+}
+
+/** What `rebuildWriterState` found per source. */
+export interface RebuiltPosition {
+  source: string;
+  /** Raw records of the source in the topic. */
+  records: number;
+  /** The position it resumes after (undefined: from its start), and how many of its last batches it delivers again. */
+  position: string | undefined;
+  repeated: number;
+}
+
+/**
+ * The log writer's state, rebuilt from the `raw` topic when its file is lost: each source resumes
+ * after the batch `batchesBack` before its last raw record (a batch's raw record can be in the
+ * log while its trades are not, for the batches that were in flight), and `rawScanFrom` makes the
+ * raw records after it known to the dedupe window, so the batches delivered again add nothing
+ * that is already in the log. Sources without raw records (the simulator) cannot be placed.
+ */
+export async function rebuildWriterState(
+  log: EventLog,
+  batchesBack: number,
+): Promise<{ state: WriterState; sources: RebuiltPosition[] }> {
+  const { raw } = TOPICS;
+  // Per source: its first raw record's offset, how many it has, and the last `batchesBack + 1`.
+  const seen = new Map<
+    string,
+    { first: number; count: number; last: { offset: number; position: string }[] }
+  >();
+  for (let partition = 0; partition < raw.config.partitions; partition++) {
+    for (let offset = 0; ; ) {
+      const records = await log.read(raw.name, partition, offset, { maxRecords: SCAN_BATCH_RECORDS });
+      if (records.length === 0) break;
+      for (const record of records) {
+        const { source, position } = decodeRawBatchHeader(record.value);
+        const entry = seen.get(source) ?? { first: record.offset, count: 0, last: [] };
+        entry.count++;
+        entry.last.push({ offset: record.offset, position });
+        if (entry.last.length > batchesBack + 1) entry.last.shift();
+        seen.set(source, entry);
+      }
+      offset = records[records.length - 1]!.offset + 1;
+    }
+  }
+  const state: WriterState = { positions: {}, rawScanFrom: {} };
+  const sources: RebuiltPosition[] = [];
+  for (const [source, { first, count, last }] of seen) {
+    if (count <= batchesBack) {
+      // Too few to tell which were whole: the source starts again, and its raw records are known.
+      state.rawScanFrom[source] = first;
+      sources.push({ source, records: count, position: undefined, repeated: count });
+      continue;
+    }
+    const resume = last[0]!;
+    state.positions[source] = resume.position;
+    state.rawScanFrom[source] = resume.offset + 1;
+    sources.push({ source, records: count, position: resume.position, repeated: batchesBack });
+  }
+  return { state, sources };
 }

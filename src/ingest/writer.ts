@@ -6,7 +6,6 @@ import {
   appendEvents,
   type EventLog,
   forEachEvent,
-  readJsonFile,
   TOPICS,
   type TopicDef,
   writeFileAtomic,
@@ -14,8 +13,9 @@ import {
 import { createDedupeWindow, type DedupeWindow } from './dedupe.js';
 import {
   createRawRun,
-  parseWriterState,
+  POSITIONS_FILE,
   type RawRun,
+  readWriterState,
   rememberRawRecords,
   type WriterState,
 } from './raw-capture.js';
@@ -99,8 +99,8 @@ export async function createIngestWriter(
   onAppended?: AppendedListener,
 ): Promise<IngestWriter> {
   const opts: IngestWriterOptions = { ...INGEST_WRITER_DEFAULTS, ...options };
-  const positionsPath = join(stateDir, 'positions.json');
-  const state: WriterState = parseWriterState(await readJsonFile(positionsPath));
+  const positionsPath = join(stateDir, POSITIONS_FILE);
+  const state: WriterState = await readWriterState(stateDir);
   const { positions, rawScanFrom } = state;
   for (const topic of [TOPICS.trades, TOPICS.rejected, TOPICS.raw]) {
     await log.createTopic(topic.name, topic.config);

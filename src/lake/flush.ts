@@ -1,5 +1,5 @@
-import { link, mkdir, rename, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { CryptoLambdaError, type UnixMs } from '../domain/index.js';
 import { type BronzeStore, joinGzipFiles } from './bronze-store.js';
 import { LAKE_ERRORS } from './errors.js';
@@ -78,6 +78,12 @@ export async function commitFlush(
   const changes: LakeChange[] = [];
   const replaced: string[] = [];
   const abs = (rel: string): string => join(plan.lakeDir, rel);
+  /**
+   * The fsyncs of new files, started as each is placed (so they overlap writing the next), and
+   * the new names whose directory entries must be on disk before the manifest.
+   */
+  const syncs: Promise<void>[] = [];
+  const named: string[] = [];
   const place = async (
     rel: string,
     write: (path: string) => Promise<{ rows: number; bytes: number; chain?: string }>,
@@ -86,6 +92,11 @@ export async function commitFlush(
     await mkdir(dirname(abs(rel)), { recursive: true });
     const { rows, bytes, chain } = await write(abs(tmp));
     await rename(abs(tmp), abs(rel));
+    const synced = fsyncPath(abs(rel));
+    // Awaited before the manifest is saved; handled here so a failure is not unhandled meanwhile.
+    synced.catch(() => undefined);
+    syncs.push(synced);
+    named.push(rel);
     return chain === undefined ? { path: rel, rows, bytes } : { path: rel, rows, bytes, chain };
   };
   const nextSeq = (): number => next.seq++;
@@ -131,6 +142,8 @@ export async function commitFlush(
     );
     if (file.rows === before) {
       // Every staged trade of the hour was a duplicate: nothing changes.
+      await syncs.pop()?.catch(() => undefined);
+      named.pop();
       await unlink(abs(file.path));
       continue;
     }
@@ -163,6 +176,7 @@ export async function commitFlush(
       for (const part of hour.files) {
         const rel = silverFile(hour.venue, hour.hourTs, nextSeq(), 'sealed');
         await link(abs(part.path), abs(rel));
+        named.push(rel);
         files.push({ path: rel, rows: part.rows, bytes: part.bytes });
       }
     } else {
@@ -195,6 +209,9 @@ export async function commitFlush(
   for (const path of replaced) next.garbage.push({ path, sinceMs: plan.nowMs });
   const expired = next.garbage.filter((g) => plan.nowMs - g.sinceMs >= plan.garbageGraceMs);
   next.garbage = next.garbage.filter((g) => plan.nowMs - g.sinceMs < plan.garbageGraceMs);
+  // A power loss must not leave a manifest naming a file that is not on disk.
+  await Promise.all(syncs);
+  await syncDirs(plan.lakeDir, named);
   await saveManifest(plan.lakeDir, next);
   for (const g of expired) await unlink(abs(g.path)).catch(() => undefined);
   await silver.clear();
@@ -261,5 +278,29 @@ async function commitBronze(
     replaced.push(...hour.files.map((f) => f.path));
     hour.files = [file];
     hour.sealed = true;
+  }
+}
+
+/**
+ * fsyncs every directory between new names and the lake directory (new entries, new `date=` and
+ * `venue=` directories). The files themselves are fsynced as they are placed (DuckDB and the gzip
+ * writer do not), so a manifest never names a file that a power loss can take.
+ */
+async function syncDirs(lakeDir: string, names: readonly string[]): Promise<void> {
+  const dirs = new Set<string>();
+  for (const name of names) {
+    for (let dir = dirname(join(lakeDir, name)); relative(lakeDir, dir) !== ''; dir = dirname(dir))
+      dirs.add(dir);
+  }
+  if (names.length > 0) dirs.add(lakeDir);
+  await Promise.all([...dirs].map(fsyncPath));
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

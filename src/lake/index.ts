@@ -16,6 +16,7 @@ export {
   goldFile,
   HOUR_MS,
   hourOf,
+  MANIFEST_FILE,
   pathSegment,
   tempName,
   utcDate,
@@ -28,8 +29,10 @@ export {
   lakeSize,
   loadManifest,
   type SilverHour,
+  saveManifest,
   type VenueState,
 } from './manifest.js';
+export { type RebuiltManifest, rebuildManifest } from './manifest-rebuild.js';
 export { createLakeReader, type LakeReader, openLakeReader } from './reader.js';
 export { readParquetSql, sqlList, sqlText } from './sql.js';
 export { sweepFiles } from './sweep.js';

@@ -108,7 +108,7 @@ export async function loadManifest(lakeDir: string): Promise<LakeManifest> {
   ) {
     throw new CryptoLambdaError(
       LAKE_ERRORS.manifestCorrupt,
-      `${path} is not a lake manifest of this version; move the lake away to rebuild it from the log`,
+      `${path} is not a lake manifest of this version`,
     );
   }
   return value as LakeManifest;

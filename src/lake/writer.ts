@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   CryptoLambdaError,
   type RawBatch,
@@ -22,7 +23,7 @@ import { type BronzeFormatter, startBronzeFormatter } from './bronze-formatter.j
 import { type CommitCut, openLakeCommitter } from './committer.js';
 import { LAKE_ERRORS } from './errors.js';
 import type { ExternalCommit, LakeChange } from './flush.js';
-import { hourOf } from './layout.js';
+import { hourOf, MANIFEST_FILE } from './layout.js';
 import { type LakeManifest, listedFiles, loadManifest } from './manifest.js';
 import { createSealClock } from './seal-clock.js';
 import { sweepFiles } from './sweep.js';
@@ -120,8 +121,9 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
     return offsets === undefined ? {} : { from: offsets };
   };
   const read = { maxRecords: opts.readBatchRecords, idleMs: POLL_MS };
+  const who = `the lake writer (${join(lakeDir, MANIFEST_FILE)})`;
   const trades = await consume(log, tradesDef, {
-    name: 'lake writer',
+    name: who,
     ...from(tradesDef.name),
     ...read,
     handoff,
@@ -129,7 +131,7 @@ export async function openLakeWriter(log: EventLog, options: OpenLakeWriterOptio
   const raw =
     options.bronze === false
       ? undefined
-      : await consume(log, rawDef, { name: 'lake writer (bronze)', ...from(rawDef.name), ...read });
+      : await consume(log, rawDef, { name: who, ...from(rawDef.name), ...read });
   // Started at the first raw record: a process that brings no raw payloads (a backfill of dumps,
   // which keeps its files in bronze itself) does not pay for the worker thread.
   let formatter: BronzeFormatter | undefined;

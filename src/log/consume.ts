@@ -1,4 +1,5 @@
 import { CryptoLambdaError, type DurationMs } from '../domain/index.js';
+import { checkConsumerOffsets } from './consumer-check.js';
 import { type EventLog, LOG_ERRORS, type StoredRecord } from './event-log.js';
 import type { Handoff } from './handoff.js';
 import type { TopicDef } from './topics.js';
@@ -85,7 +86,7 @@ const DEFAULT_IDLE_MS = 200;
  * Opens a consumer of `def` for `options.name`. Checks the stored positions against the log:
  * a position past a partition's end means the log lost records the stage had consumed (damage,
  * or a data directory put together from different runs), and is refused, never skipped.
- * @throws CryptoLambdaError `LOG_OFFSET_PAST_END` naming the consumer, partition and offsets.
+ * @throws CryptoLambdaError `LOG_OFFSET_PAST_END` naming the consumer, partitions and offsets (`checkConsumerOffsets`).
  * @example
  * const trades = await consume(log, TOPICS.trades, { name: 'speed layer', from: saved, signal });
  * for await (const round of trades) { apply(round); save(trades.positions()); }
@@ -98,7 +99,7 @@ export async function consume<T>(
   await log.createTopic(def.name, def.config);
   const partitions = def.config.partitions;
   const positions = Array.from({ length: partitions }, (_, p) => options.from?.[p] ?? 0);
-  await checkPositions(log, def.name, positions, options.name);
+  await checkConsumerOffsets(log, def.name, positions, options.name);
   const maxRecords = options.maxRecords ?? DEFAULT_MAX_RECORDS;
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
   const { handoff, signal } = options;
@@ -209,26 +210,6 @@ export async function consume<T>(
       }),
     [Symbol.asyncIterator]: rounds,
   };
-}
-
-async function checkPositions(
-  log: EventLog,
-  topic: string,
-  positions: readonly number[],
-  name: string,
-): Promise<void> {
-  for (let p = 0; p < positions.length; p++) {
-    const { end } = await log.offsets(topic, p);
-    const position = positions[p] as number;
-    if (position > end) {
-      throw new CryptoLambdaError(
-        LOG_ERRORS.offsetPastEnd,
-        `the ${name} has consumed ${topic} partition ${p} up to offset ${position}, but the log ends at ${end}: ` +
-          `${position - end} record(s) it had read are gone from the log. Run \`crypto-lambda repair\` on this ` +
-          `data directory to find what was lost and rewind the ${name}.`,
-      );
-    }
-  }
 }
 
 /**

@@ -86,14 +86,19 @@ export const LOG_ERRORS = {
   unknownTopic: 'LOG_UNKNOWN_TOPIC',
   badPartition: 'LOG_BAD_PARTITION',
   corrupt: 'LOG_CORRUPT',
+  /**
+   * A segment is damaged where a crash cannot explain it (acknowledged, durable records are
+   * unreadable or missing); `details` is a `LogDamage[]`. The log refuses to open: repair it.
+   */
+  damaged: 'LOG_DAMAGED',
+  /** A consumer's stored offset lies past the end of its partition (the log lost what it had read). */
+  offsetPastEnd: 'LOG_OFFSET_PAST_END',
   closed: 'LOG_CLOSED',
   io: 'LOG_IO',
   /** Another live process holds the log directory's lock file. */
   locked: 'LOG_LOCKED',
   /** A malformed argument: topic name, partition count, offset, record field. */
   invalidArgument: 'LOG_INVALID_ARGUMENT',
-  /** A consumer's stored position is past the end of the log: records it had read are gone. */
-  offsetPastEnd: 'LOG_OFFSET_PAST_END',
 } as const;
 
 /** One of the codes in `LOG_ERRORS`. */

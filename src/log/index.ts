@@ -1,11 +1,18 @@
+export { describeDamage, type LogDamage, logDamageOf } from './adapters/file/damage.js';
 export {
   type FileEventLog,
   type OpenFileLogOptions,
   openFileLog,
 } from './adapters/file/file-log.js';
 export { FILE_LOG_DEFAULTS, type FileLogOptions, type FsyncMode } from './adapters/file/options.js';
-export type { RecoveryNote } from './adapters/file/partition.js';
 export { fnv1a32, partitionForKey } from './adapters/file/partitioner.js';
+export type { RecoveryNote } from './adapters/file/recover.js';
+export {
+  type LogRepairReport,
+  type LostRange,
+  type RepairedLog,
+  repairFileLog,
+} from './adapters/file/repair.js';
 export { readJsonFile, writeFileAtomic } from './atomic-file.js';
 export { candleBinaryCodec } from './candle-codec.js';
 export {
@@ -16,6 +23,7 @@ export {
   consume,
   forEachValue,
 } from './consume.js';
+export { checkConsumerOffsets, type OffsetPastEnd } from './consumer-check.js';
 export {
   type AppendAck,
   type AppendRecord,

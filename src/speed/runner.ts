@@ -2,6 +2,7 @@ import type { Candle, DurationMs, Interval, Trade } from '../domain/index.js';
 import {
   type AppendAck,
   appendEvents,
+  checkConsumerOffsets,
   consume,
   createHandoff,
   type EventLog,
@@ -108,8 +109,9 @@ export async function createSpeedRunner<State>(
   }));
   const handoff = createHandoff<Trade>(trades.config.partitions, opts.inboxLimit);
   const stop = new AbortController();
+  const who = `the speed layer (checkpoint ${deps.checkpointPath})`;
   const consumer = await consume(log, trades, {
-    name: 'speed layer',
+    name: who,
     ...(checkpoint === undefined ? {} : { from: checkpoint.tradeOffsets }),
     signal: stop.signal,
     maxRecords: opts.readBatch,
@@ -117,6 +119,7 @@ export async function createSpeedRunner<State>(
     handoff,
   });
   let processed = checkpoint?.tradesProcessed ?? 0;
+  await checkConsumerOffsets(log, candles.name, checkpoint?.candleEnds ?? [], who);
   if (checkpoint !== undefined) operator.restore(checkpoint.operator);
   // Without a checkpoint, every candle already in the topic came from runs that started from
   // scratch, as this one does: all of them are repeats.

@@ -103,7 +103,7 @@ describe('consume', () => {
         (error) =>
           isCryptoLambdaError(error, LOG_ERRORS.offsetPastEnd) &&
           /speed layer/.test(error.message) &&
-          /crypto-lambda repair/.test(error.message),
+          (error.details as { consumer: string }[])[0]?.consumer === 'speed layer',
       );
     });
   });

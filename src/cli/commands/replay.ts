@@ -31,6 +31,8 @@ was rejected (CLI_ALL_REJECTED) or on any other error; 2 for a usage error.`;
 
 export interface ReplayEnv {
   dataDir: string;
+  /** The log's segment size (`LOG_SEGMENT_BYTES`); undefined: the log's default. */
+  logSegmentBytes: number | undefined;
 }
 
 export async function replayCommand(args: string[], env: ReplayEnv, out: Output): Promise<number> {
@@ -57,11 +59,12 @@ export async function replayCommand(args: string[], env: ReplayEnv, out: Output)
       ...(replayRate === undefined ? {} : { replayRate }),
     },
   };
-  // The worker thread parses while this one writes the log and runs the speed layer.
+  const dataDir = values['data-dir'] ?? env.dataDir;
+  const pipeline = await openPipeline({ dataDir, live: false, log: { segmentBytes: env.logSegmentBytes } });
+  // The worker thread parses while this one writes the log and runs the speed layer; started
+  // once the pipeline is open, so a replay that cannot run starts no thread.
   const tally = tallyRejects();
   const source = tapSource(values['no-worker'] === true ? openSource(spec) : runInWorker(spec), tally);
-  const dataDir = values['data-dir'] ?? env.dataDir;
-  const pipeline = await openPipeline({ dataDir, live: false });
   const progress = startProgress(out, () => {
     const s = pipeline.status();
     const src = s.sources[0];

@@ -47,6 +47,8 @@ export interface StartEnv {
   port: number;
   host: string;
   logLevel: string;
+  /** The log's segment size (`LOG_SEGMENT_BYTES`); undefined: the log's default. */
+  logSegmentBytes: number | undefined;
 }
 
 export async function startCommand(args: string[], env: StartEnv, out: Output): Promise<number> {
@@ -74,13 +76,9 @@ export async function startCommand(args: string[], env: StartEnv, out: Output): 
   const port = values.port === undefined ? env.port : parsePort('--port', values.port);
   const host = values.host === undefined ? env.host : parseHost('--host', values.host);
   const specs = await sourceSpecs(values.source ?? [], defaults, out);
-  // Each source parses in a worker thread of its own unless told otherwise (`--no-worker`).
-  const sources: Source[] = specs.map((spec) =>
-    values['no-worker'] === true ? openSource(spec) : runInWorker(spec),
-  );
-
   const logger = pino({ level: env.logLevel });
-  const pipeline = await openPipeline({ dataDir: values['data-dir'] ?? env.dataDir, live: true });
+  const dataDir = values['data-dir'] ?? env.dataDir;
+  const pipeline = await openPipeline({ dataDir, live: true, log: { segmentBytes: env.logSegmentBytes } });
   for (const note of pipeline.log.recovery) logger.warn({ recovery: note }, 'log recovered after a crash');
   const app = buildServer(pipeline.deps, { logger });
   const address = await app.listen({ port, host }).catch(async (error: unknown) => {
@@ -89,10 +87,13 @@ export async function startCommand(args: string[], env: StartEnv, out: Output): 
     await pipeline.close();
     throw listenError(error, port, host);
   });
-  out.stderr(`crypto-lambda is running: dashboard and API at ${address.replace('127.0.0.1', 'localhost')}\n`);
-  out.stderr(
-    `sources: ${sources.map((s) => s.name).join(', ')}; data in ${values['data-dir'] ?? env.dataDir}\n`,
+  // Each source parses in a worker thread of its own unless told otherwise (`--no-worker`);
+  // started once the pipeline is open, so a process that cannot serve starts none.
+  const sources: Source[] = specs.map((spec) =>
+    values['no-worker'] === true ? openSource(spec) : runInWorker(spec),
   );
+  out.stderr(`crypto-lambda is running: dashboard and API at ${address.replace('127.0.0.1', 'localhost')}\n`);
+  out.stderr(`sources: ${sources.map((s) => s.name).join(', ')}; data in ${dataDir}\n`);
 
   const runs = sources.map((source) =>
     pipeline.runSource(source).catch((error: unknown) => {

@@ -1,7 +1,8 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CryptoLambdaError } from '../../../domain/index.js';
-import { LOG_ERRORS } from '../../event-log.js';
+import { CryptoLambdaError, isCryptoLambdaError } from '../../../domain/index.js';
+import { type EventLog, LOG_ERRORS } from '../../event-log.js';
+import type { LogDamage } from './damage.js';
 import { ensureDir, isTmpFile, replaceFile } from './fs-util.js';
 
 const SUFFIX = '.json';
@@ -29,15 +30,52 @@ export class ConsumerOffsets {
     this.dir = dir;
   }
 
-  static async open(dir: string): Promise<ConsumerOffsets> {
+  /** @param setAside called with a file that is not a group's offsets, which is then skipped; without it, such a file fails the open. */
+  static async open(dir: string, setAside?: (damage: LogDamage) => Promise<void>): Promise<ConsumerOffsets> {
     await ensureDir(dir);
     const store = new ConsumerOffsets(dir);
     for (const name of await readdir(dir)) {
       const path = join(dir, name);
       if (isTmpFile(name)) await rm(path, { force: true });
-      else if (name.endsWith(SUFFIX)) store.load(path, await readFile(path, 'utf8'));
+      else if (name.endsWith(SUFFIX)) {
+        try {
+          store.load(path, await readFile(path, 'utf8'));
+        } catch (error) {
+          if (setAside === undefined || !isCryptoLambdaError(error)) throw error;
+          await setAside({ path, position: 0, reason: error.message });
+        }
+      }
     }
     return store;
+  }
+
+  /** Every committed offset. */
+  *entries(): Iterable<{ group: string; topic: string; partition: number; offset: number }> {
+    for (const [group, topics] of this.groups) {
+      for (const [topic, partitions] of topics) {
+        for (const [partition, offset] of partitions) yield { group, topic, partition, offset };
+      }
+    }
+  }
+
+  /**
+   * Sets offsets past their partition's end back to the end (repair); returns what changed.
+   * Offsets of topics or partitions the log no longer has are left alone: nothing reads them.
+   */
+  async rewindPastEnd(
+    log: EventLog,
+  ): Promise<{ group: string; topic: string; partition: number; from: number; to: number }[]> {
+    const rewound = [];
+    for (const { group, topic, partition, offset } of [...this.entries()]) {
+      const end = await log.offsets(topic, partition).then(
+        (o) => o.end,
+        () => undefined,
+      );
+      if (end === undefined || offset <= end) continue;
+      await this.commit(group, topic, partition, end);
+      rewound.push({ group, topic, partition, from: offset, to: end });
+    }
+    return rewound;
   }
 
   get(group: string, topic: string, partition: number): number | undefined {
@@ -74,8 +112,13 @@ export class ConsumerOffsets {
     let file: GroupFile;
     try {
       file = JSON.parse(text) as GroupFile;
+      if (typeof file.group !== 'string' || typeof file.offsets !== 'object' || file.offsets === null) {
+        throw new Error('not a consumer group offsets file');
+      }
     } catch (error) {
-      throw new CryptoLambdaError(LOG_ERRORS.corrupt, `${path} is not valid JSON`, { cause: error });
+      throw new CryptoLambdaError(LOG_ERRORS.corrupt, `${path} is not a consumer group's offsets file`, {
+        cause: error,
+      });
     }
     const offsets: GroupOffsets = new Map();
     for (const [topic, partitions] of Object.entries(file.offsets)) {

@@ -16,15 +16,22 @@ import { createInternTable, intern } from '../../intern.js';
  *    24  maxTs        f64  largest record ts, for time retention
  *   payload: `count` records, each
  *     keyBytes u32, valueBytes u32, ts f64, key (UTF-8), value
+ *
+ * A gap frame (magic 'CLG1', written only by `repair`) stands for `count` offsets whose records
+ * were lost to damage: it keeps the offsets after it where they were, and readers skip it. Its
+ * payload is a UTF-8 JSON note saying what was lost and where the damaged file went.
  */
 
 export const FRAME_MAGIC = 0x31424c43;
+export const GAP_MAGIC = 0x31474c43;
 export const HEADER_BYTES = 32;
 export const RECORD_OVERHEAD_BYTES = 16;
 const CRC_START = 12;
 const MAX_FRAME_BYTES = 0xffff_ffff;
 
 export interface FrameHeader {
+  /** A gap frame: `count` lost offsets, no records. */
+  gap: boolean;
   payloadBytes: number;
   crc: number;
   baseOffset: number;
@@ -103,10 +110,26 @@ export function encodeFrame(baseOffset: number, groups: readonly (readonly Appen
   return { bytes, count, maxTs };
 }
 
+/** Encodes a gap frame for the lost offsets `[baseOffset, baseOffset + count)`. */
+export function encodeGapFrame(baseOffset: number, count: number, note: unknown): Buffer {
+  const payload = Buffer.from(JSON.stringify(note), 'utf8');
+  const bytes = Buffer.alloc(HEADER_BYTES + payload.length);
+  bytes.writeUInt32LE(GAP_MAGIC, 0);
+  bytes.writeUInt32LE(payload.length, 4);
+  writeOffset(bytes, 12, baseOffset);
+  bytes.writeUInt32LE(count, 20);
+  bytes.writeDoubleLE(Number.NEGATIVE_INFINITY, 24);
+  payload.copy(bytes, HEADER_BYTES);
+  bytes.writeUInt32LE(crc32(bytes.subarray(CRC_START)), 8);
+  return bytes;
+}
+
 /** Reads the header at `pos`; `undefined` when the magic does not match. */
 export function readHeader(buf: Buffer, pos: number): FrameHeader | undefined {
-  if (buf.readUInt32LE(pos) !== FRAME_MAGIC) return undefined;
+  const magic = buf.readUInt32LE(pos);
+  if (magic !== FRAME_MAGIC && magic !== GAP_MAGIC) return undefined;
   return {
+    gap: magic === GAP_MAGIC,
     payloadBytes: buf.readUInt32LE(pos + 4),
     crc: buf.readUInt32LE(pos + 8),
     baseOffset: buf.readUInt32LE(pos + 12) + buf.readUInt32LE(pos + 16) * 0x1_0000_0000,
@@ -134,6 +157,7 @@ export function decodeFrame(
   toOffset: number,
   out: StoredRecord[],
 ): void {
+  if (header.gap) return;
   const end = pos + HEADER_BYTES + header.payloadBytes;
   const lastOffset = Math.min(toOffset, header.baseOffset + header.count);
   let p = pos + HEADER_BYTES;

@@ -1,3 +1,4 @@
+import { readFileSync, rmSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CryptoLambdaError } from '../../../domain/index.js';
@@ -10,6 +11,33 @@ export const LOCK_FILE_NAME = 'LOCK';
 export interface DirLock {
   readonly path: string;
   release(): Promise<void>;
+}
+
+/** Lock files this process holds; released at exit whatever way it takes (`process.exit` included). */
+const held = new Set<string>();
+let exitHook = false;
+
+function hold(path: string): DirLock {
+  held.add(path);
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => {
+      for (const lock of held) {
+        try {
+          if (Number.parseInt(readFileSync(lock, 'utf8'), 10) === process.pid) rmSync(lock, { force: true });
+        } catch {
+          // Gone already, or unreadable: nothing of ours to release.
+        }
+      }
+    });
+  }
+  return {
+    path,
+    release: async () => {
+      held.delete(path);
+      await rm(path, { force: true });
+    },
+  };
 }
 
 /**
@@ -28,7 +56,7 @@ export async function acquireDirLock(dir: string): Promise<DirLock> {
       } finally {
         await handle.close();
       }
-      return { path, release: () => rm(path, { force: true }) };
+      return hold(path);
     } catch (error) {
       if (!isErrno(error, 'EEXIST')) throw ioError(`could not create ${path}`, error);
     }

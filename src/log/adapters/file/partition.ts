@@ -1,20 +1,15 @@
-import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { truncate } from 'node:fs/promises';
 import { CryptoLambdaError } from '../../../domain/index.js';
 import type { AppendRecord, StoredRecord, TopicConfig } from '../../event-log.js';
 import { LOG_ERRORS } from '../../event-log.js';
 import { encodeFrame } from './frame.js';
-import { ensureDir, fsyncDir, ioError, isTmpFile } from './fs-util.js';
+import { fsyncDir, ioError } from './fs-util.js';
 import type { FileLogOptions } from './options.js';
-import { parseSegmentFileName, Segment, segmentFileName } from './segment.js';
+import { openSegments, type PartitionOpening } from './recover.js';
+import type { RecoveryPoint } from './recovery-points.js';
+import { Segment } from './segment.js';
 import { TailCache } from './tail-cache.js';
 import { Waiters } from './waiters.js';
-
-/** Something the log repaired when it opened, e.g. a torn batch cut off after a crash. */
-export interface RecoveryNote {
-  path: string;
-  message: string;
-}
 
 interface PendingAppend {
   records: readonly AppendRecord[];
@@ -40,38 +35,77 @@ export class Partition {
   private flushQueued = false;
   private queue: Promise<void> = Promise.resolve();
   private failure: CryptoLambdaError | undefined;
+  /** What is known to be on disk (see `sync`). */
+  private durable: RecoveryPoint | undefined;
+  /** Segments rolled over since the last sync, still to be fsynced whole. */
+  private unsynced: Segment[] = [];
+  /** Whether files were created or deleted since the last sync. */
+  private dirChanged = false;
 
-  private constructor(dir: string, partition: number, segments: Segment[], options: FileLogOptions) {
+  private constructor(
+    dir: string,
+    partition: number,
+    segments: Segment[],
+    options: FileLogOptions,
+    point: RecoveryPoint | undefined,
+  ) {
     this.dir = dir;
     this.partition = partition;
     this.segments = segments;
     this.options = options;
     this.cache = new TailCache(options.tailCacheBytes);
     this.endOffset = segments[segments.length - 1]?.nextOffset ?? 0;
+    this.durable = point;
   }
 
-  /** Opens (or creates) the partition in `dir`, cutting off whatever a crash left half-written. */
+  /** The partition's durable point as of the last `sync` (or open), if any. */
+  recoveryPoint(): RecoveryPoint | undefined {
+    return this.durable;
+  }
+
+  /**
+   * Puts what was appended since the last call on disk (fdatasync of the segments written, and
+   * of the directory after a roll) and returns the new recovery point, or undefined when nothing
+   * changed. Runs beside appends: only frames committed when it starts are covered.
+   */
+  async sync(): Promise<RecoveryPoint | undefined> {
+    const active = this.active();
+    const point: RecoveryPoint = {
+      segment: active.baseOffset,
+      bytes: active.size,
+      offset: active.nextOffset,
+    };
+    const last = this.durable;
+    if (last !== undefined && last.segment === point.segment && last.bytes === point.bytes) return undefined;
+    const rolled = this.unsynced;
+    this.unsynced = [];
+    const dirChanged = this.dirChanged;
+    this.dirChanged = false;
+    try {
+      for (const segment of rolled) await segment.sync();
+      await active.sync();
+      if (dirChanged) await fsyncDir(this.dir);
+    } catch (error) {
+      // An fsync that failed may have dropped the dirty pages: nothing written since can be trusted.
+      this.failure ??= ioError(`could not fsync ${active.path}; reopen the log`, error);
+      throw this.failure;
+    }
+    this.durable = point;
+    return point;
+  }
+
+  /**
+   * Opens (or creates) the partition in `dir`. A torn write after the recovery point is cut off;
+   * damage is reported in `opening.damage` (or, in repair mode, repaired), never cut.
+   */
   static async open(
     dir: string,
     partition: number,
     options: FileLogOptions,
-    notes: RecoveryNote[],
+    opening: PartitionOpening,
   ): Promise<Partition> {
-    await ensureDir(dir);
-    const names = await readdir(dir);
-    const bases: number[] = [];
-    for (const name of names) {
-      const base = parseSegmentFileName(name);
-      if (base !== undefined) bases.push(base);
-      else if (isTmpFile(name)) await rm(join(dir, name), { force: true });
-    }
-    bases.sort((a, b) => a - b);
-    const segments = await openSegments(dir, bases, options, notes);
-    if (segments.length === 0) {
-      segments.push(await Segment.create(dir, 0, options.indexIntervalBytes));
-      if (options.fsync === 'always') await fsyncDir(dir);
-    }
-    return new Partition(dir, partition, segments, options);
+    const { segments, point } = await openSegments(dir, options, opening);
+    return new Partition(dir, partition, segments, options, point);
   }
 
   startOffset(): number {
@@ -89,28 +123,27 @@ export class Partition {
     });
   }
 
+  /** Up to `maxRecords` records from `fromOffset` on; offsets of a gap (lost to damage) are skipped. */
   async read(fromOffset: number, maxRecords: number): Promise<StoredRecord[]> {
     const out: StoredRecord[] = [];
     let from = Math.max(fromOffset, this.startOffset());
-    const to = Math.min(this.endOffset, from + maxRecords);
-    while (from < to) {
+    const end = this.endOffset;
+    while (from < end && out.length < maxRecords) {
       if (from >= this.cache.firstOffset()) {
-        this.cache.read(this.partition, from, to, out);
+        this.cache.read(this.partition, from, Math.min(end, from + maxRecords - out.length), out);
         break;
       }
       const segment = this.segmentFor(from);
       if (segment === undefined) break;
-      const before = out.length;
-      await segment.read(
+      const next = await segment.read(
         this.partition,
         from,
-        Math.min(to, segment.nextOffset),
+        maxRecords - out.length,
         this.options.readChunkBytes,
         out,
       );
-      const last = out[out.length - 1];
-      if (out.length === before || last === undefined) break;
-      from = last.offset + 1;
+      if (next <= from) break;
+      from = next;
     }
     return out;
   }
@@ -144,10 +177,41 @@ export class Partition {
       }
       if (deleted > 0) {
         this.cache.dropBelow(this.startOffset());
+        this.dirChanged = true;
         if (this.options.fsync === 'always') await fsyncDir(this.dir);
       }
       return deleted;
     });
+  }
+
+  /**
+   * Repair only: drops the records from `offset` on, which starts a frame at byte `position` of
+   * its segment; later segments go. `setAside` sees each file before it is cut or deleted.
+   */
+  cutBack(offset: number, position: number, setAside: (path: string) => Promise<void>): Promise<void> {
+    return this.serial(async () => {
+      while (this.segments.length > 1 && this.active().baseOffset > offset) {
+        const segment = this.segments.pop() as Segment;
+        await setAside(segment.path);
+        await segment.retire();
+      }
+      const cut = this.active();
+      await setAside(cut.path);
+      await cut.close();
+      await truncate(cut.path, position);
+      const reopened = await Segment.open(cut.path, cut.baseOffset, this.options.indexIntervalBytes);
+      await reopened.survey(false, this.options.readChunkBytes);
+      this.segments[this.segments.length - 1] = reopened;
+      this.endOffset = reopened.nextOffset;
+      this.cache.clear();
+      this.durable = undefined;
+      this.dirChanged = true;
+    });
+  }
+
+  /** Resolves once the appends queued so far are written. */
+  async drain(): Promise<void> {
+    await this.serial(async () => {});
   }
 
   /** Finishes queued appends, wakes waiters with false and closes the files. */
@@ -217,6 +281,8 @@ export class Partition {
 
   private async roll(): Promise<Segment> {
     const segment = await Segment.create(this.dir, this.endOffset, this.options.indexIntervalBytes);
+    this.unsynced.push(this.active());
+    this.dirChanged = true;
     this.segments.push(segment);
     if (this.options.fsync === 'always') await fsyncDir(this.dir);
     return segment;
@@ -226,7 +292,8 @@ export class Partition {
     return this.segments[this.segments.length - 1] as Segment;
   }
 
-  private segmentFor(offset: number): Segment | undefined {
+  /** The segment holding `offset`: the last one whose base is at or below it. */
+  segmentFor(offset: number): Segment | undefined {
     let lo = 0;
     let hi = this.segments.length - 1;
     let found: Segment | undefined;
@@ -241,59 +308,5 @@ export class Partition {
       }
     }
     return found;
-  }
-}
-
-/**
- * Opens the segments in order. Only the last is checksummed whole (earlier ones were complete
- * when the next one was started); at the first inconsistency the segment is cut back to its
- * last whole frame and any later segment, which would leave a gap in the offsets, is deleted.
- */
-async function openSegments(
-  dir: string,
-  bases: readonly number[],
-  options: FileLogOptions,
-  notes: RecoveryNote[],
-): Promise<Segment[]> {
-  const segments: Segment[] = [];
-  for (let i = 0; i < bases.length; i++) {
-    const base = bases[i] as number;
-    const path = join(dir, segmentFileName(base));
-    const previous = segments[segments.length - 1];
-    if (previous !== undefined && previous.nextOffset !== base) {
-      await dropSegments(
-        dir,
-        bases.slice(i),
-        notes,
-        `starts at ${base} but the log ends at ${previous.nextOffset}`,
-      );
-      break;
-    }
-    const last = i === bases.length - 1;
-    const { segment, scan } = await Segment.open(
-      path,
-      base,
-      options.indexIntervalBytes,
-      last,
-      options.readChunkBytes,
-    );
-    segments.push(segment);
-    if (scan.problem !== undefined) {
-      await segment.truncateToSize();
-      if (options.fsync === 'always') await segment.datasync();
-      notes.push({ path, message: `found ${scan.problem}; cut back to ${scan.validBytes} bytes` });
-      await dropSegments(dir, bases.slice(i + 1), notes, 'follows a segment that was cut back');
-      break;
-    }
-  }
-  return segments;
-}
-
-async function dropSegments(dir: string, bases: readonly number[], notes: RecoveryNote[], why: string) {
-  // Newest first, so that a crash in between still leaves contiguous offsets.
-  for (const base of [...bases].reverse()) {
-    const path = join(dir, segmentFileName(base));
-    await rm(path, { force: true });
-    notes.push({ path, message: `deleted: ${why}` });
   }
 }

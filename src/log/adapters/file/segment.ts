@@ -1,11 +1,12 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CryptoLambdaError } from '../../../domain/index.js';
+import type { CryptoLambdaError } from '../../../domain/index.js';
 import type { StoredRecord } from '../../event-log.js';
-import { LOG_ERRORS } from '../../event-log.js';
+import { damagedError, type LogDamage } from './damage.js';
 import type { FrameHeader } from './frame.js';
 import { decodeFrame, frameCrcMatches, HEADER_BYTES, readHeader } from './frame.js';
+import { type SegmentSurvey, surveySegment } from './scan.js';
 
 const OFFSET_DIGITS = 20;
 const SEGMENT_SUFFIX = '.log';
@@ -18,14 +19,6 @@ export function segmentFileName(baseOffset: number): string {
 export function parseSegmentFileName(name: string): number | undefined {
   const match = /^(\d{20})\.log$/.exec(name);
   return match?.[1] === undefined ? undefined : Number(match[1]);
-}
-
-/** What a scan of a segment file found. */
-export interface SegmentScan {
-  /** Bytes from the start that hold whole, consistent frames. */
-  validBytes: number;
-  /** Why the scan stopped before the end of the file, when it did. */
-  problem: string | undefined;
 }
 
 /**
@@ -64,26 +57,21 @@ export class Segment {
     return new Segment(path, baseOffset, await open(path, 'w+'), indexIntervalBytes);
   }
 
+  /** Opens an existing segment; `survey` then walks its frames and indexes them. */
+  static async open(path: string, baseOffset: number, indexIntervalBytes: number): Promise<Segment> {
+    return new Segment(path, baseOffset, await open(path, 'r+'), indexIntervalBytes);
+  }
+
   /**
-   * Opens an existing segment and walks its frame headers to rebuild the index. With
-   * `verifyCrc` every frame is read whole and checked; the scan stops at the first frame that
-   * does not check out, and the caller decides what to do with the rest.
+   * Walks the file's frames (see `surveySegment`) and makes those before the first bad region
+   * the segment's content. With `verifyCrc` every frame is read whole and checked.
    */
-  static async open(
-    path: string,
-    baseOffset: number,
-    indexIntervalBytes: number,
-    verifyCrc: boolean,
-    chunkBytes: number,
-  ): Promise<{ segment: Segment; scan: SegmentScan }> {
-    const segment = new Segment(path, baseOffset, await open(path, 'r+'), indexIntervalBytes);
-    try {
-      const scan = await segment.scan(verifyCrc, chunkBytes);
-      return { segment, scan };
-    } catch (error) {
-      await segment.handle.close();
-      throw error;
-    }
+  survey(verifyCrc: boolean, chunkBytes: number): Promise<SegmentSurvey> {
+    return surveySegment(this.handle, this.baseOffset, verifyCrc, chunkBytes, (position, header) => {
+      if (position === this.size) {
+        this.commit(HEADER_BYTES + header.payloadBytes, header.baseOffset, header.count, header.maxTs);
+      }
+    });
   }
 
   /** Writes a whole frame after the last one. `commit` makes it visible. */
@@ -107,31 +95,45 @@ export class Segment {
     return this.handle.datasync();
   }
 
-  /** Cuts the file back to `size`, dropping whatever a failed write left past it. */
+  /** `datasync` beside appends and reads; nothing to do once the segment is closing (retired). */
+  async sync(): Promise<void> {
+    if (this.closing !== undefined) return;
+    this.refs++;
+    try {
+      await this.handle.datasync();
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Cuts the file back to `size`, dropping whatever a failed write (or a torn one) left past it. */
   truncateToSize(): Promise<void> {
     return this.handle.truncate(this.size);
   }
 
   /**
-   * Appends to `out` the records in `[fromOffset, toOffset)` (within this segment), reading
-   * from the nearest indexed batch at or below `fromOffset`.
+   * Appends to `out` up to `maxRecords` records of this segment from `fromOffset` on, reading
+   * from the nearest indexed batch at or below it; gap frames are skipped. Returns the offset
+   * to read next (this segment's `nextOffset` once it is read to its end).
    */
   async read(
     partition: number,
     fromOffset: number,
-    toOffset: number,
+    maxRecords: number,
     chunkBytes: number,
     out: StoredRecord[],
-  ): Promise<void> {
+  ): Promise<number> {
     this.refs++;
     try {
       const limit = this.size;
+      const wanted = out.length + maxRecords;
+      let next = fromOffset;
       let pos = this.positionOf(fromOffset);
       while (pos < limit) {
         const buf = await this.readAt(pos, Math.min(chunkBytes, limit - pos));
         let p = 0;
         while (p + HEADER_BYTES <= buf.length) {
-          const header = this.headerAt(buf, p, pos + p);
+          const header = this.headerAt(buf, p, pos + p, next);
           let frame = buf;
           let framePos = p;
           const frameBytes = HEADER_BYTES + header.payloadBytes;
@@ -140,15 +142,23 @@ export class Segment {
             frame = await this.readAt(pos, frameBytes);
             framePos = 0;
           }
-          if (header.baseOffset + header.count > fromOffset) {
-            if (!frameCrcMatches(frame, framePos, header)) throw this.corrupt(pos + p, 'checksum mismatch');
-            decodeFrame(frame, framePos, header, partition, fromOffset, toOffset, out);
+          const frameEnd = header.baseOffset + header.count;
+          if (frameEnd > next) {
+            if (!frameCrcMatches(frame, framePos, header)) {
+              throw this.damaged(pos + p, next, 'a checksum mismatch');
+            }
+            const stop = header.gap
+              ? frameEnd
+              : Math.min(frameEnd, Math.max(next, header.baseOffset) + wanted - out.length);
+            decodeFrame(frame, framePos, header, partition, next, stop, out);
+            next = stop;
+            if (out.length >= wanted) return next;
           }
           p += frameBytes;
-          if (header.baseOffset + header.count >= toOffset) return;
         }
         pos += p;
       }
+      return Math.max(next, this.nextOffset);
     } finally {
       this.release();
     }
@@ -202,68 +212,22 @@ export class Segment {
     let done = 0;
     while (done < length) {
       const { bytesRead } = await this.handle.read(buf, done, length - done, position + done);
-      if (bytesRead === 0) throw this.corrupt(position + done, 'unexpected end of file');
+      if (bytesRead === 0) throw this.damaged(position + done, undefined, 'an unexpected end of file');
       done += bytesRead;
     }
     return buf;
   }
 
-  private headerAt(buf: Buffer, p: number, position: number): FrameHeader {
+  private headerAt(buf: Buffer, p: number, position: number, offset: number): FrameHeader {
     const header = readHeader(buf, p);
-    if (header === undefined) throw this.corrupt(position, 'bad frame magic');
+    if (header === undefined) throw this.damaged(position, offset, 'a bad frame magic');
     return header;
   }
 
-  private corrupt(position: number, why: string): CryptoLambdaError {
-    return new CryptoLambdaError(LOG_ERRORS.corrupt, `${this.path} at byte ${position}: ${why}`);
-  }
-
-  private async scan(verifyCrc: boolean, chunkBytes: number): Promise<SegmentScan> {
-    const fileBytes = (await this.handle.stat()).size;
-    let buf: Buffer = Buffer.alloc(0);
-    let bufStart = 0;
-    let pos = 0;
-    let problem: string | undefined;
-    while (pos < fileBytes) {
-      if (fileBytes - pos < HEADER_BYTES) {
-        problem = 'a partial frame header';
-        break;
-      }
-      if (pos + HEADER_BYTES > bufStart + buf.length) {
-        buf = await this.readAt(pos, Math.min(chunkBytes, fileBytes - pos));
-        bufStart = pos;
-      }
-      const header = readHeader(buf, pos - bufStart);
-      const frameEnd = pos + HEADER_BYTES + (header?.payloadBytes ?? 0);
-      problem = this.frameProblem(header, frameEnd, fileBytes);
-      if (problem !== undefined || header === undefined) break;
-      if (verifyCrc) {
-        if (frameEnd > bufStart + buf.length) {
-          buf = await this.readAt(pos, Math.max(Math.min(chunkBytes, fileBytes - pos), frameEnd - pos));
-          bufStart = pos;
-        }
-        if (!frameCrcMatches(buf, pos - bufStart, header)) {
-          problem = 'a checksum mismatch';
-          break;
-        }
-      }
-      this.commit(frameEnd - pos, header.baseOffset, header.count, header.maxTs);
-      pos = frameEnd;
-    }
-    return { validBytes: pos, problem: problem === undefined ? undefined : `${problem} at byte ${pos}` };
-  }
-
-  private frameProblem(
-    header: FrameHeader | undefined,
-    frameEnd: number,
-    fileBytes: number,
-  ): string | undefined {
-    if (header === undefined) return 'a bad frame magic';
-    if (frameEnd > fileBytes) return 'a partial frame';
-    if (header.count === 0) return 'an empty frame';
-    if (header.baseOffset !== this.nextOffset) {
-      return `a frame at offset ${header.baseOffset} where ${this.nextOffset} was expected`;
-    }
-    return undefined;
+  /** A frame that checked out when the segment was opened (or written) no longer does. */
+  private damaged(position: number, offset: number | undefined, reason: string): CryptoLambdaError {
+    const damage: LogDamage = { path: this.path, position, reason };
+    if (offset !== undefined) damage.offset = offset;
+    return damagedError([damage]);
   }
 }

@@ -12,7 +12,7 @@ export function checkOptions(options: FileLogOptions): FileLogOptions {
     throw invalid(`fsync must be 'always' or 'never', not ${JSON.stringify(options.fsync)}`);
   }
   // A read chunk must hold at least a frame header.
-  const minimums = { segmentBytes: 1, readChunkBytes: 64, indexIntervalBytes: 1 } as const;
+  const minimums = { segmentBytes: 1, readChunkBytes: 64, indexIntervalBytes: 1, syncIntervalMs: 1 } as const;
   for (const [name, minimum] of Object.entries(minimums) as [keyof typeof minimums, number][]) {
     if (!Number.isInteger(options[name]) || options[name] < minimum) {
       throw invalid(`${name} must be an integer >= ${minimum}`);

@@ -72,7 +72,11 @@ describe('file log', () => {
         }
         await checkAgainstModel(log, 't', used, model, 0, 1000);
       });
-      assert.deepEqual(await readdir(dir).then((names) => names.sort()), ['consumer-offsets', 'topics']);
+      assert.deepEqual(await readdir(dir).then((names) => names.sort()), [
+        'consumer-offsets',
+        'recovery-points.json',
+        'topics',
+      ]);
     }));
 
   it('size retention deletes whole oldest segments while the rest still holds retentionBytes', () =>
@@ -142,7 +146,7 @@ describe('file log', () => {
         await assert.rejects(log.commitOffset('', 't', 0, 1), { code: LOG_ERRORS.invalidArgument });
       });
       assert.equal((await readdir(join(dir, 'consumer-offsets'))).length, groups.length);
-      assert.deepEqual((await readdir(dir)).sort(), ['consumer-offsets', 'topics']);
+      assert.deepEqual((await readdir(dir)).sort(), ['consumer-offsets', 'recovery-points.json', 'topics']);
       await withFileLog(dir, {}, async (log) => {
         for (const [i, group] of groups.entries())
           assert.equal(await log.committedOffset(group, 't', 0), i + 1);

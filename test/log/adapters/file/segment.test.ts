@@ -1,81 +1,37 @@
 import assert from 'node:assert/strict';
-import { open, rm, stat, truncate } from 'node:fs/promises';
+import { readFile, rm, stat, truncate, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { AppendRecord, RecoveryNote } from '../../../../src/log/index.js';
-import { LOG_ERRORS, openFileLog } from '../../../../src/log/index.js';
+import type { AppendRecord, LogDamage, RecoveryNote } from '../../../../src/log/index.js';
+import { LOG_ERRORS, logDamageOf, openFileLog } from '../../../../src/log/index.js';
 import { checkAgainstModel, LogModel, makeRecords, Prng } from '../../contract-model.js';
-import { segmentFiles, tempDir } from './helpers.js';
-
-const HEADER_BYTES = 32;
-
-interface Written {
-  dir: string;
-  model: LogModel;
-  /** Offset of the first record of each batch, and the end offset. */
-  boundaries: number[];
-  /** Segment file size after each batch. */
-  sizes: number[];
-}
-
-/** A one-partition log of 10 batches in a single segment, closed. */
-async function writeTen(segmentBytes = 1 << 20): Promise<Written> {
-  const dir = await tempDir();
-  const model = new LogModel();
-  const boundaries = [0];
-  const sizes: number[] = [];
-  const log = await openFileLog({ dir, segmentBytes });
-  await log.createTopic('t', { partitions: 1 });
-  const prng = new Prng(42);
-  for (let i = 0; i < 10; i++) {
-    const records = makeRecords(prng, 3 + i, 'k', 120);
-    await log.append('t', records);
-    model.append(0, records);
-    boundaries.push(model.end(0));
-    const files = await segmentFiles(dir, 't', 0);
-    sizes.push((await stat(files[files.length - 1] as string)).size);
-  }
-  await log.close();
-  return { dir, model, boundaries, sizes };
-}
-
-async function lastSegment(dir: string): Promise<string> {
-  const files = await segmentFiles(dir, 't', 0);
-  return files[files.length - 1] as string;
-}
-
-async function patch(path: string, position: number, bytes: Uint8Array): Promise<void> {
-  const handle = await open(path, 'r+');
-  try {
-    await handle.write(bytes, 0, bytes.length, position);
-  } finally {
-    await handle.close();
-  }
-}
-
-async function byteAt(path: string, position: number): Promise<number> {
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(1);
-    await handle.read(buf, 0, 1, position);
-    return buf[0] as number;
-  } finally {
-    await handle.close();
-  }
-}
+import {
+  baseOf,
+  dropPoints,
+  flip,
+  HEADER_BYTES,
+  lastSegment,
+  POINTS_FILE,
+  patch,
+  setPoint,
+  type Written,
+  writeTen,
+} from './damage-helpers.js';
+import { segmentFiles } from './helpers.js';
 
 /**
- * Reopens the damaged log and checks it ends at `end`, whole, and takes appends from there.
+ * Reopens the log and checks it ends at `end`, whole, and takes appends from there.
  * Returns what recovery reported.
  */
 async function expectRecoveredTo(
   written: Written,
   end: number,
-  repaired: boolean,
+  cut: boolean,
 ): Promise<readonly RecoveryNote[]> {
   const log = await openFileLog({ dir: written.dir });
   try {
     assert.deepEqual(await log.offsets('t', 0), { start: 0, end });
-    assert.equal(log.recovery.length > 0, repaired, JSON.stringify(log.recovery));
+    assert.equal(log.recovery.length > 0, cut, JSON.stringify(log.recovery));
     const expected = new LogModel();
     expected.append(0, written.model.records(0).slice(0, end));
     await checkAgainstModel(log, 't', 0, expected, 0, end + 10);
@@ -93,110 +49,210 @@ async function expectRecoveredTo(
   }
 }
 
-describe('segment recovery', () => {
-  it('cuts a torn last batch, whatever the length of the tear', async () => {
-    const written = await writeTen();
-    try {
-      const size = written.sizes[9] as number;
-      const lastFrame = size - (written.sizes[8] as number);
-      for (const cut of [1, 7, lastFrame - HEADER_BYTES, lastFrame - HEADER_BYTES + 1, lastFrame - 1]) {
-        const copy = await writeTen();
-        try {
-          await truncate(await lastSegment(copy.dir), size - cut);
-          await expectRecoveredTo(copy, copy.boundaries[9] as number, true);
-        } finally {
-          await rm(copy.dir, { recursive: true, force: true });
-        }
-      }
-    } finally {
-      await rm(written.dir, { recursive: true, force: true });
+/** Opening fails with LOG_DAMAGED, and leaves every file as it was; returns the damage. */
+async function expectRefused(dir: string): Promise<readonly LogDamage[]> {
+  const files = await segmentFiles(dir, 't', 0);
+  const before = await Promise.all(files.map((f) => readFile(f)));
+  let damage: readonly LogDamage[] | undefined;
+  await assert.rejects(openFileLog({ dir }), (error: unknown) => {
+    damage = logDamageOf(error);
+    return damage !== undefined;
+  });
+  const after = await Promise.all(files.map((f) => readFile(f)));
+  assert.deepEqual(after, before, 'a refused open changes nothing');
+  // The lock is released: the log opens again (and is refused again).
+  await assert.rejects(openFileLog({ dir }), { code: LOG_ERRORS.damaged });
+  return damage as readonly LogDamage[];
+}
+
+/** The recovery point of `t/0` after batch `i` of a one-segment log. */
+const pointAfter = (w: Written, i: number) => ({
+  segment: 0,
+  bytes: w.sizes[i] as number,
+  offset: w.boundaries[i + 1] as number,
+});
+
+async function withTen(test: (w: Written) => Promise<void>, segmentBytes?: number): Promise<void> {
+  const written = await writeTen(segmentBytes);
+  try {
+    await test(written);
+  } finally {
+    await rm(written.dir, { recursive: true, force: true });
+  }
+}
+
+describe('segment recovery: a torn write after the recovery point is cut', () => {
+  it('cuts a torn last batch written after the last sync, whatever the length of the tear', async () => {
+    const tears = (w: Written) => {
+      const lastFrame = (w.sizes[9] as number) - (w.sizes[8] as number);
+      return [1, 7, lastFrame - HEADER_BYTES, lastFrame - HEADER_BYTES + 1, lastFrame - 1];
+    };
+    for (const [i, tear] of tears(await writeTen()).entries()) {
+      await withTen(async (w) => {
+        await truncate(await lastSegment(w.dir), (w.sizes[9] as number) - tear);
+        // Batch 10 was being written after the sync that recorded batch 9.
+        if (i % 2 === 0) await setPoint(w.dir, pointAfter(w, 8));
+        else await dropPoints(w.dir);
+        await expectRecoveredTo(w, w.boundaries[9] as number, true);
+      });
     }
   });
 
-  it('cuts the log back to the last whole batch before a truncation deep inside it', async () => {
-    const written = await writeTen();
-    try {
-      await truncate(await lastSegment(written.dir), (written.sizes[4] as number) + 40);
-      await expectRecoveredTo(written, written.boundaries[5] as number, true);
-    } finally {
-      await rm(written.dir, { recursive: true, force: true });
-    }
-  });
-
-  it('drops a last batch whose bytes or header were flipped', async () => {
-    const start = (written: Written) => written.sizes[8] as number;
+  it('cuts a last batch whose bytes or header were flipped, when it was written after the last sync', async () => {
     const spots = [
       (w: Written) => (w.sizes[9] as number) - 1,
-      (w: Written) => start(w) + HEADER_BYTES + 10,
-      (w: Written) => start(w) + 4,
-      (w: Written) => start(w) + 8,
-      (w: Written) => start(w) + 24,
-      (w: Written) => start(w),
+      (w: Written) => (w.sizes[8] as number) + HEADER_BYTES + 10,
+      (w: Written) => (w.sizes[8] as number) + 4,
+      (w: Written) => (w.sizes[8] as number) + 24,
+      (w: Written) => w.sizes[8] as number,
     ];
     for (const spot of spots) {
-      const written = await writeTen();
-      try {
-        const path = await lastSegment(written.dir);
-        const position = spot(written);
-        await patch(path, position, new Uint8Array([(await byteAt(path, position)) ^ 0x5a]));
-        await expectRecoveredTo(written, written.boundaries[9] as number, true);
-      } finally {
-        await rm(written.dir, { recursive: true, force: true });
-      }
+      await withTen(async (w) => {
+        await flip(await lastSegment(w.dir), spot(w));
+        await setPoint(w.dir, pointAfter(w, 8));
+        await expectRecoveredTo(w, w.boundaries[9] as number, true);
+      });
     }
   });
 
-  it('removes garbage after the last whole batch', async () => {
+  it('removes garbage and zeros after the last whole batch', async () => {
     for (const garbage of [new Uint8Array(100), new Uint8Array(5000).map((_, i) => (i * 7919) % 256)]) {
-      const written = await writeTen();
-      try {
-        const path = await lastSegment(written.dir);
-        await patch(path, written.sizes[9] as number, garbage);
-        const log = await openFileLog({ dir: written.dir });
+      await withTen(async (w) => {
+        const path = await lastSegment(w.dir);
+        await patch(path, w.sizes[9] as number, garbage);
+        const log = await openFileLog({ dir: w.dir });
+        assert.equal(log.recovery.length, 1, JSON.stringify(log.recovery));
         await log.close();
-        assert.equal((await stat(path)).size, written.sizes[9]);
-        await expectRecoveredTo(written, written.boundaries[10] as number, false);
-      } finally {
-        await rm(written.dir, { recursive: true, force: true });
-      }
+        assert.equal((await stat(path)).size, w.sizes[9]);
+        await expectRecoveredTo(w, w.boundaries[10] as number, false);
+      });
+    }
+  });
+});
+
+describe('segment recovery: damage is refused, never cut', () => {
+  it('refuses a flipped batch with whole batches after it, naming the file, byte, offset and records after', async () => {
+    for (const keepPoints of [true, false]) {
+      await withTen(async (w) => {
+        const path = await lastSegment(w.dir);
+        await flip(path, (w.sizes[4] as number) + HEADER_BYTES + 30, 8);
+        if (!keepPoints) await dropPoints(w.dir);
+        const damage = await expectRefused(w.dir);
+        assert.equal(damage.length, 1);
+        assert.deepEqual(damage[0], {
+          path,
+          topic: 't',
+          partition: 0,
+          position: w.sizes[4],
+          offset: w.boundaries[5],
+          recordsAfter: (w.boundaries[10] as number) - (w.boundaries[6] as number),
+          reason: 'a checksum mismatch',
+        });
+      });
     }
   });
 
-  it('cuts a broken older segment and deletes the segments after it', async () => {
-    const written = await writeTen(700);
-    try {
-      const files = await segmentFiles(written.dir, 't', 0);
+  it('refuses a flipped last batch that the recovery point says was on disk', () =>
+    withTen(async (w) => {
+      await flip(await lastSegment(w.dir), (w.sizes[9] as number) - 1);
+      const [damage] = await expectRefused(w.dir);
+      assert.equal(damage?.position, w.sizes[8]);
+      assert.equal(damage?.recordsAfter, 0);
+    }));
+
+  it('refuses a zero-filled segment', () =>
+    withTen(async (w) => {
+      const path = await lastSegment(w.dir);
+      await patch(path, 0, new Uint8Array(w.sizes[9] as number));
+      const [damage] = await expectRefused(w.dir);
+      assert.deepEqual([damage?.position, damage?.offset, damage?.reason], [0, 0, 'a bad frame magic']);
+    }));
+
+  it('refuses a truncation below the recovery point, mid-batch or at a batch boundary', async () => {
+    for (const extra of [40, 0]) {
+      await withTen(async (w) => {
+        await truncate(await lastSegment(w.dir), (w.sizes[4] as number) + extra);
+        const [damage] = await expectRefused(w.dir);
+        assert.equal(damage?.offset, w.boundaries[5]);
+        if (extra === 0) assert.match(damage?.reason ?? '', /records up to offset \d+ were on disk/);
+      });
+    }
+  });
+
+  it('refuses a missing middle segment, and a broken older one', async () => {
+    await withTen(async (w) => {
+      const files = await segmentFiles(w.dir, 't', 0);
       assert.ok(files.length >= 4, `${files.length} segments`);
+      await unlink(files[1] as string);
+      await dropPoints(w.dir);
+      const [damage] = await expectRefused(w.dir);
+      assert.equal(damage?.path, files[1]);
+      assert.equal(damage?.offset, baseOf(files[1] as string));
+      assert.match(damage?.reason ?? '', /in no segment file/);
+      assert.equal(damage?.recordsAfter, (w.boundaries[10] as number) - baseOf(files[2] as string));
+    }, 700);
+    await withTen(async (w) => {
+      const files = await segmentFiles(w.dir, 't', 0);
       const second = files[1] as string;
       await truncate(second, (await stat(second)).size - 3);
-      const secondBase = Number(/(\d{20})\.log$/.exec(second)?.[1]);
-      const thirdBase = Number(/(\d{20})\.log$/.exec(files[2] as string)?.[1]);
-      // The second segment loses its last batch (the one that ends at the third one's base).
-      const end = written.boundaries.filter((b) => b < thirdBase).pop() as number;
-      assert.ok(end >= secondBase);
-      const recovery = await expectRecoveredTo(written, end, true);
-      assert.equal(recovery.length, 1 + files.length - 2, JSON.stringify(recovery));
-    } finally {
-      await rm(written.dir, { recursive: true, force: true });
-    }
+      const [damage] = await expectRefused(w.dir);
+      assert.equal(damage?.path, second);
+      assert.equal(damage?.reason, 'a partial frame');
+    }, 700);
   });
 
-  it('never returns a record of a damaged batch in an older segment: the read fails with LOG_CORRUPT', async () => {
-    const written = await writeTen(700);
-    try {
-      const files = await segmentFiles(written.dir, 't', 0);
+  it('refuses a recovery-points file that is not one', () =>
+    withTen(async (w) => {
+      await patch(join(w.dir, POINTS_FILE), 0, Buffer.from('{{'));
+      const [damage] = await expectRefused(w.dir);
+      assert.equal(damage?.path, join(w.dir, POINTS_FILE));
+    }));
+
+  it('never returns a record of a damaged batch in an older segment: the read fails with LOG_DAMAGED', () =>
+    withTen(async (w) => {
+      const files = await segmentFiles(w.dir, 't', 0);
       await patch(files[0] as string, HEADER_BYTES + 20, new Uint8Array([0xff, 0x00, 0xff]));
-      const log = await openFileLog({ dir: written.dir, tailCacheBytes: 0 });
+      const log = await openFileLog({ dir: w.dir, tailCacheBytes: 0 });
       try {
-        assert.deepEqual(log.recovery, [], 'only the last segment is checksummed at open');
-        await assert.rejects(log.read('t', 0, 0), { code: LOG_ERRORS.corrupt });
-        const secondBase = Number(/(\d{20})\.log$/.exec(files[1] as string)?.[1]);
-        await checkAgainstModel(log, 't', 0, written.model, secondBase, 1000);
+        assert.deepEqual(
+          log.recovery,
+          [],
+          'older segments below the recovery point are walked, not checksummed',
+        );
+        await assert.rejects(log.read('t', 0, 0), (error: unknown) => {
+          const [damage] = logDamageOf(error) ?? [];
+          return damage?.path === files[0] && damage?.position === 0 && damage?.offset === 0;
+        });
+        await checkAgainstModel(log, 't', 0, w.model, baseOf(files[1] as string), 1000);
       } finally {
         await log.close();
       }
-    } finally {
-      await rm(written.dir, { recursive: true, force: true });
-    }
+    }, 700));
+});
+
+describe('recovery points', () => {
+  it('records what is on disk on sync and close, and writes nothing while nothing is appended', async () => {
+    await withTen(async (w) => {
+      const pointsPath = join(w.dir, POINTS_FILE);
+      const read = async () =>
+        JSON.parse(await readFile(pointsPath, 'utf8')) as { partitions: Record<string, unknown> };
+      assert.deepEqual((await read()).partitions['t/0'], pointAfter(w, 9), 'close records the end');
+      const log = await openFileLog({ dir: w.dir, syncIntervalMs: 60_000 });
+      try {
+        const before = await stat(pointsPath);
+        await log.sync();
+        assert.equal((await stat(pointsPath)).ino, before.ino, 'nothing appended: nothing written');
+        await log.append('t', makeRecords(new Prng(9), 5, 'k', 50));
+        await log.sync();
+        const size = (await stat(await lastSegment(w.dir))).size;
+        assert.deepEqual((await read()).partitions['t/0'], {
+          segment: 0,
+          bytes: size,
+          offset: (w.boundaries[10] as number) + 5,
+        });
+      } finally {
+        await log.close();
+      }
+    });
   });
 });
