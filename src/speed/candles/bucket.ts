@@ -6,7 +6,7 @@ import { compareTradeKeys } from './trade-order.js';
 export interface Bucket extends BucketStateV1 {
   dirty: boolean;
   /** Its `open` update waits for `drainOpen` (openUpdates: 'on-drain'); not part of snapshots. */
-  openPending?: boolean;
+  openPending: boolean;
 }
 
 export function emptyBucket(openTime: number, fill: number): Bucket {
@@ -32,6 +32,8 @@ export function emptyBucket(openTime: number, fill: number): Bucket {
     closed: false,
     emitted: false,
     dirty: false,
+    // Every field set at birth: buckets keep one shape, and the lane code stays monomorphic.
+    openPending: false,
   };
 }
 
@@ -179,5 +181,6 @@ export function bucketFromState(t: BucketTuple): Bucket {
     closed: (t[18] & 1) !== 0,
     emitted: (t[18] & 2) !== 0,
     dirty: false,
+    openPending: false,
   };
 }

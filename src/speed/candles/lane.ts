@@ -61,7 +61,8 @@ export function laneTrade(lane: Lane, trade: Trade, clockTs: number, ctx: LaneCo
   } else {
     const firstOpenTime = (buckets[0] as Bucket).openTime;
     if (openTime >= firstOpenTime) {
-      index = (openTime - firstOpenTime) / ms;
+      // An integer the engine keeps small (a Smi): a double index makes element access generic.
+      index = ((openTime - firstOpenTime) / ms) | 0;
     } else {
       // Before the series' first bucket (no bucket was ever dropped, else this trade would be too
       // late): the gap up to the old first bucket copies this trade's price, the new close.
@@ -112,8 +113,15 @@ function settle(lane: Lane, from: number, clockTs: number, ctx: LaneContext): vo
     } else if (b.dirty || !b.emitted) {
       b.dirty = false;
       b.emitted = true;
-      if (b.closed) ctx.counters.revised++;
-      emit(toCandle(venue, symbol, interval, ms, b, b.closed ? 'revised' : 'open'));
+      if (b.closed) {
+        ctx.counters.revised++;
+        emit(toCandle(venue, symbol, interval, ms, b, 'revised'));
+      } else {
+        // An open bucket's update goes the way the operator emits them (at once, or at the next
+        // drain): with thousands of series most trades open a bucket, and a candle object for
+        // each interval of each, made at once, was most of the operator's garbage.
+        ctx.openUpdate(lane, b);
+      }
     }
   }
   let firstOpen = from;
