@@ -4,6 +4,7 @@ import {
   type AppendAck,
   type AppendRecord,
   appendEvents,
+  batchTs,
   type EventLog,
   forEachEvent,
   TOPICS,
@@ -196,6 +197,7 @@ async function appendBatch(
   rawRun: RawRun | undefined,
 ): Promise<{ fresh: number; rawEnd: number | undefined }> {
   const { trades } = TOPICS;
+  const tsOf = batchTs(trades);
   const fresh: Trade[] = [];
   const records: AppendRecord[] = [];
   // Bytes a source encoded already (in a worker thread) are the log's values as they are.
@@ -208,7 +210,7 @@ async function appendBatch(
       continue;
     }
     fresh.push(trade);
-    records.push({ key, ts: trades.ts(trade), value: encoded?.[i] ?? trades.codec.encode(trade) });
+    records.push({ key, ts: tsOf(trade), value: encoded?.[i] ?? trades.codec.encode(trade) });
   }
   const rejectedFresh = batch.rejected.filter((r) => !dedupe.seen(rejectedKey(r), r.origin));
   // Called before the other appends so raw records keep batch order; awaited with them.

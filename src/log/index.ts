@@ -45,7 +45,7 @@ export {
   rawBatchCodec,
   rawBronzeMember,
 } from './raw-codec.js';
-export { type Codec, type EventMap, jsonCodec, TOPICS, type TopicDef } from './topics.js';
+export { batchTs, type Codec, type EventMap, jsonCodec, TOPICS, type TopicDef } from './topics.js';
 export {
   decodeTradeAt,
   encodedTradeBytes,

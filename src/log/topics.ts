@@ -21,7 +21,16 @@ export interface TopicDef<T> {
    * ones, where an event time would expire it at once.
    */
   ts(value: T): number;
+  /** `ts` is the append time for every record: a batch takes one reading of the clock. */
+  appendTime?: true;
   codec: Codec<T>;
+}
+
+/** The timestamps a batch of `def`'s records takes: one clock reading for append-time topics. */
+export function batchTs<T>(def: TopicDef<T>): (value: T) => number {
+  if (def.appendTime !== true) return (value) => def.ts(value);
+  const now = Date.now();
+  return () => now;
 }
 
 const encoder = new TextEncoder();
@@ -54,6 +63,7 @@ export const TOPICS: { [K in keyof EventMap]: TopicDef<EventMap[K]> } = {
     // A source's batches stay in one partition, in the order it delivered them.
     key: (r) => r.source,
     ts: appendTime,
+    appendTime: true,
     codec: rawBatchCodec,
   },
   trades: {
@@ -61,6 +71,7 @@ export const TOPICS: { [K in keyof EventMap]: TopicDef<EventMap[K]> } = {
     config: { partitions: 4, retentionMs: 7 * DAY_MS },
     key: (t) => `${t.venue}:${t.symbol}`,
     ts: appendTime,
+    appendTime: true,
     codec: tradeBinaryCodec,
   },
   rejected: {
@@ -68,6 +79,7 @@ export const TOPICS: { [K in keyof EventMap]: TopicDef<EventMap[K]> } = {
     config: { partitions: 1, retentionMs: 7 * DAY_MS },
     key: (r) => r.stage,
     ts: appendTime,
+    appendTime: true,
     codec: jsonCodec<Rejected>(),
   },
   candles: {
@@ -75,6 +87,7 @@ export const TOPICS: { [K in keyof EventMap]: TopicDef<EventMap[K]> } = {
     config: { partitions: 4, retentionMs: 30 * DAY_MS },
     key: (c) => `${c.venue}:${c.symbol}`,
     ts: appendTime,
+    appendTime: true,
     codec: candleBinaryCodec,
   },
 };

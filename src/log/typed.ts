@@ -1,5 +1,5 @@
 import type { AppendAck, AppendRecord, EventLog, StoredRecord } from './event-log.js';
-import type { TopicDef } from './topics.js';
+import { batchTs, type TopicDef } from './topics.js';
 
 /** A record read back from a typed topic. */
 export interface DecodedRecord<T> {
@@ -24,9 +24,10 @@ export async function ensureTopics(
 /** Keys, timestamps and encodes values as the topic declares. */
 export function toAppendRecords<T>(def: TopicDef<T>, values: readonly T[]): AppendRecord[] {
   const records = new Array<AppendRecord>(values.length);
+  const tsOf = batchTs(def);
   for (let i = 0; i < values.length; i++) {
     const value = values[i] as T;
-    records[i] = { key: def.key(value), ts: def.ts(value), value: def.codec.encode(value) };
+    records[i] = { key: def.key(value), ts: tsOf(value), value: def.codec.encode(value) };
   }
   return records;
 }
