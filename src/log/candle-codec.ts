@@ -23,7 +23,7 @@ const SOURCES = ['speed', 'batch'] as const;
 const OPEN_BRACE = 0x7b;
 
 const venues = createInternTable(64, 32, 'latin1');
-const symbols = createInternTable(32_768, 32, 'latin1');
+const symbols = createInternTable(65_536, 32, 'latin1');
 const decoder = new TextDecoder();
 
 export const candleBinaryCodec: Codec<Candle> = {

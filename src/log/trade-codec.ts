@@ -221,4 +221,4 @@ function utf8Bytes(s: string): number {
 /** One table per field, so a venue and a symbol never evict each other. */
 const venues = createInternTable(64, 32, 'latin1');
 // Sized for tens of thousands of symbols: at 64 slots, 10,000 symbols missed on almost every record.
-const symbols = createInternTable(32_768, 32, 'latin1');
+const symbols = createInternTable(65_536, 32, 'latin1');

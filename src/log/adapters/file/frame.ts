@@ -183,7 +183,7 @@ export function decodeFrame(
 }
 
 /** Keys repeat on every record of a series (`venue:symbol`): a fresh string per record was about 40% of a read. */
-const keys = createInternTable(32_768, 64, 'utf8');
+const keys = createInternTable(65_536, 64, 'utf8');
 
 /** The UTF-8 key in `buf[start, end)`, as `buf.toString('utf8', start, end)` gives it. */
 export function decodeKey(buf: Buffer, start: number, end: number): string {
