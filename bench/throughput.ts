@@ -65,7 +65,10 @@ export async function pipelineRate(
   const controller = new AbortController();
   let candles = 0;
   try {
-    const operator = createCandleOperator({ openUpdates: 'on-drain' });
+    const operator = createCandleOperator({
+      openUpdates: 'on-drain',
+      openInterest: { version: () => 0, wants: () => false },
+    });
     const runner = await createSpeedRunner(
       {
         log,

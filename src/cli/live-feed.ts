@@ -6,10 +6,13 @@ export interface CandleFeed extends LiveFeed {
   publish(candle: Candle): void;
   /** Whether anybody listens to the series' candles. */
   wants(venue: string, symbol: string, interval: Interval): boolean;
+  /** Changes whenever `wants` may answer differently (a series' first subscriber or last one leaves). */
+  version(): number;
 }
 
 export function createCandleFeed(): CandleFeed {
   const listeners = new Map<string, Set<(candle: Candle) => void>>();
+  let version = 0;
   const keyOf = (venue: string, symbol: string, interval: Interval): string =>
     `${venue}:${symbol}:${interval}`;
   return {
@@ -21,17 +24,22 @@ export function createCandleFeed(): CandleFeed {
       for (const listener of set) listener(candle);
     },
     wants: (venue, symbol, interval) => listeners.size > 0 && listeners.has(keyOf(venue, symbol, interval)),
+    version: () => version,
     subscribeCandles(series, listener) {
       const key = keyOf(series.venue, series.symbol, series.interval);
       let set = listeners.get(key);
       if (set === undefined) {
         set = new Set();
         listeners.set(key, set);
+        version++;
       }
       set.add(listener);
       return () => {
         set.delete(listener);
-        if (set.size === 0) listeners.delete(key);
+        if (set.size === 0 && listeners.get(key) === set) {
+          listeners.delete(key);
+          version++;
+        }
       };
     },
   };

@@ -98,11 +98,17 @@ async function startPipeline(
   const controller = new AbortController();
   const startedAt = Date.now();
   const time = resolveTimePolicy(options.time);
-  const operator = createCandleOperator({ openUpdates: 'on-drain', ...options.candles, ...time });
+  const feed: CandleFeed = createCandleFeed();
+  // `open` updates are made only for the series a WebSocket client watches (`openInterest`).
+  const operator = createCandleOperator({
+    openUpdates: 'on-drain',
+    openInterest: feed,
+    ...options.candles,
+    ...time,
+  });
   // The operator's state (restored from the checkpoint below) gives each series' newest trade
   // time and watermark to the view.
   const view = createSpeedView({}, operator);
-  const feed: CandleFeed = createCandleFeed();
   await rebuildView(log, view);
 
   const runner = await createSpeedRunner(

@@ -12,7 +12,11 @@ export {
   type SeriesClockReading,
   type SeriesWatermark,
 } from './candles/operator.js';
-export { CANDLE_OPERATOR_DEFAULTS, type CandleOperatorOptions } from './candles/options.js';
+export {
+  CANDLE_OPERATOR_DEFAULTS,
+  type CandleOperatorOptions,
+  type OpenInterest,
+} from './candles/options.js';
 export {
   type BucketTuple,
   type CandleCounters,

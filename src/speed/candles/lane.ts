@@ -1,5 +1,5 @@
 import type { Candle, Interval, Trade } from '../../domain/index.js';
-import { applyTrade, type Bucket, emptyBucket, fillEmpty, toCandle } from './bucket.js';
+import { applyTrade, type Bucket, emptyBucket, fillEmpty, recycleBucket, toCandle } from './bucket.js';
 import type { CandleCounters } from './snapshot.js';
 
 /**
@@ -12,6 +12,8 @@ export interface Lane {
   readonly intervalMs: number;
   buckets: Bucket[];
   firstOpen: number;
+  /** Somebody wants this lane's `open` updates (see `CandleOperatorOptions.openInterest`). */
+  wantsOpen: boolean;
 }
 
 /** What every lane operation needs besides the lane: who it belongs to and where outputs go. */
@@ -131,6 +133,13 @@ function settle(lane: Lane, from: number, clockTs: number, ctx: LaneContext): vo
   const dropBefore = clockTs - ctx.allowedLatenessMs;
   let drop = 0;
   while (drop < buckets.length - 1 && (buckets[drop] as Bucket).openTime + ms <= dropBefore) drop++;
-  if (drop > 0) buckets.splice(0, drop);
+  if (drop > 0) {
+    // A bucket whose `open` update still waits for a drain stays referenced there: not reused.
+    for (let k = 0; k < drop; k++) {
+      const b = buckets[k] as Bucket;
+      if (!b.openPending) recycleBucket(b);
+    }
+    buckets.splice(0, drop);
+  }
   lane.firstOpen = firstOpen - drop;
 }

@@ -70,8 +70,15 @@ export interface CandleOperatorInstance extends OperatorInstance<Trade, Candle, 
 
 /** Builds a candle operator instance; options are merged over `CANDLE_OPERATOR_DEFAULTS`. */
 export function createCandleOperator(options: Partial<CandleOperatorOptions> = {}): CandleOperatorInstance {
-  const { intervals, maxOutOfOrdernessMs, allowedLatenessMs, idleCloseMs, liveHorizonMs, openUpdates } =
-    resolveCandleOptions(options);
+  const {
+    intervals,
+    maxOutOfOrdernessMs,
+    allowedLatenessMs,
+    idleCloseMs,
+    liveHorizonMs,
+    openUpdates,
+    openInterest,
+  } = resolveCandleOptions(options);
   let pendingOpen: PendingOpen[] = [];
   let known = createSeriesIndex();
   let counters: CandleCounters = { tradesProcessed: 0, lateDropped: 0, revised: 0 };
@@ -100,9 +107,18 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
         ? (lane, bucket) =>
             ctx.emit(toCandle(ctx.venue, ctx.symbol, lane.interval, lane.intervalMs, bucket, 'open'))
         : (lane, bucket) => {
-            if (bucket.openPending === true) return;
+            if (bucket.openPending) return;
+            const s = currentSeries as Series;
+            if (openInterest !== undefined) {
+              const version = openInterest.version();
+              if (s.interestVersion !== version) {
+                s.interestVersion = version;
+                for (const l of s.lanes) l.wantsOpen = openInterest.wants(s.venue, s.symbol, l.interval);
+              }
+              if (!lane.wantsOpen) return;
+            }
             bucket.openPending = true;
-            pendingOpen.push({ s: currentSeries as Series, lane, bucket });
+            pendingOpen.push({ s, lane, bucket });
           },
   };
   let currentSeries: Series | undefined;
@@ -117,6 +133,7 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
         maxTs: trade.ts,
         floorTs: Number.NEGATIVE_INFINITY,
         lanes: newLanes(intervals),
+        interestVersion: -1,
       })
     );
   }

@@ -44,6 +44,21 @@ export interface CandleOperatorOptions extends TimePolicy {
    * @default 'each-trade'
    */
   openUpdates: 'each-trade' | 'on-drain';
+  /**
+   * With `on-drain`: which series' `open` updates anybody wants (live subscribers). A bucket of
+   * a series nobody watches is not even marked: with thousands of series nearly every trade
+   * opens a bucket in each interval, and marking them all cost more than the candles. Whoever
+   * wants a series later reads its open buckets (`openCandlesOf`) and gets updates from then
+   * on. Without it, every series' updates are made.
+   */
+  openInterest?: OpenInterest;
+}
+
+/** Who wants `open` updates (see `CandleOperatorOptions.openInterest`). */
+export interface OpenInterest {
+  /** Changes whenever `wants` may answer differently; the operator asks `wants` again then. */
+  version(): number;
+  wants(venue: string, symbol: string, interval: Interval): boolean;
 }
 
 /** The defaults, one object typed as the full options type. */

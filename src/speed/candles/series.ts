@@ -30,6 +30,8 @@ export interface Series {
   /** The closing clock set by `onWallClock` / `flush` for this series; -Infinity until then. */
   floorTs: number;
   readonly lanes: Lane[];
+  /** The `OpenInterest.version` its lanes' `wantsOpen` were read at; -1: never. */
+  interestVersion: number;
 }
 
 export function newLanes(intervals: readonly Interval[]): Lane[] {
@@ -38,6 +40,7 @@ export function newLanes(intervals: readonly Interval[]): Lane[] {
     intervalMs: INTERVAL_MS[interval],
     buckets: [],
     firstOpen: 0,
+    wantsOpen: true,
   }));
 }
 
@@ -132,6 +135,7 @@ export function restoreSeries(saved: SeriesState, intervals: readonly Interval[]
     maxTs: saved.maxTs,
     floorTs: saved.floorTs ?? Number.NEGATIVE_INFINITY,
     lanes,
+    interestVersion: -1,
   };
 }
 

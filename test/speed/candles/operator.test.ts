@@ -303,6 +303,57 @@ describe('candle operator: openCandles', () => {
   });
 });
 
+describe('candle operator: open interest', () => {
+  it('marks open buckets only of the series and intervals somebody wants, and asks again when that changes', () => {
+    const wanted = new Set(['BTC-USDT:1m']);
+    let version = 0;
+    let asked = 0;
+    const op = createCandleOperator({
+      intervals: ['1m', '5m'],
+      openUpdates: 'on-drain',
+      openInterest: {
+        version: () => version,
+        wants: (_venue, symbol, interval) => {
+          asked++;
+          return wanted.has(`${symbol}:${interval}`);
+        },
+      },
+    });
+    const { out, emit } = collector();
+    const opens = (): string[] =>
+      out.filter((c) => c.state === 'open').map((c) => `${c.symbol}:${c.interval}:${c.close}`);
+    for (const [symbol, price] of [
+      ['BTC-USDT', 10],
+      ['ETH-USDT', 20],
+      ['BTC-USDT', 11],
+      ['ETH-USDT', 21],
+    ] as const)
+      op.process(trade({ symbol, ts: m(1, price), price }), emit);
+    op.drainOpen(emit);
+    assert.deepEqual(opens(), ['BTC-USDT:1m:11']);
+    assert.equal(asked, 4, 'each series asked once per lane, not per trade');
+
+    // A subscriber for ETH 5m arrives: its next trade's bucket is marked.
+    wanted.add('ETH-USDT:5m');
+    version++;
+    out.length = 0;
+    op.process(trade({ symbol: 'ETH-USDT', ts: m(1, 30), price: 22 }), emit);
+    op.process(trade({ symbol: 'BTC-USDT', ts: m(1, 31), price: 12 }), emit);
+    op.drainOpen(emit);
+    assert.deepEqual(opens().sort(), ['BTC-USDT:1m:12', 'ETH-USDT:5m:22']);
+
+    // Closed candles go out whoever watches: ETH's watermark passes the end of minute 1.
+    out.length = 0;
+    op.process(trade({ symbol: 'ETH-USDT', ts: m(3), price: 23 }), emit);
+    assert.deepEqual(
+      out
+        .filter((c) => c.state === 'closed')
+        .map((c) => `${c.symbol}:${c.interval}:${c.openTime}:${c.close}`),
+      [`ETH-USDT:1m:${m(1)}:22`],
+    );
+  });
+});
+
 describe('candle operator: wall clock (live mode)', () => {
   it('closes a quiet bucket at end + maxOutOfOrdernessMs + idleCloseMs and fills empty buckets', () => {
     const op = createCandleOperator({ intervals: ['1m'] });
