@@ -16,6 +16,8 @@ import {
   type Series,
   type SeriesClockReading,
   seriesToState,
+  untouched,
+  wantsOpenUpdates,
 } from './series.js';
 import { type CandleCounters, type CandleOperatorState, checkOperatorState } from './snapshot.js';
 
@@ -84,16 +86,10 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
   let counters: CandleCounters = { tradesProcessed: 0, lateDropped: 0, revised: 0 };
   let changed: Series[] = [];
   const markChanged = (s: Series): void => {
-    if (s.changed) return;
+    if (!s.changed) changed.push(s);
     s.changed = true;
-    changed.push(s);
   };
-  const takeChanged = (): Series[] => {
-    const taken = changed;
-    changed = [];
-    for (const s of taken) s.changed = false;
-    return taken;
-  };
+  const takeChanged = (): Series[] => untouched(changed.splice(0));
   const noop = (): void => {};
   // One mutable context reused by every lane call: the hot path allocates only emitted candles.
   const ctx: LaneContext = {
@@ -107,16 +103,8 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
         ? (lane, bucket) =>
             ctx.emit(toCandle(ctx.venue, ctx.symbol, lane.interval, lane.intervalMs, bucket, 'open'))
         : (lane, bucket) => {
-            if (bucket.openPending) return;
             const s = currentSeries as Series;
-            if (openInterest !== undefined) {
-              const version = openInterest.version();
-              if (s.interestVersion !== version) {
-                s.interestVersion = version;
-                for (const l of s.lanes) l.wantsOpen = openInterest.wants(s.venue, s.symbol, l.interval);
-              }
-              if (!lane.wantsOpen) return;
-            }
+            if (bucket.openPending || !wantsOpenUpdates(s, lane, openInterest)) return;
             bucket.openPending = true;
             pendingOpen.push({ s, lane, bucket });
           },

@@ -3,6 +3,7 @@ import { CryptoLambdaError, INTERVAL_MS } from '../../domain/index.js';
 import { SPEED_ERRORS } from '../errors.js';
 import { type Bucket, bucketFromState, bucketToState, toCandle } from './bucket.js';
 import type { Lane } from './lane.js';
+import type { OpenInterest } from './options.js';
 import { asCurrentState, type CandleOperatorState, type SeriesState } from './snapshot.js';
 
 /** The candle operator's series: their lanes, index, snapshot form and clock readings. */
@@ -96,6 +97,23 @@ export function createSeriesIndex(): SeriesIndex {
       return s;
     },
   };
+}
+
+/** The series, each marked not changed since (the operator has just written them out). */
+export function untouched(series: Series[]): Series[] {
+  for (const s of series) s.changed = false;
+  return series;
+}
+
+/** Whether anybody wants `lane`'s `open` updates; asks `interest` again only when its version changed. */
+export function wantsOpenUpdates(s: Series, lane: Lane, interest: OpenInterest | undefined): boolean {
+  if (interest === undefined) return true;
+  const version = interest.version();
+  if (s.interestVersion !== version) {
+    s.interestVersion = version;
+    for (const l of s.lanes) l.wantsOpen = interest.wants(s.venue, s.symbol, l.interval);
+  }
+  return lane.wantsOpen;
 }
 
 export interface PendingOpen {
