@@ -108,7 +108,6 @@ export async function createIngestWriter(
   }
   const dedupe = await rebuildDedupe(log, state, opts.dedupeTailRecords);
   const countersBySource = new Map<string, IngestCounters>();
-  const keys = createSeriesKeys();
   // Saves run one after another in the background (each is an fsync): the pipeline does not
   // wait for them, and a failed one fails the run at its next batch.
   let saving: Promise<void> = Promise.resolve();
@@ -149,7 +148,7 @@ export async function createIngestWriter(
       let previous: Promise<void> = Promise.resolve();
       const inFlight: Promise<void>[] = [];
       for await (const batch of source.batches(runOptions)) {
-        const appended = appendBatch(log, batch, dedupe, keys, counters, onAppended, rawRun);
+        const appended = appendBatch(log, batch, dedupe, counters, onAppended, rawRun);
         const step = Promise.all([previous, appended]).then(([, { fresh, rawEnd }]) => {
           if (saveError !== undefined) throw saveError;
           if (rawEnd !== undefined) rawNext = rawEnd;
@@ -191,7 +190,6 @@ async function appendBatch(
   log: EventLog,
   batch: SourceBatch,
   dedupe: DedupeWindow,
-  keys: SeriesKeys,
   counters: IngestCounters,
   onAppended: AppendedListener | undefined,
   rawRun: RawRun | undefined,
@@ -204,7 +202,8 @@ async function appendBatch(
   const encoded = batch.encodedTrades;
   for (let i = 0; i < batch.trades.length; i++) {
     const trade = batch.trades[i]!;
-    const key = keys.of(trade);
+    // The topic's key is made once per series (`TOPICS.trades.key`), not once per trade.
+    const key = trades.key(trade);
     if (dedupe.seen(key, trade.tradeId)) {
       counters.duplicates++;
       continue;
@@ -228,39 +227,6 @@ async function appendBatch(
   counters.ignored += batch.ignored;
   if (rawEnd !== undefined) counters.raw++;
   return { fresh: fresh.length, rawEnd: rawEnd as number | undefined };
-}
-
-/** The trades topic's key of a trade, made once per series rather than once per trade. */
-interface SeriesKeys {
-  of(trade: Trade): string;
-}
-
-/** Series remembered at most; past it the table starts again (keys are only a cache). */
-const MAX_SERIES_KEYS = 100_000;
-
-function createSeriesKeys(): SeriesKeys {
-  let byVenue = new Map<string, Map<string, string>>();
-  let size = 0;
-  return {
-    of(trade) {
-      let bySymbol = byVenue.get(trade.venue);
-      if (bySymbol === undefined) {
-        bySymbol = new Map();
-        byVenue.set(trade.venue, bySymbol);
-      }
-      let key = bySymbol.get(trade.symbol);
-      if (key === undefined) {
-        if (++size > MAX_SERIES_KEYS) {
-          byVenue = new Map([[trade.venue, bySymbol]]);
-          bySymbol.clear();
-          size = 1;
-        }
-        key = TOPICS.trades.key(trade);
-        bySymbol.set(trade.symbol, key);
-      }
-      return key;
-    },
-  };
 }
 
 /** Rejected records are deduplicated by where they came from (a file and line, a connection). */

@@ -56,6 +56,34 @@ const DAY_MS = 86_400_000;
 
 const appendTime = (): number => Date.now();
 
+/*
+ * `venue:symbol`, the key of a series' trades and candles, made once per series rather than
+ * once per record: with thousands of symbols every record's key was a new string, built and
+ * then hashed again by every map it met. Bounded: cleared when full.
+ */
+const SERIES_KEYS_MAX = 65_536;
+let seriesKeys = new Map<string, Map<string, string>>();
+let seriesKeyCount = 0;
+
+function seriesKey(venue: string, symbol: string): string {
+  let bySymbol = seriesKeys.get(venue);
+  if (bySymbol === undefined) {
+    bySymbol = new Map();
+    seriesKeys.set(venue, bySymbol);
+  }
+  let key = bySymbol.get(symbol);
+  if (key === undefined) {
+    if (++seriesKeyCount > SERIES_KEYS_MAX) {
+      seriesKeys = new Map([[venue, bySymbol]]);
+      bySymbol.clear();
+      seriesKeyCount = 1;
+    }
+    key = `${venue}:${symbol}`;
+    bySymbol.set(symbol, key);
+  }
+  return key;
+}
+
 export const TOPICS: { [K in keyof EventMap]: TopicDef<EventMap[K]> } = {
   raw: {
     name: 'raw',
@@ -69,7 +97,7 @@ export const TOPICS: { [K in keyof EventMap]: TopicDef<EventMap[K]> } = {
   trades: {
     name: 'trades',
     config: { partitions: 4, retentionMs: 7 * DAY_MS },
-    key: (t) => `${t.venue}:${t.symbol}`,
+    key: (t) => seriesKey(t.venue, t.symbol),
     ts: appendTime,
     appendTime: true,
     codec: tradeBinaryCodec,
@@ -85,7 +113,7 @@ export const TOPICS: { [K in keyof EventMap]: TopicDef<EventMap[K]> } = {
   candles: {
     name: 'candles',
     config: { partitions: 4, retentionMs: 30 * DAY_MS },
-    key: (c) => `${c.venue}:${c.symbol}`,
+    key: (c) => seriesKey(c.venue, c.symbol),
     ts: appendTime,
     appendTime: true,
     codec: candleBinaryCodec,

@@ -35,8 +35,8 @@ export interface SpeedRunnerOptions {
   /**
    * Checkpoint at most this often, and only when something changed: a checkpoint appends the
    * series that changed since the last one (`checkpoint-store.ts`). When a checkpoint takes
-   * long (thousands of busy series), the next waits ten times its cost, so checkpoints never
-   * take more than about a tenth of the time; a crash then replays a little more of the log.
+   * long (thousands of busy series), the next waits twenty times its cost, so checkpoints never
+   * take more than about a twentieth of the time; a crash then replays a little more of the log.
    * @default 1000
    */
   checkpointIntervalMs: DurationMs;
@@ -191,8 +191,8 @@ export async function createSpeedRunner<State>(
         }
         await flush();
         // A checkpoint costs what changed since the last one; with thousands of busy series that
-        // is most of the state, so they are spaced to keep their share of the time under a tenth.
-        if (nowMs - lastCheckpointMs >= Math.max(opts.checkpointIntervalMs, 10 * checkpointCostMs)) {
+        // is most of the state, so they are spaced to keep their share of the time under a twentieth.
+        if (nowMs - lastCheckpointMs >= Math.max(opts.checkpointIntervalMs, 20 * checkpointCostMs)) {
           checkpointCostMs = await saveCheckpoint();
           lastCheckpointMs = nowMs;
         }
