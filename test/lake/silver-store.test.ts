@@ -209,4 +209,41 @@ describe('silver store', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('compacts a part written in the earlier format (zstd level 3, format 1) with new rows', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cl-silver-'));
+    const store = await openSilverStore(createIdChains('run'));
+    try {
+      const trades = orderedRun(6_000, 50);
+      store.appendEncoded(trades.slice(0, 3_000).map((t) => tradeBinaryCodec.encode(t)));
+      const [hour] = store.stagedHours();
+      assert.ok(hour !== undefined);
+      const fresh = join(dir, 'fresh.parquet');
+      await store.writePart(hour.venue, hour.hourTs, fresh);
+      await store.clear();
+      // The part as the lake wrote it before: DuckDB's default encodings, zstd at its default level.
+      const old = join(dir, 'old.parquet');
+      await queryRow(
+        `COPY (SELECT * FROM ${readParquetSql(fresh)}) TO ${sqlText(old)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+      const [encodings] = await queryRow(
+        `SELECT string_agg(DISTINCT encodings) FROM parquet_metadata(${sqlText(old)}) WHERE path_in_schema = 'ts'`,
+      );
+      assert.equal(encodings, 'PLAIN');
+      store.appendEncoded(trades.slice(2_500).map((t) => tradeBinaryCodec.encode(t)));
+      const out = join(dir, 'sealed.parquet');
+      assert.equal((await store.compact(hour.venue, hour.hourTs, [old], true, out)).rows, 6_000);
+      assert.deepEqual(
+        (await readParquet([out])).map((r) => r.trade_id),
+        trades.map((t) => t.tradeId),
+      );
+      const [newEncodings] = await queryRow(
+        `SELECT string_agg(DISTINCT encodings) FROM parquet_metadata(${sqlText(out)}) WHERE path_in_schema = 'ts'`,
+      );
+      assert.equal(newEncodings, 'DELTA_BINARY_PACKED');
+    } finally {
+      store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
