@@ -25,6 +25,8 @@ async function queryRow(sql: string): Promise<unknown[]> {
   }
 }
 
+const compareText = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+
 /** Silver's order (ARCHITECTURE.md §4): venue, symbol, ts, integer id (none last), id text. */
 function compareSilver(a: SilverRow, b: SilverRow): number {
   const text = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
@@ -243,6 +245,57 @@ describe('silver store', () => {
       assert.equal(newEncodings, 'DELTA_BINARY_PACKED');
     } finally {
       store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('eager: loads chunks as they fill and writes each hour in silver order, however its series came', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cl-silver-'));
+    // Two series over two hours (997 ms apart: 6,000 trades span 100 minutes).
+    const run = (symbol: string, count: number, start: number): Trade[] =>
+      orderedRun(count, start).map((t, i) => ({ ...t, symbol, ts: DAY0 + i * 997 }));
+    const btc = run('BTC-USDT', 6_000, 1);
+    const eth = run('ETH-USDT', 5_000, 100_000);
+    const cases: Record<string, Trade[]> = {
+      'one symbol after the other, in symbol order': [...btc, ...eth],
+      'in reverse symbol order': [...eth, ...btc],
+      interleaved: btc.flatMap((t, i) => (eth[i] === undefined ? [t] : [t, eth[i] as Trade])),
+      'a series back in an hour it had left': [
+        ...btc.slice(0, 3_000),
+        ...btc.slice(4_000),
+        ...btc.slice(3_000, 4_000),
+      ],
+      'a series back after another': [...btc.slice(0, 3_000), ...eth, ...btc.slice(3_000)],
+    };
+    try {
+      for (const [name, trades] of Object.entries(cases)) {
+        const store = await openSilverStore(createIdChains('run'), { eager: true });
+        try {
+          store.appendEncoded(trades.map((t) => tradeBinaryCodec.encode(t)));
+          const files: string[] = [];
+          for (const { venue, hourTs, rows } of store.stagedHours()) {
+            const path = join(dir, `${name}-${hourTs}.parquet`);
+            assert.equal((await store.writePart(venue, hourTs, path)).rows, rows, name);
+            files.push(path);
+          }
+          // Hours in order, each file in silver's order: the rows of all, one after the other.
+          const expected = [...trades]
+            .sort(
+              (a, b) =>
+                Math.floor(a.ts / HOUR) - Math.floor(b.ts / HOUR) ||
+                compareText(a.symbol, b.symbol) ||
+                a.ts - b.ts,
+            )
+            .map((t) => `${t.symbol} ${t.tradeId}`);
+          const written = (await readParquet(files)).map((r) => `${r.symbol} ${r.trade_id}`);
+          assert.deepEqual(written, expected, name);
+          await store.clear();
+          assert.equal(store.stagedRows(), 0);
+        } finally {
+          store.close();
+        }
+      }
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
