@@ -88,8 +88,8 @@ export async function openBulkLoader(
   const clock = options.clock ?? Date.now;
   const chains = createIdChains(randomUUID());
   // Two stagings: one commits in the background while the next rows stage into the other.
-  let silver = await openSilverStore(chains);
-  let spare = await openSilverStore(chains);
+  let silver = await openSilverStore(chains, { eager: true });
+  let spare = await openSilverStore(chains, { eager: true });
   /** Dumps read since the last cut, with their bronze copy still under a temporary name when new. */
   const pending = new Map<string, PendingDump>();
   /** Dumps of the commit in flight, as it will record them. */

@@ -1,6 +1,9 @@
 import { compareText, type Trade, type UnixMs } from '../domain/index.js';
 import type { TradeFields } from '../log/index.js';
+import type { IdChains } from './id-chains.js';
 import { HOUR_MS, hourOf } from './layout.js';
+
+export { createIdChains, type IdChains } from './id-chains.js';
 
 /**
  * Trades waiting for the next lake commit, kept as typed-array columns per series (venue,
@@ -53,43 +56,8 @@ export interface SeriesHour {
   lastId: number;
   /** The largest integer id staged for this series-hour by this writer run. */
   chain: { maxId: number };
-}
-
-/**
- * Per series-hour, the largest integer id one lake writer run has staged, kept across its
- * commits (and shared by its two stagings) until the hour is sealed. Parts of an hour that all
- * continued the same run's chains strictly hold no duplicate among them.
- */
-export interface IdChains {
-  /** Names the writer run; a part whose ids continued its chains carries it. */
-  readonly runId: string;
-  chainOf(venue: string, symbol: string, hourTs: UnixMs): { maxId: number };
-  /** Drops the chains of a venue's hour (once sealed, later trades are compacted and deduplicated). */
-  forget(venue: string, hourTs: UnixMs): void;
-}
-
-export function createIdChains(runId: string): IdChains {
-  const byVenueHour = new Map<string, Map<string, { maxId: number }>>();
-  return {
-    runId,
-    chainOf(venue, symbol, hourTs) {
-      const key = `${venue}|${hourTs}`;
-      let bySymbol = byVenueHour.get(key);
-      if (bySymbol === undefined) {
-        bySymbol = new Map();
-        byVenueHour.set(key, bySymbol);
-      }
-      let chain = bySymbol.get(symbol);
-      if (chain === undefined) {
-        chain = { maxId: Number.NEGATIVE_INFINITY };
-        bySymbol.set(symbol, chain);
-      }
-      return chain;
-    },
-    forget(venue, hourTs) {
-      byVenueHour.delete(`${venue}|${hourTs}`);
-    },
-  };
+  /** Rows of its last chunk (0 before the first): the next is twice as large. */
+  lastCapacity: number;
 }
 
 export interface TradeStaging {
@@ -119,6 +87,28 @@ function newChunk(capacity: number): StagedChunk {
   };
 }
 
+/**
+ * Keeps a chunk that is done with for the next trades staged, when it is full-size (a busy
+ * series needs one again) and the free list has room; small ones, of quiet series, go.
+ */
+function recycle(free: StagedChunk[], chunk: StagedChunk): void {
+  if (chunk.ts.length !== CHUNK_ROWS || free.length >= MAX_FREE_CHUNKS) return;
+  chunk.rows = 0;
+  chunk.texts = undefined;
+  free.push(chunk);
+}
+
+/** The series-hours of `venues`, by venue, hour and symbol. */
+function sortedSeriesHours(venues: ReadonlyMap<string, VenueSeries>): SeriesHour[] {
+  const out: SeriesHour[] = [];
+  for (const { bySymbol } of venues.values()) {
+    for (const { hours } of bySymbol.values()) out.push(...hours.values());
+  }
+  return out.sort(
+    (a, b) => compareText(a.venue, b.venue) || a.hourTs - b.hourTs || compareText(a.symbol, b.symbol),
+  );
+}
+
 /** A decimal id below 2^53 without leading zeros as a number (as the log codec reads it), else `NaN`. */
 function plainIntegerId(id: string): number {
   const n = id.length;
@@ -137,7 +127,15 @@ interface VenueSeries {
   maxTs: UnixMs;
 }
 
-export function createTradeStaging(chains: IdChains): TradeStaging {
+/**
+ * `take`: offered each chunk once it is full, and a series' last chunk of an hour once the
+ * series has moved to another hour; when it returns true (it copied the rows elsewhere), the
+ * chunk leaves the staging (its columns are reused) while its rows still count.
+ */
+export function createTradeStaging(
+  chains: IdChains,
+  take?: (hour: SeriesHour, chunk: StagedChunk) => boolean,
+): TradeStaging {
   let venues = new Map<string, VenueSeries>();
   const free: StagedChunk[] = [];
   let lastVenueName = '';
@@ -154,6 +152,14 @@ export function createTradeStaging(chains: IdChains): TradeStaging {
     lastVenueName = venue;
     lastVenue = state;
     return state;
+  };
+
+  /** Offers `hour`'s last chunk to `take`; recycles it when taken. */
+  const offer = (hour: SeriesHour): void => {
+    const chunk = hour.chunks[hour.chunks.length - 1];
+    if (take === undefined || chunk === undefined || chunk.rows === 0 || !take(hour, chunk)) return;
+    hour.chunks.pop();
+    recycle(free, chunk);
   };
 
   const seriesHour = (state: VenueSeries, venue: string, symbol: string, ts: UnixMs): SeriesHour => {
@@ -173,11 +179,15 @@ export function createTradeStaging(chains: IdChains): TradeStaging {
         lastTs: Number.NEGATIVE_INFINITY,
         lastId: Number.NEGATIVE_INFINITY,
         chain: chains.chainOf(venue, symbol, hourTs),
+        lastCapacity: 0,
       };
       if (known === undefined) state.bySymbol.set(symbol, { last: hour, hours: new Map([[hourTs, hour]]) });
       else known.hours.set(hourTs, hour);
     }
-    if (known !== undefined) known.last = hour;
+    if (known !== undefined) {
+      if (known.last !== hour) offer(known.last);
+      known.last = hour;
+    }
     return hour;
   };
 
@@ -198,9 +208,11 @@ export function createTradeStaging(chains: IdChains): TradeStaging {
     const hour = seriesHour(state, venue, symbol, ts);
     let chunk = hour.chunks[hour.chunks.length - 1];
     if (chunk === undefined || chunk.rows === chunk.ts.length) {
-      const capacity = chunk === undefined ? FIRST_CHUNK_ROWS : Math.min(CHUNK_ROWS, chunk.ts.length * 2);
+      const capacity =
+        hour.lastCapacity === 0 ? FIRST_CHUNK_ROWS : Math.min(CHUNK_ROWS, hour.lastCapacity * 2);
       chunk = (capacity === CHUNK_ROWS ? free.pop() : undefined) ?? newChunk(capacity);
       hour.chunks.push(chunk);
+      hour.lastCapacity = capacity;
     }
     const row = chunk.rows++;
     chunk.idNum[row] = idNum;
@@ -226,6 +238,7 @@ export function createTradeStaging(chains: IdChains): TradeStaging {
     hour.lastTs = ts;
     hour.rows++;
     total++;
+    if (chunk.rows === chunk.ts.length) offer(hour);
   };
 
   return {
@@ -257,30 +270,9 @@ export function createTradeStaging(chains: IdChains): TradeStaging {
       }
       return out;
     },
-    seriesHours() {
-      const out: SeriesHour[] = [];
-      for (const { bySymbol } of venues.values()) {
-        for (const { hours } of bySymbol.values()) out.push(...hours.values());
-      }
-      return out.sort(
-        (a, b) => compareText(a.venue, b.venue) || a.hourTs - b.hourTs || compareText(a.symbol, b.symbol),
-      );
-    },
+    seriesHours: () => sortedSeriesHours(venues),
     clear() {
-      // Full-size columns are reused for the next trades staged (a busy series needs them again);
-      // small ones, of quiet series, go.
-      for (const { bySymbol } of venues.values()) {
-        for (const { hours } of bySymbol.values()) {
-          for (const hour of hours.values()) {
-            for (const chunk of hour.chunks) {
-              if (chunk.ts.length !== CHUNK_ROWS || free.length >= MAX_FREE_CHUNKS) continue;
-              chunk.rows = 0;
-              chunk.texts = undefined;
-              free.push(chunk);
-            }
-          }
-        }
-      }
+      for (const hour of sortedSeriesHours(venues)) for (const chunk of hour.chunks) recycle(free, chunk);
       venues = new Map();
       lastVenue = undefined;
       total = 0;

@@ -25,6 +25,8 @@ async function queryRow(sql: string): Promise<unknown[]> {
   }
 }
 
+const compareText = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+
 /** Silver's order (ARCHITECTURE.md §4): venue, symbol, ts, integer id (none last), id text. */
 function compareSilver(a: SilverRow, b: SilverRow): number {
   const text = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
@@ -206,6 +208,94 @@ describe('silver store', () => {
       }
     } finally {
       store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('compacts a part written in the earlier format (zstd level 3, format 1) with new rows', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cl-silver-'));
+    const store = await openSilverStore(createIdChains('run'));
+    try {
+      const trades = orderedRun(6_000, 50);
+      store.appendEncoded(trades.slice(0, 3_000).map((t) => tradeBinaryCodec.encode(t)));
+      const [hour] = store.stagedHours();
+      assert.ok(hour !== undefined);
+      const fresh = join(dir, 'fresh.parquet');
+      await store.writePart(hour.venue, hour.hourTs, fresh);
+      await store.clear();
+      // The part as the lake wrote it before: DuckDB's default encodings, zstd at its default level.
+      const old = join(dir, 'old.parquet');
+      await queryRow(
+        `COPY (SELECT * FROM ${readParquetSql(fresh)}) TO ${sqlText(old)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+      const [encodings] = await queryRow(
+        `SELECT string_agg(DISTINCT encodings) FROM parquet_metadata(${sqlText(old)}) WHERE path_in_schema = 'ts'`,
+      );
+      assert.equal(encodings, 'PLAIN');
+      store.appendEncoded(trades.slice(2_500).map((t) => tradeBinaryCodec.encode(t)));
+      const out = join(dir, 'sealed.parquet');
+      assert.equal((await store.compact(hour.venue, hour.hourTs, [old], true, out)).rows, 6_000);
+      assert.deepEqual(
+        (await readParquet([out])).map((r) => r.trade_id),
+        trades.map((t) => t.tradeId),
+      );
+      const [newEncodings] = await queryRow(
+        `SELECT string_agg(DISTINCT encodings) FROM parquet_metadata(${sqlText(out)}) WHERE path_in_schema = 'ts'`,
+      );
+      assert.equal(newEncodings, 'DELTA_BINARY_PACKED');
+    } finally {
+      store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('eager: loads chunks as they fill and writes each hour in silver order, however its series came', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cl-silver-'));
+    // Two series over two hours (997 ms apart: 6,000 trades span 100 minutes).
+    const run = (symbol: string, count: number, start: number): Trade[] =>
+      orderedRun(count, start).map((t, i) => ({ ...t, symbol, ts: DAY0 + i * 997 }));
+    const btc = run('BTC-USDT', 6_000, 1);
+    const eth = run('ETH-USDT', 5_000, 100_000);
+    const cases: Record<string, Trade[]> = {
+      'one symbol after the other, in symbol order': [...btc, ...eth],
+      'in reverse symbol order': [...eth, ...btc],
+      interleaved: btc.flatMap((t, i) => (eth[i] === undefined ? [t] : [t, eth[i] as Trade])),
+      'a series back in an hour it had left': [
+        ...btc.slice(0, 3_000),
+        ...btc.slice(4_000),
+        ...btc.slice(3_000, 4_000),
+      ],
+      'a series back after another': [...btc.slice(0, 3_000), ...eth, ...btc.slice(3_000)],
+    };
+    try {
+      for (const [name, trades] of Object.entries(cases)) {
+        const store = await openSilverStore(createIdChains('run'), { eager: true });
+        try {
+          store.appendEncoded(trades.map((t) => tradeBinaryCodec.encode(t)));
+          const files: string[] = [];
+          for (const { venue, hourTs, rows } of store.stagedHours()) {
+            const path = join(dir, `${name}-${hourTs}.parquet`);
+            assert.equal((await store.writePart(venue, hourTs, path)).rows, rows, name);
+            files.push(path);
+          }
+          // Hours in order, each file in silver's order: the rows of all, one after the other.
+          const expected = [...trades]
+            .sort(
+              (a, b) =>
+                Math.floor(a.ts / HOUR) - Math.floor(b.ts / HOUR) ||
+                compareText(a.symbol, b.symbol) ||
+                a.ts - b.ts,
+            )
+            .map((t) => `${t.symbol} ${t.tradeId}`);
+          const written = (await readParquet(files)).map((r) => `${r.symbol} ${r.trade_id}`);
+          assert.deepEqual(written, expected, name);
+          await store.clear();
+          assert.equal(store.stagedRows(), 0);
+        } finally {
+          store.close();
+        }
+      }
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -1,6 +1,14 @@
 import { DAY_MS, readParquetSql, utcDate } from '../../lake/index.js';
 import type { BatchJobDef, JobContext, JobOutput } from '../job.js';
-import { copyToParquet, dayStartOf, readRows, silverRelation } from './sql.js';
+import {
+  COUNTABLE_SQL,
+  checksSql,
+  distinctIdsSql,
+  MARK_COUNTED_SQL,
+  SERIES_TABLE,
+  seriesStatsSql,
+} from './quality-sql.js';
+import { copyToParquet, dayStartOf, readRows, runStatement, silverRelation } from './sql.js';
 
 /** The limits of the quality checks; a value above a limit fails (or warns, see each check). */
 export interface QualityThresholds {
@@ -61,85 +69,57 @@ export const qualityJob: BatchJobDef = {
 async function runQuality(ctx: JobContext): Promise<JobOutput> {
   const t = QUALITY_THRESHOLDS;
   const dayStartTs = dayStartOf(ctx.date);
-  const isToday = utcDate(ctx.nowMs) === ctx.date;
-  const query = `
-WITH trades AS NOT MATERIALIZED (SELECT * FROM ${silverRelation(ctx.silverFiles(ctx.date, ctx.date))}),
-by_id AS (
-  -- One group per numeric id (and one for the others): distinct ids without a DISTINCT over
-  -- every trade_id string. A group's distinct trade_ids are its id's own spelling, once, and
-  -- any other spelling of it (leading zeros), or the non-numeric ids of the NULL group.
-  SELECT venue, symbol, id_num,
-    count(*) AS n,
-    (count(*) FILTER (WHERE trade_id = CAST(id_num AS VARCHAR)) > 0)::BIGINT
-      + count(DISTINCT trade_id) FILTER (WHERE id_num IS NULL OR trade_id <> CAST(id_num AS VARCHAR)) AS ids,
-    count(*) FILTER (WHERE price IS NULL OR qty IS NULL OR isnan(price) OR isnan(qty)
-      OR price <= 0 OR qty <= 0) AS non_positive,
-    count(*) FILTER (WHERE ts < $day_start OR ts >= $day_end) AS outside_day,
-    count(*) FILTER (WHERE ts >= $day_start AND ts < $day_end AND ts > recv_ts + $max_ahead) AS ahead_of_receipt
-  FROM trades
-  GROUP BY venue, symbol, id_num
-),
-per_symbol AS (
-  SELECT venue, symbol,
-    (sum(n) - sum(ids))::BIGINT AS duplicates,
-    coalesce(max(id_num) - min(id_num) + 1 - count(id_num), 0) AS id_gaps,
-    coalesce(sum(n) FILTER (WHERE id_num IS NOT NULL), 0)::BIGINT AS numeric_ids,
-    sum(non_positive)::BIGINT AS non_positive,
-    sum(outside_day)::BIGINT AS outside_day,
-    sum(ahead_of_receipt)::BIGINT AS ahead_of_receipt
-  FROM by_id
-  GROUP BY venue, symbol
-),
-per_venue AS (
-  SELECT venue, least($now_ms, $until_ts) - max(recv_ts) AS lag_ms FROM trades GROUP BY venue
-),
-checks AS (
-  SELECT 'duplicates' AS "check", venue, symbol, duplicates::DOUBLE AS value, ${t.duplicates}::DOUBLE AS threshold,
-    CASE WHEN duplicates > ${t.duplicates} THEN 'fail' ELSE 'pass' END AS status,
-    duplicates || ' rows repeat an earlier trade_id' AS detail
-  FROM per_symbol
-  UNION ALL
-  SELECT 'trade_id_gaps', venue, symbol, id_gaps::DOUBLE, ${t.tradeIdGaps}::DOUBLE,
-    CASE WHEN id_gaps > ${t.tradeIdGaps} THEN 'warn' ELSE 'pass' END,
-    CASE WHEN numeric_ids = 0 THEN 'no numeric trade ids'
-      ELSE id_gaps || ' ids missing among ' || numeric_ids || ' numeric ids' END
-  FROM per_symbol
-  UNION ALL
-  SELECT 'non_positive_price', venue, symbol, non_positive::DOUBLE, ${t.nonPositivePrice}::DOUBLE,
-    CASE WHEN non_positive > ${t.nonPositivePrice} THEN 'fail' ELSE 'pass' END,
-    non_positive || ' rows with price or qty not > 0'
-  FROM per_symbol
-  UNION ALL
-  SELECT 'time_out_of_range', venue, symbol, (outside_day + ahead_of_receipt)::DOUBLE, ${t.timeOutOfRange}::DOUBLE,
-    CASE WHEN outside_day + ahead_of_receipt > ${t.timeOutOfRange} THEN 'fail' ELSE 'pass' END,
-    outside_day || ' rows outside the day, ' || ahead_of_receipt || ' more than '
-      || ${t.maxEventAfterReceiptMs} || ' ms after receipt'
-  FROM per_symbol
-  UNION ALL
-  SELECT 'freshness', venue, '', lag_ms::DOUBLE, ${t.freshnessMs}::DOUBLE,
-    CASE WHEN $is_today AND lag_ms > ${t.freshnessMs} THEN 'warn' ELSE 'pass' END,
-    CASE WHEN $is_today THEN 'newest trade received ' || lag_ms || ' ms ago' ELSE 'historical day' END
-  FROM per_venue
-)
-SELECT "check", $date::VARCHAR AS date, venue, symbol, status, value, threshold, detail
-FROM checks
-ORDER BY "check", venue, symbol`;
-  const rows = await copyToParquet(ctx, query, {
-    date: ctx.date,
+  const trades = silverRelation(ctx.silverFiles(ctx.date, ctx.date));
+  const window = {
     day_start: BigInt(dayStartTs),
     day_end: BigInt(dayStartTs + DAY_MS),
     max_ahead: BigInt(t.maxEventAfterReceiptMs),
-    now_ms: BigInt(ctx.nowMs),
-    until_ts: BigInt(ctx.untilTs),
-    is_today: isToday,
-  });
-  const failed = await readRows(
+  };
+  try {
+    await runStatement(ctx, seriesStatsSql(trades), window);
+    const ways = await countSeries(ctx, trades);
+    const rows = await copyToParquet(ctx, checksSql(trades, ways, t), {
+      ...(ways.byId ? window : {}),
+      date: ctx.date,
+      now_ms: BigInt(ctx.nowMs),
+      until_ts: BigInt(ctx.untilTs),
+      is_today: utcDate(ctx.nowMs) === ctx.date,
+    });
+    const failed = await readRows(
+      ctx,
+      `SELECT "check", venue, symbol, value FROM ${readParquetSql(ctx.outputPath)}
+       WHERE status = 'fail' ORDER BY "check", venue, symbol`,
+    );
+    if (failed.length === 0) return { rows, status: 'ok' };
+    return { rows, status: 'failed', message: failureMessage(ctx.date, failed) };
+  } finally {
+    await ctx.connection.run(`DROP TABLE IF EXISTS ${SERIES_TABLE}`).catch(() => undefined);
+  }
+}
+
+/** A bitmap of more bits than this (32 MiB) is not built: those days are checked id by id. */
+const MAX_BITMAP_BITS = 2n ** 28n;
+
+/**
+ * Marks the series that can be counted (see `quality-sql.ts`): those whose rows all have a
+ * numeric id, when no id repeats among them. Returns which ways the output query takes.
+ */
+async function countSeries(ctx: JobContext, trades: string): Promise<{ counted: boolean; byId: boolean }> {
+  const series = await readRows(ctx, `SELECT count(*) AS all_series FROM ${SERIES_TABLE}`);
+  const total = Number(series[0]?.['all_series'] ?? 0);
+  const countable = await readRows(
     ctx,
-    `SELECT "check", venue, symbol, value FROM ${readParquetSql(ctx.outputPath)}
-     WHERE status = 'fail' ORDER BY "check", venue, symbol`,
+    `SELECT count(*) AS series, sum(n)::BIGINT AS rows, max(bits) AS bits, min(min_id) AS min_id
+     FROM (${COUNTABLE_SQL})`,
   );
-  if (failed.length === 0) return { rows, status: 'ok' };
-  return { rows, status: 'failed', message: failureMessage(ctx.date, failed) };
+  const { series: n, rows, bits, min_id: minId } = countable[0] ?? {};
+  if (Number(n ?? 0) === 0 || typeof bits !== 'bigint' || bits > MAX_BITMAP_BITS)
+    return { counted: false, byId: total > 0 };
+  const alone = total === 1 && typeof minId === 'bigint' ? minId : undefined;
+  const ids = await readRows(ctx, distinctIdsSql(trades, bits, alone));
+  if (ids[0]?.['ids'] !== rows) return { counted: false, byId: true };
+  await runStatement(ctx, MARK_COUNTED_SQL);
+  return { counted: true, byId: Number(n) < total };
 }
 
 /** `quality checks failed for 2024-01-02: duplicates 3 (binance BTC-USDT 3); …` */

@@ -168,6 +168,15 @@ function paramTypes(params: Record<string, DuckDBValue>): Record<string, DuckDBT
   return types;
 }
 
+/** Runs a statement that returns nothing the job reads (a temporary table, an update). */
+export async function runStatement(
+  ctx: JobContext,
+  sql: string,
+  params: Record<string, DuckDBValue> = {},
+): Promise<void> {
+  await runSql(ctx, sql, params);
+}
+
 async function runSql(ctx: JobContext, sql: string, params: Record<string, DuckDBValue>): Promise<number> {
   try {
     const result = await ctx.connection.run(sql, params, paramTypes(params));

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { JobContext } from '../../../src/batch/index.js';
 import { QUALITY_THRESHOLDS, qualityJob } from '../../../src/batch/jobs/quality.js';
+import { checksSql, SERIES_TABLE, seriesStatsSql } from '../../../src/batch/jobs/quality-sql.js';
+import { copyToParquet, runStatement, silverRelation } from '../../../src/batch/jobs/sql.js';
 import {
   DAY,
   HOUR,
@@ -10,14 +13,62 @@ import {
   parquetColumns,
   readParquet,
   type SilverRow,
+  silverRowOf,
   type Workspace,
   writeSilver,
+  xrpethTrades,
 } from './helpers.js';
 
 const DATE = '2024-03-10';
 const D = Date.UTC(2024, 2, 10);
 
 type Row = Record<string, string | number | boolean | null>;
+
+/** The job's checks computed the exact way only (one group per id), into `ctx.outputPath`. */
+async function byIdChecks(ctx: JobContext): Promise<void> {
+  const dayStartTs = Date.parse(`${ctx.date}T00:00:00Z`);
+  const trades = silverRelation(ctx.silverFiles(ctx.date, ctx.date));
+  const window = {
+    day_start: BigInt(dayStartTs),
+    day_end: BigInt(dayStartTs + DAY),
+    max_ahead: BigInt(QUALITY_THRESHOLDS.maxEventAfterReceiptMs),
+  };
+  await runStatement(ctx, seriesStatsSql(trades), window);
+  await copyToParquet(ctx, checksSql(trades, { counted: false, byId: true }, QUALITY_THRESHOLDS), {
+    ...window,
+    date: ctx.date,
+    now_ms: BigInt(ctx.nowMs),
+    until_ts: BigInt(ctx.untilTs),
+    is_today: false,
+  });
+  await ctx.connection.run(`DROP TABLE ${SERIES_TABLE}`);
+}
+
+/**
+ * The real XRPETH day of 2019-10-11 in two files (before and after noon), the same trades again
+ * as a second symbol with other ids, one id missing, and a venue whose ids are not numbers.
+ */
+async function realDay(ws: Workspace, name: string, extra: readonly SilverRow[] = []): Promise<string[]> {
+  const trades = (await xrpethTrades()).map(silverRowOf);
+  const noon = Date.UTC(2019, 9, 11, 12);
+  const other = trades
+    .filter((_, i) => i !== 10)
+    .map((r) => ({ ...r, symbol: 'XRP-BTC', tradeId: String(Number(r.tradeId) + 5_000_000) }));
+  const strings = trades.slice(0, 50).map((r) => ({ ...r, venue: 'kraken', tradeId: `k-${r.tradeId}` }));
+  const all = [...trades, ...other, ...strings, ...extra];
+  return [
+    await writeSilver(
+      ws.connection,
+      ws.path(`${name}-am.parquet`),
+      all.filter((r) => r.ts < noon),
+    ),
+    await writeSilver(
+      ws.connection,
+      ws.path(`${name}-pm.parquet`),
+      all.filter((r) => r.ts >= noon),
+    ),
+  ];
+}
 
 function find(rows: readonly Row[], check: string, venue: string, symbol: string): Row {
   const row = rows.find((r) => r['check'] === check && r['venue'] === venue && r['symbol'] === symbol);
@@ -198,6 +249,53 @@ describe('quality job', () => {
     const sealedRows = await readParquet(ws.connection, sealed.outputPath);
     assert.equal(find(sealedRows, 'freshness', 'bybit', '')['value'], 0);
     assert.equal(find(sealedRows, 'freshness', 'binance', '')['value'], HOUR);
+  });
+
+  it('counts real trades to the same checks as grouping them by id, series by series', async () => {
+    const date = '2019-10-11';
+    const files = await realDay(ws, 'real');
+    const ctx = makeContext(ws, { date, silver: { [date]: files } });
+    const reference = makeContext(ws, { date, silver: { [date]: files } });
+    assert.equal((await qualityJob.run(ctx)).status, 'ok');
+    await byIdChecks(reference);
+    const rows = await readParquet(ws.connection, ctx.outputPath);
+    assert.deepEqual(rows, await readParquet(ws.connection, reference.outputPath));
+    assert.equal(
+      find(rows, 'trade_id_gaps', 'binance', 'XRP-BTC')['detail'],
+      '1 ids missing among 5928 numeric ids',
+    );
+    assert.equal(find(rows, 'trade_id_gaps', 'kraken', 'XRP-ETH')['detail'], 'no numeric trade ids');
+  });
+
+  it('finds a repeated id among real trades as grouping them by id does', async () => {
+    const date = '2019-10-11';
+    const repeated = (await xrpethTrades()).map(silverRowOf)[100] as SilverRow;
+    const files = await realDay(ws, 'repeat', [
+      { ...repeated, symbol: 'XRP-BTC', tradeId: String(Number(repeated.tradeId) + 5_000_000) },
+    ]);
+    const ctx = makeContext(ws, { date, silver: { [date]: files } });
+    const reference = makeContext(ws, { date, silver: { [date]: files } });
+    const result = await qualityJob.run(ctx);
+    await byIdChecks(reference);
+    const rows = await readParquet(ws.connection, ctx.outputPath);
+    assert.deepEqual(rows, await readParquet(ws.connection, reference.outputPath));
+    assert.equal(result.message, `quality checks failed for ${date}: duplicates 1 (binance XRP-BTC 1)`);
+  });
+
+  it('finds a repeated id in a day of one series', async () => {
+    const file = await writeSilver(ws.connection, ws.path('one-series.parquet'), [
+      { symbol: 'BTC-USDT', tradeId: '10', ts: D + 1000, price: 1, qty: 1 },
+      { symbol: 'BTC-USDT', tradeId: '11', ts: D + 2000, price: 1, qty: 1 },
+      { symbol: 'BTC-USDT', tradeId: '11', ts: D + 3000, price: 1, qty: 1 },
+    ]);
+    const ctx = makeContext(ws, { date: DATE, silver: { [DATE]: [file] } });
+    assert.equal((await qualityJob.run(ctx)).status, 'failed');
+    const rows = await readParquet(ws.connection, ctx.outputPath);
+    assert.equal(find(rows, 'duplicates', 'binance', 'BTC-USDT')['value'], 1);
+    assert.equal(
+      find(rows, 'trade_id_gaps', 'binance', 'BTC-USDT')['detail'],
+      '0 ids missing among 3 numeric ids',
+    );
   });
 
   it('writes an empty, readable file and is ok without silver', async () => {
