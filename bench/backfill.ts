@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { sqlList } from '../src/lake/index.js';
-import { PRODUCT_NODE_FLAGS } from './node-flags.js';
 
 /**
  * The backfill benchmark (ARCHITECTURE.md §8: load + all jobs ≥ 30% of DuckDB's bare
@@ -162,7 +161,7 @@ const CPU_REPORTER = `data:text/javascript,${encodeURIComponent(
 
 function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...PRODUCT_NODE_FLAGS, '--import', CPU_REPORTER, ...args], {
+    const child = spawn(process.execPath, ['--import', CPU_REPORTER, ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Trade } from '../src/domain/index.js';
 import { toAggTradeFrame } from '../src/ingest/index.js';
-import { PRODUCT_NODE_FLAGS } from './node-flags.js';
 import { type PipelineRun, writeFramesFile } from './throughput.js';
 
 /**
@@ -31,9 +30,7 @@ const CHILD = fileURLToPath(new URL('./symbols-child.js', import.meta.url));
 
 /** The pipeline rate of a frames file in a fresh process (so RSS is this run's alone). */
 export async function pipelineRateInChild(framesFile: string): Promise<PipelineRun & { rssMiB: number }> {
-  const child = spawn(process.execPath, [...PRODUCT_NODE_FLAGS, CHILD, framesFile], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(process.execPath, [CHILD, framesFile], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString();
@@ -65,17 +62,7 @@ export async function idleRun(framesFile: string, dataDir: string, idleWindowMs:
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
-    [
-      ...PRODUCT_NODE_FLAGS,
-      CLI,
-      'start',
-      '--source',
-      `replay:${framesFile}`,
-      '--data-dir',
-      dataDir,
-      '--port',
-      '0',
-    ],
+    [CLI, 'start', '--source', `replay:${framesFile}`, '--data-dir', dataDir, '--port', '0'],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } },
   );
   try {

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BIN, REPO_ROOT, type RunResult, runCli } from './helpers.js';
+import { REPO_ROOT, type RunResult, runCli } from './helpers.js';
 
 /** What a user sees when the process cannot run: one line, a stable code, what to do; never a stack. */
 function oneLineError(result: RunResult, code: string): string {
@@ -34,24 +33,6 @@ describe('crypto-lambda (main): version, environment, errors', () => {
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, `${version}\n`);
     }
-  });
-
-  it('runs as an executable with a 64 MB young generation (the shebang passes the flag to Node)', async () => {
-    // Run as users run it: the kernel reads the first line, `env -S` splits the flag off.
-    const { stdout, failure } = await new Promise<{ stdout: string; failure: string | undefined }>(
-      (resolve) => {
-        // A bad first line can leave `env` spinning: the timeout makes that a failure, not a hang.
-        execFile(BIN, ['--version'], { timeout: 10_000 }, (error, out) => {
-          resolve({ stdout: out, failure: error === null ? undefined : String(error) });
-        });
-      },
-    );
-    assert.equal(failure, undefined);
-    assert.match(stdout, /^\d+\.\d+\.\d+/);
-    assert.match(
-      readFileSync(BIN, 'utf8').split('\n')[0] ?? '',
-      /^#!\/usr\/bin\/env -S node --max-semi-space-size=64$/,
-    );
   });
 
   it('checks PORT, HOST, DATA_DIR and LOG_LEVEL with the messages of the options they stand for', async () => {
