@@ -176,7 +176,7 @@ export function toCandle(
 }
 
 /** The bucket as snapshots keep it (see `BucketTupleSchema` for the order). */
-export function bucketToState(b: Bucket): BucketTuple {
+export function bucketToState(b: BucketStateV1): BucketTuple {
   return [
     b.openTime,
     b.open,

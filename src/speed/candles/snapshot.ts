@@ -2,6 +2,7 @@ import { type Static, type TSchema, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { CryptoLambdaError, IntervalSchema } from '../../domain/index.js';
 import { SPEED_ERRORS } from '../errors.js';
+import { bucketToState } from './bucket.js';
 
 /**
  * One bucket of one series and interval, as kept in operator state and in snapshots. Sums are
@@ -154,29 +155,7 @@ function upgradeV1(state: CandleOperatorStateV1): CandleOperatorState {
       ...s,
       lanes: s.lanes.map((lane) => ({
         interval: lane.interval,
-        buckets: lane.buckets.map(
-          (b): BucketTuple => [
-            b.openTime,
-            b.open,
-            b.high,
-            b.low,
-            b.close,
-            b.openTs,
-            b.openId,
-            b.closeTs,
-            b.closeId,
-            b.volume,
-            b.volumeC,
-            b.quoteVolume,
-            b.quoteVolumeC,
-            b.takerBuyVolume,
-            b.takerBuyVolumeC,
-            b.takerBuyQuoteVolume,
-            b.takerBuyQuoteVolumeC,
-            b.trades,
-            (b.closed ? 1 : 0) + (b.emitted ? 2 : 0),
-          ],
-        ),
+        buckets: lane.buckets.map(bucketToState),
       })),
     })),
   };
