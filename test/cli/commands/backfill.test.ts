@@ -12,6 +12,18 @@ import { FIXTURES, parseCsv, runCli } from '../helpers.js';
 
 const DAY_MS = 86_400_000;
 const DAYS = ['2019-10-11', '2019-10-12', '2019-10-13'] as const;
+
+const backfillArgs = (from: string, to: string, input: string, dataDir: string): string[] => [
+  'backfill',
+  '--from',
+  from,
+  '--to',
+  to,
+  '--input',
+  input,
+  '--data-dir',
+  dataDir,
+];
 const XRPETH = `${FIXTURES}binance/xrpeth-2019-10-11/`;
 const DUMP = `${XRPETH}XRPETH-aggTrades-2019-10-11.csv.gz`;
 const [HEADER, ...ROWS] = gunzipSync(readFileSync(DUMP)).toString('utf8').trim().split('\n') as [
@@ -60,17 +72,7 @@ describe('crypto-lambda backfill', () => {
     input = join(dir, 'dumps');
     dataDir = join(dir, 'a');
     await writeDays(input);
-    first = await runCli([
-      'backfill',
-      '--from',
-      DAYS[0],
-      '--to',
-      DAYS[2],
-      '--input',
-      input,
-      '--data-dir',
-      dataDir,
-    ]);
+    first = await runCli(backfillArgs(DAYS[0], DAYS[2], input, dataDir));
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -106,17 +108,7 @@ describe('crypto-lambda backfill', () => {
     assert.match(status.stdout, /days due: none/);
 
     const manifest = await manifestOf(dataDir);
-    const again = await runCli([
-      'backfill',
-      '--from',
-      DAYS[0],
-      '--to',
-      DAYS[2],
-      '--input',
-      input,
-      '--data-dir',
-      dataDir,
-    ]);
+    const again = await runCli(backfillArgs(DAYS[0], DAYS[2], input, dataDir));
     assert.equal(again.code, 0, again.stderr);
     assert.match(
       again.stderr,
@@ -203,18 +195,7 @@ describe('crypto-lambda backfill', () => {
     });
     await writeFile(join(mixed, 'XRPETH-aggTrades-2021-04-17.csv'), `${day.join('\n')}\n`);
     const mixedDir = join(dir, 'm');
-    const args = [
-      'backfill',
-      '--from',
-      '2021-04-17',
-      '--to',
-      '2021-04-17',
-      '--input',
-      mixed,
-      '--data-dir',
-      mixedDir,
-    ];
-    const run = await runCli(args);
+    const run = await runCli(backfillArgs('2021-04-17', '2021-04-17', mixed, mixedDir));
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /binance-spot_aggTrade\+kline_1m_2021-04-17T1636Z\.jsonl: 24 new trades/);
     assert.match(run.stderr, /XRPETH-aggTrades-2021-04-17\.csv: 100 trades, 0 rejected/);
@@ -240,17 +221,7 @@ describe('crypto-lambda backfill', () => {
       `${[HEADER, ...ROWS].join('\r\n')}\r\n`,
     );
     const variantsDir = join(dir, 'v');
-    const run = await runCli([
-      'backfill',
-      '--from',
-      DAYS[0],
-      '--to',
-      DAYS[0],
-      '--input',
-      variants,
-      '--data-dir',
-      variantsDir,
-    ]);
+    const run = await runCli(backfillArgs(DAYS[0], DAYS[0], variants, variantsDir));
     assert.equal(run.code, 0, run.stderr);
     const all = (await silverRows(variantsDir, DAYS[0])).map((r) => JSON.parse(r) as Record<string, unknown>);
     const reference = await silverRows(dataDir, DAYS[0]);
