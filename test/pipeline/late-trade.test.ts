@@ -5,28 +5,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openPipeline } from '../../src/cli/pipeline.js';
 import type { Trade } from '../../src/domain/index.js';
-import type { Source, SourceBatch } from '../../src/ingest/index.js';
 import { openFileLog } from '../../src/log/index.js';
 import { buildServer } from '../../src/serve/index.js';
 import { readParquetRows } from '../lake/helpers.js';
+import { listSource } from './list-source.js';
 
 const T0 = Date.UTC(2019, 9, 11);
 const MIN = 60_000;
-
-/** A source that delivers the given batches of trades in order, then finishes. */
-function listSource(name: string, batches: Trade[][]): Source {
-  let state: ReturnType<Source['state']> = 'idle';
-  return {
-    name,
-    state: () => state,
-    async *batches(): AsyncIterable<SourceBatch> {
-      state = 'running';
-      for (const [i, trades] of batches.entries())
-        yield { trades, rejected: [], ignored: 0, position: String(i) };
-      state = 'finished';
-    },
-  };
-}
 
 let id = 1000;
 const trade = (ts: number, price: number): Trade => ({
