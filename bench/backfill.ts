@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { createRng } from '../src/ingest/index.js';
 import { sqlList } from '../src/lake/index.js';
 
 /**
@@ -52,7 +53,8 @@ export async function syntheticDumps(perDay: number): Promise<DumpSet> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const t0 = performance.now();
-  const random = mulberry32(20240301);
+  // Seeded (mulberry32): the same files on every machine.
+  const random = createRng(20240301).next;
   let id = 3_000_000_000;
   let firstId = 3_900_000_000;
   let price = 61_234.56;
@@ -171,16 +173,4 @@ function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stderr }));
   });
-}
-
-/** mulberry32: the same files on every machine. */
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

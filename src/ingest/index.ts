@@ -20,6 +20,7 @@ export {
 } from './replay/options.js';
 export { openReplay } from './replay/replay.js';
 export { DEFAULT_SIM_SYMBOLS, type SimSymbol } from './simulator/market.js';
+export { createRng, type Rng } from './simulator/rng.js';
 export { createSimulator, SIMULATOR_DEFAULTS, type SimulatorOptions } from './simulator/simulator.js';
 export type {
   RawPart,
