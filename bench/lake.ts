@@ -26,10 +26,12 @@ function benchRunner(log: EventLog, checkpointPath: string): Promise<SpeedRunner
   return createSpeedRunner(
     {
       log,
-      operator: createCandleOperator({ openUpdates: 'on-drain' }),
+      operator: createCandleOperator({
+        openUpdates: 'on-drain',
+        openInterest: { version: () => 0, wants: () => false },
+      }),
       checkpointPath,
       onCandle: () => undefined,
-      wantsOpen: () => false,
     },
     { checkpointIntervalMs: 1000 },
   );

@@ -77,8 +77,6 @@ export async function pipelineRate(
         onCandle: (c) => {
           if (c.state !== 'open') candles++;
         },
-        // As in `start` with no WebSocket client: the view reads open buckets from the operator.
-        wantsOpen: () => false,
       },
       { checkpointIntervalMs: 1000 },
     );

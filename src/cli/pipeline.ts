@@ -122,7 +122,6 @@ async function startPipeline(
         if (candle.state !== 'open') view.upsert(candle);
         feed.publish(candle);
       },
-      wantsOpen: (venue, symbol, interval) => feed.wants(venue, symbol, interval),
     },
     { live: options.live, checkpointIntervalMs: options.checkpointIntervalMs ?? 1000 },
   );

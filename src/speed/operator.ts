@@ -1,4 +1,4 @@
-import type { Interval, UnixMs } from '../domain/index.js';
+import type { UnixMs } from '../domain/index.js';
 
 /**
  * A streaming operator, as a plain definition: a name, what it reads and writes, its defaults,
@@ -22,10 +22,7 @@ export interface OperatorInstance<In, Out, State> {
    */
   onWallClock(nowMs: UnixMs, emit: (out: Out) => void): void;
   /** Emits updates the operator held back to emit once per batch (optional). */
-  drainOpen?(
-    emit: (out: Out) => void,
-    wants?: (venue: string, symbol: string, interval: Interval) => boolean,
-  ): void;
+  drainOpen?(emit: (out: Out) => void): void;
   /** A JSON-serialisable copy of the whole state, for the checkpoint. Marks every part saved. */
   snapshot(): State;
   /**

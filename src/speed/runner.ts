@@ -1,4 +1,4 @@
-import type { Candle, DurationMs, Interval, Trade } from '../domain/index.js';
+import type { Candle, DurationMs, Trade } from '../domain/index.js';
 import {
   type AppendAck,
   appendEvents,
@@ -82,13 +82,11 @@ export interface SpeedRunnerDeps<State> {
   log: EventLog;
   operator: OperatorInstance<Trade, Candle, State>;
   checkpointPath: string;
-  /** Every candle the operator emits: closed and revised ones, and `open` updates of the series `wantsOpen`. */
-  onCandle(candle: Candle): void;
   /**
-   * The series whose `open` updates are wanted (live subscribers); all when left out. A view
-   * reads open buckets from the operator instead (`openCandlesOf`).
+   * Every candle the operator emits: closed and revised ones, and `open` updates (of the series
+   * its `openInterest` wants).
    */
-  wantsOpen?(venue: string, symbol: string, interval: Interval): boolean;
+  onCandle(candle: Candle): void;
   /** Every trade, before the operator sees it. */
   onTrade?(trade: Trade): void;
 }
@@ -183,7 +181,7 @@ export async function createSpeedRunner<State>(
       for await (const round of consumer) {
         for (const batch of round.batches) forEachValue(trades, batch, apply);
         processed += round.count;
-        operator.drainOpen?.(emit, deps.wantsOpen);
+        operator.drainOpen?.(emit);
         const nowMs = Date.now();
         if (opts.live && nowMs - lastTickMs >= opts.wallClockTickMs) {
           operator.onWallClock(nowMs, emit);

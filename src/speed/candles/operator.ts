@@ -43,13 +43,11 @@ export interface CandleOperatorInstance extends OperatorInstance<Trade, Candle, 
   onWallClock(nowMs: UnixMs, emit: (candle: Candle) => void): void;
   /**
    * With `openUpdates: 'on-drain'`: emits the latest `open` state of every bucket that took
-   * trades since the last drain, of the series `wants` (all without it). Nobody needs an `open`
-   * candle object of a series no one watches: a view reads open buckets with `openCandlesOf`.
+   * trades since the last drain, of the series `openInterest` wants (all without it). Nobody
+   * needs an `open` candle object of a series no one watches: a view reads open buckets with
+   * `openCandlesOf`.
    */
-  drainOpen(
-    emit: (candle: Candle) => void,
-    wants?: (venue: string, symbol: string, interval: Interval) => boolean,
-  ): void;
+  drainOpen(emit: (candle: Candle) => void): void;
   /** The buckets of one series and interval not closed yet, as `open` candles, oldest first. */
   openCandlesOf(venue: string, symbol: string, interval: Interval): Candle[];
   /** The series from the `from`-th on, in the order they were first seen. */
@@ -168,10 +166,10 @@ export function createCandleOperator(options: Partial<CandleOperatorOptions> = {
       ctx.emit = noop;
     },
 
-    drainOpen(emit, wants) {
+    drainOpen(emit) {
       const pending = pendingOpen;
       pendingOpen = [];
-      drainPending(pending, emit, wants);
+      drainPending(pending, emit);
     },
 
     openCandlesOf(venue, symbol, interval) {

@@ -122,16 +122,12 @@ export interface PendingOpen {
   bucket: Bucket;
 }
 
-/** Emits the `open` state of the pending buckets still open, of the series `wants`. */
-export function drainPending(
-  pending: readonly PendingOpen[],
-  emit: (candle: Candle) => void,
-  wants: ((venue: string, symbol: string, interval: Interval) => boolean) | undefined,
-): void {
+/** Emits the `open` state of the pending buckets still open. */
+export function drainPending(pending: readonly PendingOpen[], emit: (candle: Candle) => void): void {
   for (const { s, lane, bucket } of pending) {
     bucket.openPending = false;
     // A bucket closed since then went out with its final state when it closed.
-    if (bucket.closed || (wants !== undefined && !wants(s.venue, s.symbol, lane.interval))) continue;
+    if (bucket.closed) continue;
     emit(toCandle(s.venue, s.symbol, lane.interval, lane.intervalMs, bucket, 'open'));
   }
 }
