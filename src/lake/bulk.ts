@@ -6,10 +6,10 @@ import type { Trade, UnixMs } from '../domain/index.js';
 import type { TradeFields } from '../log/index.js';
 import { createBronzeStore } from './bronze-store.js';
 import { commitFlush, type FlushPlan, type LakeChange } from './flush.js';
+import { createIdChains } from './id-chains.js';
 import { bronzeDumpFile, HOUR_MS, hourOf } from './layout.js';
 import { type DumpFile, hourKey, type LakeManifest } from './manifest.js';
 import { openSilverStore, type SilverStore } from './silver-store.js';
-import { createIdChains } from './staging.js';
 import type { LakeWriter } from './writer.js';
 
 /**

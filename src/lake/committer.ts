@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { UnixMs } from '../domain/index.js';
 import { type BronzeStore, createBronzeStore } from './bronze-store.js';
 import { commitFlush, type ExternalCommit, type LakeChange } from './flush.js';
+import { createIdChains } from './id-chains.js';
 import type { LakeManifest } from './manifest.js';
 import { openSilverStore, type SilverStore } from './silver-store.js';
-import { createIdChains } from './staging.js';
 
 /** What a commit records beside the files: where the consumers are, and how far venues got. */
 export interface CommitCut {

@@ -2,9 +2,10 @@ import { stat } from 'node:fs/promises';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Trade, UnixMs } from '../domain/index.js';
 import { newTradeFields, readTradeFields, type TradeFields } from '../log/index.js';
+import type { IdChains } from './id-chains.js';
 import { readParquetSql, sqlList, sqlText } from './sql.js';
 import { openStagedTable, type StagedGroup, type StagedTable } from './staged-table.js';
-import { createTradeStaging, type IdChains, type SeriesHour } from './staging.js';
+import { createTradeStaging, type SeriesHour } from './staging.js';
 
 /**
  * Silver trades: consumed trades are staged as columns (`staging.ts`), and each flush loads

@@ -3,8 +3,6 @@ import type { TradeFields } from '../log/index.js';
 import type { IdChains } from './id-chains.js';
 import { HOUR_MS, hourOf } from './layout.js';
 
-export { createIdChains, type IdChains } from './id-chains.js';
-
 /**
  * Trades waiting for the next lake commit, kept as typed-array columns per series (venue,
  * symbol) and hour, in the order they were consumed: no object per trade, and the columns go to

@@ -6,9 +6,9 @@ import { describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import type { Trade } from '../../src/domain/index.js';
+import { createIdChains } from '../../src/lake/id-chains.js';
 import { readParquetSql, sqlText } from '../../src/lake/index.js';
 import { openSilverStore } from '../../src/lake/silver-store.js';
-import { createIdChains } from '../../src/lake/staging.js';
 import { tradeBinaryCodec } from '../../src/log/index.js';
 import { DAY0, HOUR, readParquet, type SilverRow } from './helpers.js';
 
