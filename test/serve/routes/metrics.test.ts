@@ -73,6 +73,18 @@ describe('GET /metrics', () => {
     assert.equal(sample(text, 'crypto_lambda_source_state{source="binance-ws",state="running"}'), 1);
     assert.equal(sample(text, 'crypto_lambda_throughput_trades_per_second'), 12.5);
     assert.equal(sample(text, 'crypto_lambda_ws_connections'), 0);
+    // Watermarks per venue, never per symbol: 10,000 symbols must not make 10,000 time series.
+    fake.status.speed.watermarks = [
+      { venue: 'binance', symbol: 'BTC-USDT', watermarkTs: T0 + 300_000 },
+      { venue: 'binance', symbol: 'ETH-USDT', watermarkTs: T0 + 60_000 },
+      { venue: 'coinbase', symbol: 'BTC-USD', watermarkTs: T0 + 120_000 },
+    ];
+    const marks = (await app.inject('/metrics')).body;
+    assert.equal(sample(marks, 'crypto_lambda_speed_watermark_ms{venue="binance"}'), T0 + 60_000);
+    assert.equal(sample(marks, 'crypto_lambda_speed_watermark_max_ms{venue="binance"}'), T0 + 300_000);
+    assert.equal(sample(marks, 'crypto_lambda_speed_series{venue="binance"}'), 2);
+    assert.equal(sample(marks, 'crypto_lambda_speed_watermark_ms{venue="coinbase"}'), T0 + 120_000);
+    assert.ok(!marks.includes('symbol="'), 'no label per symbol');
 
     fake.rejected = [rejectedRecord({ reason: 'bad_json' }), rejectedRecord({ reason: 'bad_json' })];
     fake.status.sources = [];
