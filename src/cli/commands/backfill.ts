@@ -71,7 +71,9 @@ export async function backfillCommand(
   const pipeline = await openPipeline({
     dataDir,
     live: false,
-    batch: { onRun: (run) => out.stderr(`  ${describeRun(run)}\n`) },
+    // Two lanes: the days' DAGs overlap (a day's jobs beside the previous day's), each job on
+    // one DuckDB thread, so the last day's jobs are not left alone on one core at the end.
+    batch: { onRun: (run) => out.stderr(`  ${describeRun(run)}\n`), jobLanes: 2 },
   });
   const batch = pipeline.batch;
   if (batch === undefined) throw new Error('backfill needs the batch layer');
@@ -145,8 +147,8 @@ async function planBackfill(values: {
 
 /**
  * Loads the files day by day, oldest first, and runs each day's DAG once its input is in; the
- * DAG runs while the next day loads (the scheduler runs one job at a time), and each unit's
- * last commit while the next unit is read. Returns how many runs failed or were blocked.
+ * DAGs run while the next days load (two job runs at a time, each job's days in order), and each
+ * unit's last commit while the next unit is read. Returns how many runs failed or were blocked.
  */
 async function loadDays(
   plan: BackfillPlan,
