@@ -20,10 +20,16 @@ export interface RunQueue {
   add<T>(job: string, date: string, dependsOn: readonly string[], run: () => Promise<T>): Promise<T>;
   /** Resolves once every run queued so far has finished. */
   settled(): Promise<void>;
+  /**
+   * How many of the queue's lanes runs may use from now on (1 to its lanes; runs already
+   * running finish). A queue of one lane keeps running in queue order whatever this says.
+   */
+  useLanes(count: number): void;
 }
 
 export function createRunQueue(lanes: number): RunQueue {
-  const free = Math.max(1, Math.floor(lanes));
+  const max = Math.max(1, Math.floor(lanes));
+  let limit = max;
   let busy = 0;
   const waiting: (() => void)[] = [];
   /** Settles with the last queued run of each job, of each job and day, and of any job. */
@@ -33,14 +39,14 @@ export function createRunQueue(lanes: number): RunQueue {
   const pending = new Set<Promise<unknown>>();
 
   const acquire = async (): Promise<void> => {
-    if (busy < free) {
+    if (busy < limit) {
       busy++;
       return;
     }
     await new Promise<void>((resolve) => waiting.push(resolve));
   };
   const release = (): void => {
-    const next = waiting.shift();
+    const next = busy <= limit ? waiting.shift() : undefined;
     if (next === undefined) busy--;
     else next();
   };
@@ -50,7 +56,7 @@ export function createRunQueue(lanes: number): RunQueue {
       const before = [
         lastOfJob.get(job),
         ...dependsOn.map((dep) => lastOfJobDay.get(`${dep} ${date}`)),
-        ...(free === 1 ? [last] : []),
+        ...(max === 1 ? [last] : []),
       ];
       const result = Promise.all(before).then(async () => {
         await acquire();
@@ -77,6 +83,13 @@ export function createRunQueue(lanes: number): RunQueue {
     },
     async settled() {
       await Promise.all([...pending]);
+    },
+    useLanes(count) {
+      limit = Math.min(max, Math.max(1, Math.floor(count)));
+      while (busy < limit && waiting.length > 0) {
+        busy++;
+        waiting.shift()?.();
+      }
     },
   };
 }

@@ -66,6 +66,11 @@ export interface BatchScheduler {
   /** Resolves when no run is in progress or queued. */
   idle(): Promise<void>;
   /**
+   * How many of `lanes` job runs may run at once from now on: a backfill uses one while it
+   * loads (DuckDB's queries, gunzip and file writes share libuv's 4 threads), all once loaded.
+   */
+  useLanes(count: number): void;
+  /**
    * How far the batch jobs have processed the lake, for the status: walking the days with data
    * oldest first, the end of what every job has processed, up to the first day not complete.
    * The serving layer merges each series at its own watermark (`processedUntilTs` per day).
@@ -214,6 +219,7 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
       while (sealedTimer !== undefined && pendingSealed.size > 0) await sleep(50);
       await queue.settled();
     },
+    useLanes: (count) => queue.useLanes(count),
     watermarkTs: () => watermark,
     processedUntilTs,
     async close() {

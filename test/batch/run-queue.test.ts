@@ -109,4 +109,32 @@ describe('run queue', () => {
     await all;
     assert.equal(settled, true);
   });
+
+  it('useLanes narrows the lanes for the runs that start next, and widening starts the waiting ones', async () => {
+    const log: string[] = [];
+    const queue = createRunQueue(2);
+    queue.useLanes(1);
+    const a = gate(log, 'a 1');
+    const b = gate(log, 'b 1');
+    const c = gate(log, 'c 1');
+    const done = [
+      queue.add('a', '1', [], a.run),
+      queue.add('b', '1', [], b.run),
+      queue.add('c', '1', [], c.run),
+    ];
+    await flush();
+    assert.deepEqual(log, ['start a 1']);
+    queue.useLanes(2);
+    await flush();
+    assert.deepEqual(log, ['start a 1', 'start b 1']);
+    queue.useLanes(1);
+    a.finish();
+    await flush();
+    assert.deepEqual(log.slice(2), ['end a 1'], 'one lane again: c waits for b');
+    b.finish();
+    await flush();
+    c.finish();
+    assert.deepEqual(await Promise.all(done), ['a 1', 'b 1', 'c 1']);
+    assert.deepEqual(log.slice(3), ['end b 1', 'start c 1', 'end c 1']);
+  });
 });
