@@ -9,6 +9,7 @@ import { openRunHistory, type RunHistory, type RunRecord } from './history.js';
 import type { BatchJobDef } from './job.js';
 import { addDays, dayStartOf } from './jobs/sql.js';
 import { createJobRunner, lakeWatermark, processedUntil, type RunTrigger, sleep } from './run-job.js';
+import { createRunQueue } from './run-queue.js';
 
 export type { RunTrigger } from './run-job.js';
 
@@ -32,6 +33,14 @@ export interface SchedulerOptions {
    * @default 1
    */
   threads?: number;
+  /**
+   * Job runs that may run at once (`run-queue.ts`): with more than one, runs of different days
+   * (and independent jobs) overlap, each still on one thread, and `runDue`/`runDate` calls no
+   * longer wait for the runs queued before theirs, only for those they depend on. Outputs are
+   * the same; the history lists runs in the order they finish. For a backfill, whose days are
+   * all queued at once. @default 1
+   */
+  lanes?: number;
   /** Wait after the last sealed hour before running, so a burst of seals runs the DAG once. @default 500 */
   sealedDebounceMs?: number;
   clock?: () => UnixMs;
@@ -56,6 +65,11 @@ export interface BatchScheduler {
   start(signal: AbortSignal): void;
   /** Resolves when no run is in progress or queued. */
   idle(): Promise<void>;
+  /**
+   * How many of `lanes` job runs may run at once from now on: a backfill uses one while it
+   * loads (DuckDB's queries, gunzip and file writes share libuv's 4 threads), all once loaded.
+   */
+  useLanes(count: number): void;
   /**
    * How far the batch jobs have processed the lake, for the status: walking the days with data
    * oldest first, the end of what every job has processed, up to the first day not complete.
@@ -91,12 +105,7 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
     backoffMs,
     ...(options.onRun === undefined ? {} : { onRun: options.onRun }),
   });
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = chain.then(fn);
-    chain = next.catch(() => undefined);
-    return next;
-  };
+  const queue = createRunQueue(options.lanes ?? 1);
   let watermark: UnixMs | undefined;
   const pendingSealed = new Set<string>();
   let sealedTimer: NodeJS.Timeout | undefined;
@@ -122,7 +131,8 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
     return job.dependsOn.some((dep) => (history.last(dep, date)?.finishedAt ?? 0) > last.startedAt);
   };
 
-  const runDateNow = async (
+  /** Queues the day's jobs in DAG order; each checks whether it is due when its turn comes. */
+  const queueDate = async (
     date: string,
     trigger: RunTrigger,
     opts: { only?: readonly string[]; force?: boolean } = {},
@@ -136,15 +146,18 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
         );
       }
     }
-    const runs: RunRecord[] = [];
-    for (const job of jobs) {
-      if (opts.only !== undefined && !opts.only.includes(job.name)) continue;
-      const version = versionOf(job, date);
-      if (opts.force !== true && !isDue(job, date, version)) continue;
-      runs.push(await runOne(job, date, trigger, version));
-    }
+    const queued = jobs
+      .filter((job) => opts.only === undefined || opts.only.includes(job.name))
+      .map((job) =>
+        queue.add(job.name, date, job.dependsOn, async () => {
+          const version = versionOf(job, date);
+          if (opts.force !== true && !isDue(job, date, version)) return undefined;
+          return runOne(job, date, trigger, version);
+        }),
+      );
+    const runs = await Promise.all(queued);
     watermark = computeWatermark();
-    return runs;
+    return runs.filter((r): r is RunRecord => r !== undefined);
   };
 
   const processedUntilTs = (date: string): UnixMs => processedUntil(history, jobs, date);
@@ -154,17 +167,17 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
   const dueDates = (): string[] =>
     lake.dates().filter((date) => jobs.some((job) => isDue(job, date, versionOf(job, date))));
 
-  const runDue = (trigger: RunTrigger, dates?: readonly string[]): Promise<RunRecord[]> =>
-    serial(async () => {
-      const runs: RunRecord[] = [];
-      for (const date of [...(dates ?? dueDates())].sort()) runs.push(...(await runDateNow(date, trigger)));
-      return runs;
-    });
+  const runDue = async (trigger: RunTrigger, dates?: readonly string[]): Promise<RunRecord[]> => {
+    // Which days are due is known once the runs queued before have run.
+    if (dates === undefined) await queue.settled();
+    const days = [...(dates ?? dueDates())].sort();
+    return (await Promise.all(days.map((date) => queueDate(date, trigger)))).flat();
+  };
 
   return {
     jobs,
     history,
-    runDate: (date, trigger, opts) => serial(() => runDateNow(date, trigger, opts)),
+    runDate: (date, trigger, opts) => queueDate(date, trigger, opts),
     runDue,
     dueDates,
     notify(changes) {
@@ -204,14 +217,15 @@ export async function openScheduler(options: SchedulerOptions): Promise<BatchSch
     },
     async idle() {
       while (sealedTimer !== undefined && pendingSealed.size > 0) await sleep(50);
-      await chain;
+      await queue.settled();
     },
+    useLanes: (count) => queue.useLanes(count),
     watermarkTs: () => watermark,
     processedUntilTs,
     async close() {
       for (const c of crons) c.stop();
       clearTimeout(sealedTimer);
-      await chain;
+      await queue.settled();
       instance.closeSync();
     },
   };

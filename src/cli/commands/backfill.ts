@@ -71,7 +71,9 @@ export async function backfillCommand(
   const pipeline = await openPipeline({
     dataDir,
     live: false,
-    batch: { onRun: (run) => out.stderr(`  ${describeRun(run)}\n`) },
+    // Two lanes once every file is in (`loadDays`): the last days' DAGs overlap, each job on one
+    // DuckDB thread, instead of running alone on one core after the last commit.
+    batch: { onRun: (run) => out.stderr(`  ${describeRun(run)}\n`), jobLanes: 2 },
   });
   const batch = pipeline.batch;
   if (batch === undefined) throw new Error('backfill needs the batch layer');
@@ -145,8 +147,9 @@ async function planBackfill(values: {
 
 /**
  * Loads the files day by day, oldest first, and runs each day's DAG once its input is in; the
- * DAG runs while the next day loads (the scheduler runs one job at a time), and each unit's
- * last commit while the next unit is read. Returns how many runs failed or were blocked.
+ * DAGs run while the next days load (one job at a time, two once the last day is committed; each
+ * job's days in order), and each unit's last commit while the next unit is read. Returns how
+ * many runs failed or were blocked.
  */
 async function loadDays(
   plan: BackfillPlan,
@@ -156,6 +159,10 @@ async function loadDays(
   out: Output,
 ): Promise<number> {
   let failed = 0;
+  // Until the last commit, one job runs at a time: two DuckDB queries beside a commit's two
+  // Parquet copies would hold all four of libuv's threads, and gunzip and the commit's file
+  // writes would wait for them.
+  batch.scheduler.useLanes(1);
   let previous: Promise<void> = Promise.resolve();
   if (plan.undated.length > 0)
     previous = (await loadUnit(pipeline, dumps, out, '[undated]', plan.undated, 'newest')).committed;
@@ -180,6 +187,7 @@ async function loadDays(
     dags.push(dag);
   }
   await previous;
+  batch.scheduler.useLanes(2);
   await Promise.all(dags);
   return failed;
 }
