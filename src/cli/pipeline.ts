@@ -144,6 +144,8 @@ async function startPipeline(
   });
   const rejectedTail: RejectedTail = createRejectedTail(log);
   const sources: Source[] = [];
+  /** Sources whose writer run has not returned: their last batches may still be in flight. */
+  const writing = new Set<Source>();
   const throughput = createRate(() => runner.tradesProcessed());
   let lag = 0;
   const refresh = setInterval(() => {
@@ -171,7 +173,10 @@ async function startPipeline(
     return {
       sources: sources.map((s) => {
         const c = counters.get(s.name);
-        return { name: s.name, state: s.state(), trades: c?.trades ?? 0, rejected: c?.rejected ?? 0 };
+        // A source that has delivered its last batch is still writing until the writer has
+        // appended it: `finished` means every trade it gave is in the log and counted.
+        const state = s.state() === 'finished' && writing.has(s) ? 'running' : s.state();
+        return { name: s.name, state, trades: c?.trades ?? 0, rejected: c?.rejected ?? 0 };
       }),
       speed: {
         lag,
@@ -205,7 +210,12 @@ async function startPipeline(
     },
     async runSource(source) {
       sources.push(source);
-      await writer.run(source, controller.signal);
+      writing.add(source);
+      try {
+        await writer.run(source, controller.signal);
+      } finally {
+        writing.delete(source);
+      }
     },
     async close() {
       clearInterval(refresh);
