@@ -41,6 +41,8 @@ export interface DumpLoading {
     files: readonly ReplayInfo[],
     seal: BulkSeal,
   ): Promise<{ committed: Promise<UnitTotals> }>;
+  /** Files read by this run of which every row was rejected: no trade came out of them. */
+  whollyRejected(): readonly string[];
   close(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function openDumpLoading(
   const rejects = await openRejectedAppender(log);
   /** The commits of the unit being loaded (each resolves once committed). */
   let unitCommits: Promise<BulkCommit>[] = [];
+  const whollyRejected: string[] = [];
   // Rejections first, then the cut whose commit says their lines are loaded: a crash in between
   // re-reads lines whose rejections the appender then recognises.
   const commit = async (seal?: BulkSeal): Promise<void> => {
@@ -98,6 +101,7 @@ export async function openDumpLoading(
         );
         read += progress.trades;
         rejected += progress.rejected;
+        if (progress.trades === 0 && progress.rejected > 0) whollyRejected.push(info.path);
         const resumed = dump.fromLine > 0 ? ` (resumed after line ${dump.fromLine})` : '';
         out.stderr(`${label} ${name}: ${progress.trades} trades, ${progress.rejected} rejected${resumed}\n`);
       }
@@ -113,6 +117,7 @@ export async function openDumpLoading(
       committed.catch(() => undefined);
       return { committed };
     },
+    whollyRejected: () => whollyRejected,
     close: () => loader.close(),
   };
 

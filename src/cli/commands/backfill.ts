@@ -9,6 +9,7 @@ import { type DumpLoading, openDumpLoading } from '../dump-load.js';
 import type { Output } from '../output.js';
 import { openPipeline, type Pipeline } from '../pipeline.js';
 import { startProgress } from '../progress.js';
+import { REJECT_ERRORS } from '../rejects.js';
 import { checkFormat, formatOptionHelp } from '../source-option.js';
 import { describeRun } from './batch.js';
 
@@ -26,6 +27,9 @@ not, ms or µs times) or recorded WebSocket frames (loaded through the log, as r
 folder is read one level deep. A file is taken when the day in its name
 (BTCUSDT-aggTrades-2024-01-02.csv.gz) is between --from and --to; a file with no day in its
 name (a monthly dump) is always taken, before the others.
+
+Exits 1 when a batch run failed, or when every row of a file was rejected (a wrong file or
+--format, most likely): the other files are loaded all the same.
 
 Options:
   --from <day>          first UTC day, 2019-10-11
@@ -78,12 +82,15 @@ export async function backfillCommand(
   const batch = pipeline.batch;
   if (batch === undefined) throw new Error('backfill needs the batch layer');
   let failed = 0;
+  /** Files of which every row was rejected (a wrong file or --format, most likely). */
+  const whollyRejected: string[] = [];
   try {
     const dumps = await openDumpLoading(pipeline.log, batch.lake, join(dataDir, 'lake'), out, {
       ...(commitEvery === undefined ? {} : { flushRows: Math.ceil(commitEvery) }),
     });
     try {
-      failed = await loadDays(plan, pipeline, batch, dumps, out);
+      failed = await loadDays(plan, pipeline, batch, dumps, out, whollyRejected);
+      whollyRejected.push(...dumps.whollyRejected());
     } finally {
       await dumps.close();
     }
@@ -95,6 +102,16 @@ export async function backfillCommand(
     `backfill done: batch watermark ${watermark === undefined ? 'none' : new Date(watermark).toISOString()}` +
       `${failed > 0 ? `; ${failed} run(s) failed or blocked (see \`crypto-lambda batch status\`)` : ''}\n`,
   );
+  // The other files are loaded; a file that gave nothing but rejected rows fails the run, as
+  // `replay` and `candles` fail on such an input.
+  if (whollyRejected.length > 0) {
+    throw new CryptoLambdaError(
+      REJECT_ERRORS.allRejected,
+      `every row of ${whollyRejected.join(', ')} was rejected and no trade came out of it; check that it is ` +
+        `the file, --format and --symbol you meant (\`crypto-lambda start --data-dir ${dataDir}\` lists the ` +
+        `rejected rows with their reasons at /api/v1/rejected)`,
+    );
+  }
   return failed > 0 ? 1 : 0;
 }
 
@@ -157,6 +174,7 @@ async function loadDays(
   batch: BatchLayer,
   dumps: DumpLoading,
   out: Output,
+  whollyRejected: string[],
 ): Promise<number> {
   let failed = 0;
   // Until the last commit, one job runs at a time: two DuckDB queries beside a commit's two
@@ -165,12 +183,14 @@ async function loadDays(
   batch.scheduler.useLanes(1);
   let previous: Promise<void> = Promise.resolve();
   if (plan.undated.length > 0)
-    previous = (await loadUnit(pipeline, dumps, out, '[undated]', plan.undated, 'newest')).committed;
+    previous = (await loadUnit(pipeline, dumps, out, '[undated]', plan.undated, 'newest', whollyRejected))
+      .committed;
   const dags: Promise<void>[] = [];
   for (const [i, day] of plan.days.entries()) {
     const label = `[day ${i + 1}/${plan.days.length} ${day}]`;
     const files = plan.byDay.get(day) ?? [];
-    const loaded = await loadUnit(pipeline, dumps, out, label, files, { untilTs: dayStart(day) + DAY_MS });
+    const seal = { untilTs: dayStart(day) + DAY_MS };
+    const loaded = await loadUnit(pipeline, dumps, out, label, files, seal, whollyRejected);
     // The day's input is complete: its DAG runs once. Dumps sealed it already; frames (and a
     // day given no file, whose lake may hold open hours) are sealed by the lake writer first.
     const runs = Promise.all([previous, loaded.committed]).then(() =>
@@ -204,6 +224,7 @@ async function loadUnit(
   label: string,
   infos: readonly ReplayInfo[],
   seal: BulkSeal,
+  whollyRejected: string[],
 ): Promise<{ frames: number; dumps: number; committed: Promise<void> }> {
   const frames = infos.filter((f) => f.format.layout === 'frames');
   const csv = infos.filter((f) => f.format.layout !== 'frames');
@@ -219,6 +240,7 @@ async function loadUnit(
       progress.stop();
     }
     const c = pipeline.writer.counters().get(source.name);
+    if (c !== undefined && c.trades + c.duplicates === 0 && c.rejected > 0) whollyRejected.push(info.path);
     out.stderr(
       `${label} ${basename(info.path)}: ${c?.trades ?? 0} new trades, ${c?.duplicates ?? 0} already loaded, ${c?.rejected ?? 0} rejected\n`,
     );

@@ -232,4 +232,19 @@ describe('crypto-lambda backfill', () => {
       assert.deepEqual(rows, reference, symbol);
     }
   });
+
+  it('loads the good files and exits 1 naming a file whose every row was rejected', async () => {
+    const mixed = join(dir, 'one-bad');
+    await mkdir(mixed);
+    await writeFile(join(mixed, 'XRPETH-aggTrades-2019-10-11.csv.gz'), readFileSync(DUMP));
+    // Not a dump at all: every row is rejected.
+    await writeFile(join(mixed, 'XRPETH-aggTrades-2019-10-12.csv'), 'id,when\nabc,def\nghi,jkl\n');
+    const mixedDir = join(dir, 'ob');
+    const run = await runCli(backfillArgs(DAYS[0], DAYS[1], mixed, mixedDir));
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /CLI_ALL_REJECTED/);
+    assert.match(run.stderr, /every row of \S*XRPETH-aggTrades-2019-10-12\.csv was rejected/);
+    assert.doesNotMatch(run.stderr, /2019-10-11\.csv\.gz was rejected/);
+    assert.deepEqual(await silverRows(mixedDir, DAYS[0]), await silverRows(dataDir, DAYS[0]), 'the good day is in');
+  });
 });
