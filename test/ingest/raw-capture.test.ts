@@ -46,7 +46,7 @@ function exactlyOnce(records: readonly RawBatch[], lines: readonly string[]): vo
     records.flatMap((r) => r.payloads),
     lines,
   );
-  const positions = records.map((r) => Number(r.position));
+  const positions = records.map((r) => Number(r.position.split('@')[0]));
   assert.ok(
     positions.every((p, i) => i === 0 || p > positions[i - 1]!),
     `positions in order, none twice: ${positions}`,
@@ -184,8 +184,8 @@ async function rawPastPosition(dataDir: string): Promise<number> {
   const log = await openFileLog({ dir: join(dataDir, 'log') });
   try {
     const name = openSource(crashSpec(AGG_TRADES_CSV_GZ)).name;
-    const saved = Number(state.positions[name] ?? 0);
-    return (await rawRecords(log, name)).filter((r) => Number(r.position) > saved).length;
+    const saved = Number((state.positions[name] ?? '0').split('@')[0]);
+    return (await rawRecords(log, name)).filter((r) => Number(r.position.split('@')[0]) > saved).length;
   } finally {
     await log.close();
   }

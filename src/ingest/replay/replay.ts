@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CryptoLambdaError, isCryptoLambdaError, type Rejected, type Trade } from '../../domain/index.js';
 import { INGEST_ERRORS } from '../errors.js';
@@ -22,7 +24,12 @@ const PACED_BATCHES_PER_SEC = 20;
  * plain or gzip, ms or µs times) or recorded WebSocket frames. The format is detected when the
  * run starts, unless given; a file that cannot be read makes the run throw and the state `failed`.
  *
- * Positions are line numbers: `fromPosition` resumes right after that line. Each batch's `raw`
+ * Positions are `<line>@<fingerprint>`: `fromPosition` resumes right after that line. The
+ * fingerprint (of the file's first 64 KiB) tells this file from another one of the same name,
+ * which a source name (`replay:<file name>`) cannot: a position of another file, or of this file
+ * rewritten, makes the run start from the first line (the log writer drops the trades already in
+ * the log), never skip lines it never delivered. A bare line number (positions saved before
+ * fingerprints) resumes as it did. Each batch's `raw`
  * holds the lines it covers exactly as read (CSV header, rejected and ignored lines included;
  * blank lines left out), stamped with the receive time of its first recorded frame line, else
  * with the time they were read.
@@ -41,9 +48,12 @@ export function openReplay(path: string, options: ReplayOptions = {}): Source {
     async *batches(run: SourceRunOptions): AsyncGenerator<SourceBatch> {
       state = 'running';
       try {
-        const skipThrough = parsePosition(run.fromPosition);
+        const from = parsePosition(run.fromPosition);
         const info = await inspectReplay(path, resolved);
-        yield* replayLines(info, resolved, run.signal, skipThrough);
+        const fingerprint = await fileFingerprint(path);
+        const skipThrough =
+          from.fingerprint === undefined || from.fingerprint === fingerprint ? from.line : 0;
+        yield* replayLines(info, resolved, run.signal, skipThrough, fingerprint);
         state = run.signal.aborted ? 'stopped' : 'finished';
       } catch (error) {
         state = 'failed';
@@ -148,6 +158,7 @@ async function* replayLines(
   options: ResolvedReplayOptions,
   signal: AbortSignal,
   skipThrough: number,
+  fingerprint: string,
 ): AsyncGenerator<SourceBatch> {
   const reader = lineReader(info);
   const { batchSize, replayRate, now } = options;
@@ -173,7 +184,7 @@ async function* replayLines(
       trades,
       rejected,
       ignored,
-      position: String(lineNo),
+      position: `${lineNo}@${fingerprint}`,
       raw: { recvTs: recordedMs ?? readMs ?? now(), payloads },
     };
   };
@@ -207,16 +218,32 @@ async function* replayLines(
   }
 }
 
-function parsePosition(position: string | undefined): number {
-  if (position === undefined) return 0;
-  const line = /^\d{1,15}$/.test(position) ? Number(position) : Number.NaN;
-  if (!Number.isSafeInteger(line)) {
+/** Bytes of the head of a file its fingerprint covers. */
+const FINGERPRINT_BYTES = 65_536;
+
+/** Hex of the SHA-256 of the file's first 64 KiB (as stored, compressed or not), 16 digits. */
+async function fileFingerprint(path: string): Promise<string> {
+  const file = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(FINGERPRINT_BYTES);
+    const { bytesRead } = await file.read(head, 0, FINGERPRINT_BYTES, 0);
+    return createHash('sha256').update(head.subarray(0, bytesRead)).digest('hex').slice(0, 16);
+  } finally {
+    await file.close();
+  }
+}
+
+function parsePosition(position: string | undefined): { line: number; fingerprint?: string } {
+  if (position === undefined) return { line: 0 };
+  const match = /^(\d{1,15})(?:@([0-9a-f]{16}))?$/.exec(position);
+  const line = match === null ? Number.NaN : Number(match[1]);
+  if (match === null || !Number.isSafeInteger(line)) {
     throw new CryptoLambdaError(
       INGEST_ERRORS.badPosition,
-      `position ${JSON.stringify(position)} is not a replay position (a line number); resume from a position this replay delivered`,
+      `position ${JSON.stringify(position)} is not a replay position (a line number and the file's fingerprint); resume from a position this replay delivered`,
     );
   }
-  return line;
+  return match[2] === undefined ? { line } : { line, fingerprint: match[2] };
 }
 
 function stripUndefined(options: ReplayOptions): Partial<ResolvedReplayOptions> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { Trade } from '../../../src/domain/index.js';
@@ -53,7 +53,7 @@ describe('openReplay: aggTrades CSV dumps', () => {
     assert.equal(sum(batches, 'rejected'), 0);
     assert.equal(sum(batches, 'ignored'), 0);
     assert.equal(source.state(), 'finished');
-    assert.equal(batches.at(-1)?.position, '5930');
+    assert.match(batches.at(-1)?.position ?? '', /^5930@[0-9a-f]{16}$/);
   });
 
   it('reads a headerless plain copy once given the symbol, and asks for --symbol otherwise', async () => {
@@ -189,6 +189,32 @@ describe('openReplay: runs', () => {
     await assert.rejects(collect(openReplay(AGG_TRADES_CSV_GZ), { fromPosition: 'line-7' }), {
       code: 'INGEST_BAD_POSITION',
     });
+  });
+
+  it("starts another file of the same name from its first line, never from the other's position", async () => {
+    const lines = fixtureLines(AGG_TRADES_CSV_GZ);
+    for (const d of ['a', 'b']) mkdirSync(tmp.path(`same-name/${d}`), { recursive: true });
+    const first = tmp.write('same-name/a/XRPETH-aggTrades-2019-10-11.csv', lines.slice(0, 3000));
+    const other = tmp.write('same-name/b/XRPETH-aggTrades-2019-10-11.csv', lines.slice(3000));
+    const done = await collect(openReplay(first, { batchSize: 1000 }));
+    const saved = done.at(-1)?.position;
+    assert.equal(openReplay(first).name, openReplay(other).name, 'the two share a source name');
+    const all = trades(await collect(openReplay(other)));
+    const resumed = trades(await collect(openReplay(other), { fromPosition: saved }));
+    assert.equal(resumed.length, all.length, 'every trade of the other file, none skipped');
+    assert.deepEqual(resumed, all);
+    // The same file rewritten (its head changed) also starts over; unchanged, it resumes.
+    assert.deepEqual(trades(await collect(openReplay(first), { fromPosition: saved })), []);
+    tmp.write('same-name/a/XRPETH-aggTrades-2019-10-11.csv', lines.slice(1, 3000));
+    const rewritten = trades(await collect(openReplay(first)));
+    assert.deepEqual(trades(await collect(openReplay(first), { fromPosition: saved })), rewritten);
+  });
+
+  it('resumes after a bare line number, as positions were saved before fingerprints', async () => {
+    const batches = await collect(openReplay(AGG_TRADES_CSV_GZ, { batchSize: 700 }));
+    const line = batches[2]?.position.split('@')[0];
+    const resumed = trades(await collect(openReplay(AGG_TRADES_CSV_GZ), { fromPosition: line }));
+    assert.deepEqual(resumed, trades(batches.slice(3)));
   });
 
   it('paces a replayRate in small batches, and stops when aborted', async () => {
