@@ -245,6 +245,10 @@ describe('crypto-lambda backfill', () => {
     assert.match(run.stderr, /CLI_ALL_REJECTED/);
     assert.match(run.stderr, /every row of \S*XRPETH-aggTrades-2019-10-12\.csv was rejected/);
     assert.doesNotMatch(run.stderr, /2019-10-11\.csv\.gz was rejected/);
-    assert.deepEqual(await silverRows(mixedDir, DAYS[0]), await silverRows(dataDir, DAYS[0]), 'the good day is in');
+    assert.deepEqual(
+      await silverRows(mixedDir, DAYS[0]),
+      await silverRows(dataDir, DAYS[0]),
+      'the good day is in',
+    );
   });
 });
