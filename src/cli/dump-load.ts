@@ -101,7 +101,9 @@ export async function openDumpLoading(
         );
         read += progress.trades;
         rejected += progress.rejected;
-        if (progress.trades === 0 && progress.rejected > 0) whollyRejected.push(info.path);
+        // Only a file read from its first line: a resumed one's rest says nothing of the whole.
+        if (dump.fromLine === 0 && progress.trades === 0 && progress.rejected > 0)
+          whollyRejected.push(info.path);
         const resumed = dump.fromLine > 0 ? ` (resumed after line ${dump.fromLine})` : '';
         out.stderr(`${label} ${name}: ${progress.trades} trades, ${progress.rejected} rejected${resumed}\n`);
       }

@@ -84,6 +84,8 @@ export interface IngestWriter {
   run(source: Source, signal: AbortSignal): Promise<IngestCounters>;
   /** Counters per source name. */
   counters(): ReadonlyMap<string, IngestCounters>;
+  /** The position a source of this name resumes after (saved by an earlier run), if any. */
+  positionOf(name: string): string | undefined;
 }
 
 /** Called once a batch's trades are in the log, with the offset each got. */
@@ -131,6 +133,7 @@ export async function createIngestWriter(
 
   return {
     counters: () => countersBySource,
+    positionOf: (name) => positions[name],
     async run(source, signal) {
       const counters: IngestCounters = { trades: 0, rejected: 0, duplicates: 0, ignored: 0, raw: 0 };
       countersBySource.set(source.name, counters);

@@ -230,6 +230,8 @@ async function loadUnit(
   const csv = infos.filter((f) => f.format.layout !== 'frames');
   for (const [i, info] of frames.entries()) {
     const source = runInWorker({ kind: 'replay', path: info.path, options: { format: info.format.id } });
+    // A file resumed after a crash delivers only its rest: its counts say nothing of the whole.
+    const fromStart = pipeline.writer.positionOf(source.name) === undefined;
     const progress = startProgress(out, () => {
       const s = pipeline.status().sources.find((x) => x.name === source.name);
       return `${label} file ${i + 1}/${frames.length} ${basename(info.path)}: ${s?.state ?? 'starting'}, ${s?.trades ?? 0} trades, ${s?.rejected ?? 0} rejected`;
@@ -240,7 +242,8 @@ async function loadUnit(
       progress.stop();
     }
     const c = pipeline.writer.counters().get(source.name);
-    if (c !== undefined && c.trades + c.duplicates === 0 && c.rejected > 0) whollyRejected.push(info.path);
+    if (fromStart && c !== undefined && c.trades + c.duplicates === 0 && c.rejected > 0)
+      whollyRejected.push(info.path);
     out.stderr(
       `${label} ${basename(info.path)}: ${c?.trades ?? 0} new trades, ${c?.duplicates ?? 0} already loaded, ${c?.rejected ?? 0} rejected\n`,
     );
