@@ -96,13 +96,18 @@ function recycle(free: StagedChunk[], chunk: StagedChunk): void {
   free.push(chunk);
 }
 
-/** The series-hours of `venues`, by venue, hour and symbol. */
-function sortedSeriesHours(venues: ReadonlyMap<string, VenueSeries>): SeriesHour[] {
+/** The series-hours of `venues`, in no particular order. */
+function allSeriesHours(venues: ReadonlyMap<string, VenueSeries>): SeriesHour[] {
   const out: SeriesHour[] = [];
   for (const { bySymbol } of venues.values()) {
     for (const { hours } of bySymbol.values()) out.push(...hours.values());
   }
-  return out.sort(
+  return out;
+}
+
+/** The series-hours of `venues`, by venue, hour and symbol. */
+function sortedSeriesHours(venues: ReadonlyMap<string, VenueSeries>): SeriesHour[] {
+  return allSeriesHours(venues).sort(
     (a, b) => compareText(a.venue, b.venue) || a.hourTs - b.hourTs || compareText(a.symbol, b.symbol),
   );
 }
@@ -270,7 +275,7 @@ export function createTradeStaging(
     },
     seriesHours: () => sortedSeriesHours(venues),
     clear() {
-      for (const hour of sortedSeriesHours(venues)) for (const chunk of hour.chunks) recycle(free, chunk);
+      for (const hour of allSeriesHours(venues)) for (const chunk of hour.chunks) recycle(free, chunk);
       venues = new Map();
       lastVenue = undefined;
       total = 0;
