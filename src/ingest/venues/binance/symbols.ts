@@ -88,7 +88,7 @@ export function canonicalToBinance(symbol: string): string {
   return symbol.replace('-', '');
 }
 
-const MAX_CACHED_SYMBOLS = 4096;
+const MAX_CACHED_SYMBOLS = 65_536;
 const symbolCache = new Map<string, string | null>();
 let lastVenueSymbol = '';
 let lastCanonical: string | undefined;

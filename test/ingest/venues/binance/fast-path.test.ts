@@ -172,4 +172,26 @@ describe('Binance frame fast path', () => {
     // And those that leave it but still parse (whitespace, escapes, reordering) fall back.
     assert.ok(stillValid > MUTATED / 20, `${stillValid} valid frames left to the generic path`);
   });
+  it('maps every symbol right when thousands of them take turns (its symbol table probes and evicts)', () => {
+    // 40,000 symbols fill the table past its 32,768 slots: lookups collide, probe and replace.
+    const symbols = Array.from({ length: 40_000 }, (_, i) => `S${i.toString(36).toUpperCase()}-USDT`);
+    const frame = (symbol: string, i: number): string =>
+      toAggTradeFrame({
+        venue: 'binance',
+        symbol,
+        tradeId: String(i + 1),
+        ts: NOW - 1000,
+        price: 1.5,
+        qty: 2,
+        side: 'buy',
+        count: 1,
+        recvTs: NOW - 1000,
+      });
+    for (let round = 0; round < 2; round++) {
+      symbols.forEach((symbol, i) => {
+        const fast = tryFastBinanceFrame(frame(symbol, i), undefined, NOW);
+        assert.equal(fast?.symbol, symbol, `round ${round}, symbol ${i}`);
+      });
+    }
+  });
 });
