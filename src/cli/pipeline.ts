@@ -137,10 +137,11 @@ async function startPipeline(
           ...options.batch,
         });
   if (batch !== undefined) onBatch(batch);
-  // Trades the writer appends go straight to the speed layer and the lake (write-ahead, then apply).
+  // Trades the writer appends go straight to the speed layer and the lake (write-ahead, then
+  // apply); while the speed layer is behind, the writer waits for it (`SpeedRunner.offer`).
   const writer = await createIngestWriter(log, join(options.dataDir, 'ingest'), {}, (trades, acks) => {
-    runner.offer(trades, acks);
     batch?.lake.offer(trades, acks);
+    return runner.offer(trades, acks);
   });
   const rejectedTail: RejectedTail = createRejectedTail(log);
   const sources: Source[] = [];

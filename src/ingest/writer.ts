@@ -88,8 +88,16 @@ export interface IngestWriter {
   positionOf(name: string): string | undefined;
 }
 
-/** Called once a batch's trades are in the log, with the offset each got. */
-export type AppendedListener = (trades: readonly Trade[], acks: readonly AppendAck[]) => void;
+/**
+ * Called once a batch's trades are in the log, with the offset each got. A promise it returns
+ * holds the writer back: the batch counts as done (its position saved, the next batch taken
+ * once `maxBatchesInFlight` are pending) when it resolves. A consumer behind uses it to keep
+ * the writer from running ahead.
+ */
+export type AppendedListener = (
+  trades: readonly Trade[],
+  acks: readonly AppendAck[],
+) => Promise<void> | undefined | void;
 
 /**
  * @param onAppended lets a consumer in this process (the speed layer) take the trades as they

@@ -24,6 +24,13 @@ export interface Handoff<T> {
   whenOffered(timeoutMs: number): Promise<void>;
   /** Ends a `whenOffered` wait now. */
   wake(): void;
+  /**
+   * Undefined when at most `count` values are queued; otherwise a promise that resolves once a
+   * `take` brings them to `count` or fewer, or after `timeoutMs` (a consumer that stopped
+   * taking must not hold a producer forever). A producer that awaits it before offering more
+   * keeps the queue near `count` (back-pressure) instead of filling it to the limit.
+   */
+  whenBelow(count: number, timeoutMs: number): Promise<void> | undefined;
 }
 
 interface Queue<T> {
@@ -41,6 +48,17 @@ export function createHandoff<T>(partitions: number, limitPerPartition: number):
   const queues: Queue<T>[] = Array.from({ length: partitions }, () => ({ offsets: [], values: [], head: 0 }));
   let queued = 0;
   let wake: (() => void) | undefined;
+  // Producers waiting in `whenBelow`, each with the count it waits for.
+  let below: { count: number; resolve: () => void }[] = [];
+  const releaseBelow = (): void => {
+    if (below.length === 0) return;
+    const waiting = below;
+    below = [];
+    for (const w of waiting) {
+      if (queued <= w.count) w.resolve();
+      else below.push(w);
+    }
+  };
   const wakeNow = (): void => {
     const w = wake;
     wake = undefined;
@@ -87,6 +105,7 @@ export function createHandoff<T>(partitions: number, limitPerPartition: number):
       q.head = end;
       queued -= q.head - before;
       compact(q);
+      releaseBelow();
       return taken;
     },
     firstOffset(p) {
@@ -104,5 +123,22 @@ export function createHandoff<T>(partitions: number, limitPerPartition: number):
       });
     },
     wake: () => wakeNow(),
+    whenBelow(count, timeoutMs) {
+      if (queued <= count) return undefined;
+      return new Promise<void>((resolve) => {
+        const waiter = {
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        };
+        const timer = setTimeout(() => {
+          below = below.filter((w) => w !== waiter);
+          resolve();
+        }, timeoutMs);
+        below.push(waiter);
+      });
+    },
   };
 }

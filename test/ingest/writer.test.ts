@@ -96,4 +96,43 @@ describe('log writer', () => {
     assert.equal(values.length, trades.length);
     for (const value of values) assert.ok(expected.has(value));
   });
+  it('waits while a consumer it hands trades to holds it back, and loses nothing', async () => {
+    const all = await simulatedTrades(100, 11);
+    let pulled = 0;
+    const source: Source = {
+      name: 'held',
+      state: () => 'running',
+      async *batches() {
+        for (let b = 0; b < 10; b++) {
+          pulled++;
+          const trades = all.slice(b * 10, b * 10 + 10);
+          yield { trades, rejected: [], ignored: 0, position: String(b) };
+        }
+      },
+    };
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const handed: Trade[] = [];
+    const log = await openFileLog({ dir: join(dir, 'held', 'log') });
+    try {
+      const writer = await createIngestWriter(log, join(dir, 'held'), { maxBatchesInFlight: 2 }, (trades) => {
+        handed.push(...trades);
+        return held;
+      });
+      const running = writer.run(source, new AbortController().signal);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Two batches in flight, both held, and the generator paused at its next yield.
+      assert.ok(pulled <= 3, `the writer took ${pulled} batches while held`);
+      release();
+      const counters = await running;
+      assert.equal(pulled, 10);
+      assert.equal(counters.trades, 100);
+      assert.equal(handed.length, 100);
+      assert.equal((await topicBytes(log, TOPICS.trades)).flat().length, 100);
+    } finally {
+      await log.close();
+    }
+  });
 });

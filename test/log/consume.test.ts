@@ -234,3 +234,38 @@ describe('consume', () => {
     });
   });
 });
+
+describe('handoff back-pressure', () => {
+  const acks = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ({ partition: 0, offset: from + i }));
+  const trades40 = Array.from({ length: 40 }, (_, i) => trade(i));
+
+  it('holds a producer while more than the count wait, and lets it go once taken below', async () => {
+    const handoff = createHandoff<Trade>(1, 1000);
+    assert.equal(handoff.whenBelow(0, 10_000), undefined, 'nothing queued: no wait');
+    handoff.offer(trades40, acks(0, 40));
+    assert.equal(handoff.whenBelow(40, 10_000), undefined, 'at the count: no wait');
+    let released = false;
+    const waiting = handoff.whenBelow(10, 10_000)?.then(() => {
+      released = true;
+    });
+    assert.ok(waiting !== undefined);
+    assert.equal(handoff.take(0, 0, 20).length, 20);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(released, false, '20 still queued: still held');
+    assert.equal(handoff.take(0, 20, 10).length, 10);
+    await waiting;
+    assert.equal(released, true);
+  });
+
+  it('lets a producer go after the timeout when nobody takes', async () => {
+    const handoff = createHandoff<Trade>(1, 1000);
+    handoff.offer(trades40, acks(0, 40));
+    const t0 = Date.now();
+    await handoff.whenBelow(0, 50);
+    assert.ok(Date.now() - t0 >= 40, 'it waited for the timeout');
+    assert.equal(handoff.size(), 40);
+    // A later take finds no stale waiter to call.
+    assert.equal(handoff.take(0, 0, 40).length, 40);
+  });
+});

@@ -79,3 +79,44 @@ describe('speed runner checkpoints', () => {
     }
   });
 });
+
+describe('speed runner hand-off', () => {
+  it('asks the writer to wait while more offered trades than its high-water mark wait', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'speed-runner-offer-'));
+    const log = await openFileLog({ dir: join(dir, 'log') });
+    const controller = new AbortController();
+    let running: Promise<void> | undefined;
+    try {
+      await log.createTopic(TOPICS.trades.name, TOPICS.trades.config);
+      const runner = await createSpeedRunner(
+        {
+          log,
+          operator: createCandleOperator(),
+          checkpointPath: join(dir, 'checkpoint.json'),
+          onCandle: () => {},
+        },
+        { inboxHighWater: 10 },
+      );
+      const first = [trade({ ts: DAY0, price: 1 })];
+      assert.equal(runner.offer(first, await appendEvents(log, TOPICS.trades, first)), undefined);
+      const more = Array.from({ length: 30 }, (_, i) => trade({ ts: DAY0 + 1 + i, price: 2 + i }));
+      const wait = runner.offer(more, await appendEvents(log, TOPICS.trades, more));
+      assert.ok(wait !== undefined, '31 waiting, above 10: the writer is held');
+      let released = false;
+      void wait.then(() => {
+        released = true;
+      });
+      await sleep(20);
+      assert.equal(released, false, 'nobody has taken them yet');
+      running = runner.run(controller.signal);
+      await wait;
+      await runner.caughtUp();
+      assert.equal(runner.tradesProcessed(), 31);
+    } finally {
+      controller.abort();
+      await running;
+      await log.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
