@@ -1,5 +1,6 @@
 import type { Candle, CandleReader, Interval, SymbolInfo, UnixMs } from '../domain/index.js';
 import { CryptoLambdaError, compareSeries, compareText, INTERVALS, symbolKey } from '../domain/index.js';
+import { CandleColumns } from './candle-columns.js';
 import { SPEED_ERRORS } from './errors.js';
 
 /**
@@ -63,22 +64,9 @@ export interface SpeedView extends CandleReader {
 interface SymbolEntry {
   venue: string;
   symbol: string;
-  series: Map<Interval, Candle[]>;
+  series: Map<Interval, CandleColumns>;
   /** Open time of the first 1m candle with trades seen, kept when retention forgets that candle. */
   firstTradeTs: number | null;
-}
-
-/** First index whose openTime is ≥ `openTime` (> when `after`). */
-function search(list: readonly Candle[], openTime: number, after = false): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const t = (list[mid] as Candle).openTime;
-    if (t < openTime || (after && t === openTime)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function checkRetention(retention: Readonly<Record<Interval, number>>): void {
@@ -136,7 +124,9 @@ export function createSpeedView(
 
   function info(e: SymbolEntry): SymbolInfo {
     const reading = clock.clockOf(e.venue, e.symbol);
-    const newest = (e.series.get('1m') ?? [...e.series.values()][0])?.at(-1);
+    const newest = e.series.get('1m') ?? [...e.series.values()][0];
+    const newestClose =
+      newest === undefined || newest.length === 0 ? undefined : newest.closeAt(newest.length - 1);
     return {
       venue: e.venue,
       symbol: e.symbol,
@@ -145,7 +135,7 @@ export function createSpeedView(
       ),
       firstTradeTs: e.firstTradeTs ?? reading?.firstTradeTs ?? null,
       lastTradeTs: reading?.maxTs ?? null,
-      lastPrice: reading?.lastPrice ?? newest?.close ?? null,
+      lastPrice: reading?.lastPrice ?? newestClose ?? null,
     };
   }
 
@@ -161,20 +151,19 @@ export function createSpeedView(
       }
       let list = entry.series.get(candle.interval);
       if (list === undefined) {
-        list = [];
+        list = new CandleColumns(candle.venue, candle.symbol, candle.interval);
         entry.series.set(candle.interval, list);
       }
       const keep = retention[candle.interval];
-      const last = list[list.length - 1];
-      if (last === undefined || last.openTime < candle.openTime) {
+      if (list.length === 0 || list.openTimeAt(list.length - 1) < candle.openTime) {
         list.push(candle);
         // Trim in chunks so the amortised cost stays O(1) per candle; queries only see `keep`.
-        if (list.length >= keep + Math.max(64, keep >>> 3)) list.splice(0, list.length - keep);
+        if (list.length >= keep + Math.max(64, keep >>> 3)) list.keepNewest(keep);
         return;
       }
-      const at = search(list, candle.openTime);
-      if (list[at]?.openTime === candle.openTime) list[at] = candle;
-      else if (list.length - at < keep) list.splice(at, 0, candle);
+      const at = list.search(candle.openTime);
+      if (at < list.length && list.openTimeAt(at) === candle.openTime) list.set(at, candle);
+      else if (list.length - at < keep) list.insert(at, candle);
     },
 
     candles({ venue, symbol, interval, from, to, limit }) {
@@ -183,12 +172,13 @@ export function createSpeedView(
       const open = clock
         .openCandlesOf(venue, symbol, interval)
         .filter((c) => (from === undefined || c.openTime >= from) && (to === undefined || c.openTime <= to));
-      const list = entries.get(`${venue}\u0000${symbol}`)?.series.get(interval) ?? [];
+      const list = entries.get(`${venue}\u0000${symbol}`)?.series.get(interval);
+      if (list === undefined) return open.length > limit ? open.slice(open.length - limit) : open;
       const oldest = Math.max(0, list.length - retention[interval]);
-      const start = from === undefined ? oldest : Math.max(oldest, search(list, from));
-      let end = to === undefined ? list.length : search(list, to, true);
+      const start = from === undefined ? oldest : Math.max(oldest, list.search(from));
+      let end = to === undefined ? list.length : list.search(to, true);
       const firstOpen = open[0]?.openTime;
-      if (firstOpen !== undefined) end = Math.min(end, search(list, firstOpen));
+      if (firstOpen !== undefined) end = Math.min(end, list.search(firstOpen));
       const closedWanted = Math.max(0, limit - open.length);
       const closed = list.slice(Math.max(start, end - closedWanted), Math.max(start, end));
       const merged = open.length === 0 ? closed : closed.concat(open);

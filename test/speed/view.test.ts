@@ -89,6 +89,54 @@ describe('speed view', () => {
     );
   });
 
+  it('keeps every field of what it was given, through growth, trimming, revisions and late inserts', () => {
+    // The view stores candles as columns: a reference model of the upsert rules (a list of
+    // objects, as the view kept before) must read back the same candles, field for field.
+    const keep = 20;
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            // Mostly forward, sometimes back: late revisions and inserts among new candles.
+            step: fc.integer({ min: -2, max: 4 }),
+            close: fc.double({ min: 0.01, max: 1e6, noNaN: true }),
+            trades: fc.nat({ max: 1000 }),
+            state: fc.constantFrom('closed' as const, 'revised' as const),
+          }),
+          { minLength: 200, maxLength: 400 },
+        ),
+        (updates) => {
+          let minute = 0;
+          const retention = { '1m': keep, '5m': keep, '15m': keep, '1h': keep, '4h': keep, '1d': keep };
+          const view = createSpeedView({ retention });
+          const model: Candle[] = [];
+          for (const u of updates) {
+            minute = Math.max(0, minute + u.step);
+            const c = candle(m(minute), {
+              close: u.close,
+              high: u.close + 1,
+              volume: u.close / 3,
+              trades: u.trades,
+              state: u.state,
+            });
+            view.upsert(c);
+            const last = model.at(-1);
+            if (last === undefined || last.openTime < c.openTime) {
+              model.push(c);
+              if (model.length >= keep + 64) model.splice(0, model.length - keep);
+              continue;
+            }
+            const at = model.findIndex((x) => x.openTime >= c.openTime);
+            if (model[at]?.openTime === c.openTime) model[at] = c;
+            else if (model.length - at < keep) model.splice(at, 0, c);
+          }
+          assert.deepEqual(view.candles({ ...query, limit: 1000 }), model.slice(-keep));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('keeps at most `retention` candles per series and interval', () => {
     const view = createSpeedView({ retention: { '1m': 100, '5m': 3, '15m': 3, '1h': 3, '4h': 3, '1d': 3 } });
     for (let i = 0; i < 1000; i++) view.upsert(candle(m(i)));
