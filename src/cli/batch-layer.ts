@@ -10,7 +10,7 @@ import {
   type RunTrigger,
   type SpeedCandleSource,
 } from '../batch/index.js';
-import { INTERVALS, type TimePolicy } from '../domain/index.js';
+import type { TimePolicy } from '../domain/index.js';
 import { createLakeReader, type LakeReader, type LakeWriter, openLakeWriter } from '../lake/index.js';
 import type { EventLog } from '../log/index.js';
 import type { SpeedView } from '../speed/index.js';
@@ -88,23 +88,15 @@ export async function openBatchLayer(options: BatchLayerOptions): Promise<BatchL
 /** The speed view's final candles, for reconciliation. */
 export function speedCandles(view: SpeedView): SpeedCandleSource {
   return {
-    candles(fromTs, untilTs) {
-      const out = [];
-      for (const info of view.symbols()) {
-        for (const interval of INTERVALS) {
-          out.push(
-            ...view.candles({
-              venue: info.venue,
-              symbol: info.symbol,
-              interval,
-              from: fromTs,
-              to: untilTs - 1,
-              limit: Number.MAX_SAFE_INTEGER,
-            }),
-          );
-        }
-      }
-      return out;
-    },
+    series: () => view.symbols(),
+    candles: (venue, symbol, interval, fromTs, untilTs) =>
+      view.candles({
+        venue,
+        symbol,
+        interval,
+        from: fromTs,
+        to: untilTs - 1,
+        limit: Number.MAX_SAFE_INTEGER,
+      }),
   };
 }

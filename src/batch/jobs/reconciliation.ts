@@ -29,8 +29,16 @@ import type { BatchJobDef, JobContext } from '../job.js';
  * relative.
  */
 export interface SpeedCandleSource {
-  /** The speed layer's candles (open ones too) of every series with `fromTs ≤ openTime < untilTs`. */
-  candles(fromTs: UnixMs, untilTs: UnixMs): Promise<readonly Candle[]> | readonly Candle[];
+  /** The series the speed layer has candles of. */
+  series(): readonly { venue: string; symbol: string }[];
+  /** One series' candles of one interval (open ones too) with `fromTs ≤ openTime < untilTs`, oldest first. */
+  candles(
+    venue: string,
+    symbol: string,
+    interval: Interval,
+    fromTs: UnixMs,
+    untilTs: UnixMs,
+  ): Promise<readonly Candle[]> | readonly Candle[];
 }
 
 const FIELDS = ['trades', 'open', 'high', 'low', 'close', 'volume', 'quoteVolume'] as const;
@@ -42,21 +50,33 @@ export function createReconciliationJob(speed: SpeedCandleSource): BatchJobDef {
     dependsOn: ['candles'],
     cron: '20 * * * *',
     async run(ctx) {
-      const speedCandles = (await speed.candles(ctx.dayStartTs, ctx.untilTs)).filter(
-        (c) => c.closeTime < ctx.untilTs,
-      );
-      const reconciler = createReconciler(speedCandles);
-      // Gold candles are streamed chunk by chunk: with thousands of series a day holds millions.
-      await forEachGoldCandle(ctx, (b) => reconciler.batch(b));
-      const diffs = reconciler.finish();
-      await writeDiffs(ctx, diffs);
+      // One series and interval at a time: with thousands of series a day holds millions of
+      // candles on each side, and holding them all (as objects, keyed by strings) took gigabytes.
+      const speedOf = async (venue: string, symbol: string, interval: Interval): Promise<Candle[]> =>
+        (await speed.candles(venue, symbol, interval, ctx.dayStartTs, ctx.untilTs)).filter(
+          (c) => c.closeTime < ctx.untilTs,
+        );
+      const diffs: ReconciliationDiff[] = [];
+      const compared = new Set<string>();
+      await forEachGoldSeries(ctx, async (venue, symbol, interval, batch) => {
+        compared.add(seriesKey(venue, symbol, interval));
+        reconcileSeries(await speedOf(venue, symbol, interval), batch, diffs);
+      });
+      // Series the batch layer has no candle of: every final speed candle is missing there.
+      for (const { venue, symbol } of speed.series()) {
+        for (const interval of INTERVALS) {
+          if (compared.has(seriesKey(venue, symbol, interval))) continue;
+          reconcileSeries(await speedOf(venue, symbol, interval), [], diffs);
+        }
+      }
+      await writeDiffs(ctx, sortDiffs(diffs));
       return { rows: diffs.length, status: 'ok' };
     },
   };
 }
 
-const key = (c: { venue: string; symbol: string; interval: string; openTime: number }): string =>
-  `${c.interval}|${c.venue}|${c.symbol}|${c.openTime}`;
+const seriesKey = (venue: string, symbol: string, interval: string): string =>
+  `${interval}|${venue}|${symbol}`;
 
 /** What reconciliation reads of a candle. */
 type Compared = Pick<Candle, 'venue' | 'symbol' | 'interval' | 'openTime' | (typeof FIELDS)[number]>;
@@ -67,62 +87,66 @@ type Compared = Pick<Candle, 'venue' | 'symbol' | 'interval' | 'openTime' | (typ
  * not compared, nor are buckets after the newest one the speed layer has for the series.
  */
 export function reconcile(speed: readonly Candle[], batch: readonly Compared[]): ReconciliationDiff[] {
-  const reconciler = createReconciler(speed);
-  for (const b of batch) reconciler.batch(b);
-  return reconciler.finish();
+  const bySeries = new Map<string, { speed: Candle[]; batch: Compared[] }>();
+  const of = (c: Compared) => {
+    const k = seriesKey(c.venue, c.symbol, c.interval);
+    let sides = bySeries.get(k);
+    if (sides === undefined) {
+      sides = { speed: [], batch: [] };
+      bySeries.set(k, sides);
+    }
+    return sides;
+  };
+  for (const c of speed) of(c).speed.push(c);
+  for (const b of batch) of(b).batch.push(b);
+  const diffs: ReconciliationDiff[] = [];
+  for (const sides of bySeries.values()) reconcileSeries(sides.speed, sides.batch, diffs);
+  return sortDiffs(diffs);
 }
 
-/** `reconcile` one batch candle at a time, holding the speed side and the differences only. */
-function createReconciler(speed: readonly Candle[]): {
-  batch(b: Compared): void;
-  finish(): ReconciliationDiff[];
-} {
-  const bySpeed = new Map(speed.map((c) => [key(c), c]));
-  // How far the speed layer got per series and interval: later buckets are not reached yet.
-  const reached = new Map<string, number>();
-  for (const c of speed) {
-    const series = `${c.interval}|${c.venue}|${c.symbol}`;
-    reached.set(series, Math.max(reached.get(series) ?? Number.NEGATIVE_INFINITY, c.openTime));
+/** Appends to `diffs` the differences between the two sides' candles of one series and interval. */
+function reconcileSeries(
+  speed: readonly Candle[],
+  batch: readonly Compared[],
+  diffs: ReconciliationDiff[],
+): void {
+  const bySpeed = new Map(speed.map((c) => [c.openTime, c]));
+  // How far the speed layer got: later buckets are not reached yet.
+  let reached = Number.NEGATIVE_INFINITY;
+  for (const c of speed) if (c.openTime > reached) reached = c.openTime;
+  const matched = new Set<number>();
+  for (const b of batch) {
+    const s = bySpeed.get(b.openTime);
+    if (s !== undefined) matched.add(b.openTime);
+    if (s?.state === 'open') continue;
+    if (b.openTime > reached) continue;
+    if (s === undefined) {
+      diffs.push(diff(b, 'candle', null, b.trades, 'missing_in_speed', 'no speed candle for this bucket'));
+      continue;
+    }
+    const field = FIELDS.find((f) => !same(f, s[f], b[f]));
+    if (field === undefined) continue;
+    const cause: ReconciliationCause =
+      b.trades > s.trades ? 'late_trade' : b.trades < s.trades ? 'duplicate' : 'mismatch';
+    const detail =
+      cause === 'late_trade'
+        ? `batch saw ${b.trades - s.trades} more trade(s) than speed: arrived after the allowed lateness`
+        : cause === 'duplicate'
+          ? `speed counted ${s.trades - b.trades} trade(s) more than silver holds`
+          : `${field} differs with equal trade counts`;
+    diffs.push(diff(b, field, s[field], b[field], cause, detail));
   }
-  const matched = new Set<string>();
-  const diffs: ReconciliationDiff[] = [];
-  return {
-    batch(b) {
-      const k = key(b);
-      const s = bySpeed.get(k);
-      if (s !== undefined) matched.add(k);
-      if (s?.state === 'open') return;
-      if (b.openTime > (reached.get(`${b.interval}|${b.venue}|${b.symbol}`) ?? Number.NEGATIVE_INFINITY))
-        return;
-      if (s === undefined) {
-        diffs.push(diff(b, 'candle', null, b.trades, 'missing_in_speed', 'no speed candle for this bucket'));
-        return;
-      }
-      const field = FIELDS.find((f) => !same(f, s[f], b[f]));
-      if (field === undefined) return;
-      const cause: ReconciliationCause =
-        b.trades > s.trades ? 'late_trade' : b.trades < s.trades ? 'duplicate' : 'mismatch';
-      const detail =
-        cause === 'late_trade'
-          ? `batch saw ${b.trades - s.trades} more trade(s) than speed: arrived after the allowed lateness`
-          : cause === 'duplicate'
-            ? `speed counted ${s.trades - b.trades} trade(s) more than silver holds`
-            : `${field} differs with equal trade counts`;
-      diffs.push(diff(b, field, s[field], b[field], cause, detail));
-    },
-    finish() {
-      for (const s of speed) {
-        if (s.state !== 'open' && !matched.has(key(s)))
-          diffs.push(
-            diff(s, 'candle', s.trades, null, 'missing_in_batch', 'no batch candle for this bucket'),
-          );
-      }
-      const order = (i: string): number => INTERVALS.indexOf(i as Interval);
-      return diffs.sort(
-        (a, b) => order(a.interval) - order(b.interval) || compareSeries(a, b) || a.openTime - b.openTime,
-      );
-    },
-  };
+  for (const s of speed) {
+    if (s.state !== 'open' && !matched.has(s.openTime))
+      diffs.push(diff(s, 'candle', s.trades, null, 'missing_in_batch', 'no batch candle for this bucket'));
+  }
+}
+
+function sortDiffs(diffs: ReconciliationDiff[]): ReconciliationDiff[] {
+  const order = (i: string): number => INTERVALS.indexOf(i as Interval);
+  return diffs.sort(
+    (a, b) => order(a.interval) - order(b.interval) || compareSeries(a, b) || a.openTime - b.openTime,
+  );
 }
 
 function same(field: (typeof FIELDS)[number], a: number, b: number): boolean {
@@ -152,17 +176,33 @@ function diff(
   };
 }
 
-async function forEachGoldCandle(ctx: JobContext, visit: (c: Compared) => void): Promise<void> {
+/**
+ * Calls `visit` with each series and interval's gold candles of the day, one series at a time
+ * (the file is read in series order, so only one series' candles are held).
+ */
+async function forEachGoldSeries(
+  ctx: JobContext,
+  visit: (venue: string, symbol: string, interval: Interval, candles: Compared[]) => Promise<void>,
+): Promise<void> {
   const path = ctx.goldFile('candles', ctx.date);
   if (path === undefined) return;
   const result = await ctx.connection.stream(
     `SELECT venue, symbol, interval, open_time::DOUBLE AS open_time, trades::DOUBLE AS trades,
        open, high, low, close, volume, quote_volume
-     FROM ${readParquetSql(path)} WHERE close_time < ${ctx.untilTs}`,
+     FROM ${readParquetSql(path)} WHERE close_time < ${ctx.untilTs}
+     ORDER BY venue, symbol, interval, open_time`,
   );
+  let current: Compared[] = [];
+  const flush = async (): Promise<void> => {
+    const first = current[0];
+    if (first === undefined) return;
+    const candles = current;
+    current = [];
+    await visit(first.venue, first.symbol, first.interval, candles);
+  };
   for await (const rows of result.yieldRowsJs()) {
     for (const r of rows) {
-      visit({
+      const c: Compared = {
         venue: r[0] as string,
         symbol: r[1] as string,
         interval: r[2] as Interval,
@@ -174,9 +214,17 @@ async function forEachGoldCandle(ctx: JobContext, visit: (c: Compared) => void):
         close: r[8] as number,
         volume: r[9] as number,
         quoteVolume: r[10] as number,
-      });
+      };
+      const head = current[0];
+      if (
+        head !== undefined &&
+        (head.venue !== c.venue || head.symbol !== c.symbol || head.interval !== c.interval)
+      )
+        await flush();
+      current.push(c);
     }
   }
+  await flush();
 }
 
 async function writeDiffs(ctx: JobContext, diffs: readonly ReconciliationDiff[]): Promise<void> {

@@ -138,7 +138,7 @@ async function speedCandlesFromLog(
   out: Output,
   needed: boolean,
 ): Promise<SpeedCandleSource | undefined> {
-  if (!needed) return { candles: () => [] };
+  if (!needed) return { series: () => [], candles: () => [] };
   let log: Awaited<ReturnType<typeof openFileLog>>;
   try {
     log = await openFileLog({ dir: join(dataDir, 'log') });
