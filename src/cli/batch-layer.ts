@@ -10,7 +10,7 @@ import {
   type RunTrigger,
   type SpeedCandleSource,
 } from '../batch/index.js';
-import type { TimePolicy } from '../domain/index.js';
+import { INTERVAL_MS, type TimePolicy } from '../domain/index.js';
 import { createLakeReader, type LakeReader, type LakeWriter, openLakeWriter } from '../lake/index.js';
 import type { EventLog } from '../log/index.js';
 import type { SpeedView } from '../speed/index.js';
@@ -52,16 +52,24 @@ export async function openBatchLayer(options: BatchLayerOptions): Promise<BatchL
     ...options.lake,
   });
   const reader = createLakeReader(lakeDir, lake.manifest);
+  let forgetting: HeldDaysSweep | undefined;
   const scheduler = await openScheduler({
     lake: reader,
     jobs: [...GOLD_JOBS, createReconciliationJob(speedCandles(options.view))],
     ...(options.jobLanes === undefined ? {} : { lanes: options.jobLanes }),
-    ...(options.onRun === undefined ? {} : { onRun: options.onRun }),
+    onRun(run) {
+      // Reconciliation is the last job of a day's DAG: after it, a series' watermark may pass a day.
+      if (run.job === 'reconciliation' && run.status === 'succeeded') forgetting?.request();
+      options.onRun?.(run);
+    },
   });
   // Live, sealed hours run their day at once and cron re-runs re-opened ones; a replay or a
   // backfill runs the DAG itself at the end of its input (`finishInput`), once per day.
   if (options.live) lake.onChange((changes) => scheduler.notify(changes));
   const views = await createBatchViews(scheduler, reader);
+  forgetting = heldDaysSweep(options.view, views);
+  // The view rebuilt from the log at start holds the log's whole retention: forget what is held.
+  forgetting.request();
   const controller = new AbortController();
   if (options.live) scheduler.start(controller.signal);
   const running = lake.run(controller.signal);
@@ -73,16 +81,70 @@ export async function openBatchLayer(options: BatchLayerOptions): Promise<BatchL
     async finishInput(trigger = 'sealed', dates) {
       await lake.catchUp({ sealAll: true });
       await scheduler.idle();
-      return scheduler.runDue(trigger, dates);
+      const runs = await scheduler.runDue(trigger, dates);
+      forgetting?.request();
+      await forgetting?.idle();
+      return runs;
     },
     async close() {
       controller.abort();
       await running.catch(() => undefined);
+      await forgetting?.idle();
       await scheduler.close();
       await lake.close();
       views.close();
     },
   };
+}
+
+/** Runs `forgetHeldDays` when asked, one sweep at a time (a request during a sweep runs one more after it). */
+interface HeldDaysSweep {
+  request(): void;
+  /** Resolves when no sweep runs or waits. */
+  idle(): Promise<void>;
+}
+
+function heldDaysSweep(view: SpeedView, views: BatchViews): HeldDaysSweep {
+  let running: Promise<void> | undefined;
+  let again = false;
+  const run = async (): Promise<void> => {
+    do {
+      again = false;
+      await forgetHeldDays(view, views);
+    } while (again);
+    running = undefined;
+  };
+  return {
+    request() {
+      if (running !== undefined) again = true;
+      else running = run().catch(() => undefined);
+    },
+    idle: async () => {
+      while (running !== undefined) await running;
+    },
+  };
+}
+
+/**
+ * The speed view forgets, per series, the days before the day of its batch watermark: every
+ * batch job, reconciliation included, has processed them, and the API answers them from the
+ * batch view (ARCHITECTURE.md §5). Without this the view kept `retention` candles per series
+ * and interval (10,000: a week of 1m candles), which at 10,000 symbols is gigabytes; now it holds
+ * about the last day or two of each series. The watermark's own day stays: reconciliation
+ * compares it again at every run until the day is complete.
+ */
+export async function forgetHeldDays(view: SpeedView, views: BatchViews): Promise<number> {
+  let forgotten = 0;
+  for (const { venue, symbol } of view.symbols()) {
+    const watermarkTs = await views.watermarkTs(venue, symbol);
+    if (watermarkTs === undefined) continue;
+    forgotten += view.forgetBefore(
+      venue,
+      symbol,
+      Math.floor(watermarkTs / INTERVAL_MS['1d']) * INTERVAL_MS['1d'],
+    );
+  }
+  return forgotten;
 }
 
 /** The speed view's final candles, for reconciliation. */

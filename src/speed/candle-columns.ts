@@ -114,6 +114,13 @@ export class CandleColumns {
     if (this.length > keep) this.start = this.end - keep;
   }
 
+  /** Forgets the candles that open before `openTime`; returns how many went. */
+  dropBefore(openTime: number): number {
+    const drop = this.search(openTime);
+    this.start += drop;
+    return drop;
+  }
+
   /** First index whose open time is ≥ `openTime` (> when `after`). */
   search(openTime: number, after = false): number {
     let lo = 0;

@@ -41,8 +41,9 @@ export const NO_SERIES_CLOCK: SeriesClock = {
 export interface SpeedViewOptions {
   /**
    * Candles kept per (venue, symbol, interval); older ones are forgotten (the batch layer
-   * has them). 10,000 is about 7 days of 1m candles and 35 days of 5m ones, in ~3 MB per
-   * series and interval.
+   * has them). 10,000 is about 7 days of 1m candles and 35 days of 5m ones, in ~0.9 MB per
+   * series and interval (typed arrays, outside the V8 heap). With the batch layer on, the days
+   * it holds for good are forgotten sooner (`forgetBefore`).
    * @default 10000 for every interval
    */
   retention: Readonly<Record<Interval, number>>;
@@ -59,6 +60,12 @@ export const SPEED_VIEW_DEFAULTS: SpeedViewOptions = {
 export interface SpeedView extends CandleReader {
   /** Stores a candle, replacing the one with the same series and open time (`revised`, newer `open`). */
   upsert(candle: Candle): void;
+  /**
+   * Forgets a series' candles (every interval) that open before `openTime`, once the batch
+   * layer holds them for good; returns how many went. What the series is (its first trade,
+   * its intervals) is kept.
+   */
+  forgetBefore(venue: string, symbol: string, openTime: UnixMs): number;
 }
 
 interface SymbolEntry {
@@ -164,6 +171,14 @@ export function createSpeedView(
       const at = list.search(candle.openTime);
       if (at < list.length && list.openTimeAt(at) === candle.openTime) list.set(at, candle);
       else if (list.length - at < keep) list.insert(at, candle);
+    },
+
+    forgetBefore(venue, symbol, openTime) {
+      const entry = entries.get(`${venue}\u0000${symbol}`);
+      if (entry === undefined) return 0;
+      let dropped = 0;
+      for (const list of entry.series.values()) dropped += list.dropBefore(openTime);
+      return dropped;
     },
 
     candles({ venue, symbol, interval, from, to, limit }) {

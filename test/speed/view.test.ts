@@ -137,6 +137,28 @@ describe('speed view', () => {
     );
   });
 
+  it("forgets a series' candles before a time, in every interval, and still knows the series", () => {
+    const view = createSpeedView();
+    for (let i = 0; i < 30; i++) view.upsert(candle(m(i), { trades: 1 }));
+    for (let i = 0; i < 6; i++)
+      view.upsert(candle(m(i * 5), { interval: '5m', closeTime: m(i * 5 + 5) - 1 }));
+    view.upsert(candle(m(3), { symbol: 'ETH-USDT' }));
+    assert.equal(view.forgetBefore('binance', 'BTC-USDT', m(10)), 10 + 2);
+    assert.deepEqual(
+      view.candles({ ...query, limit: 100 }).map((c) => (c.openTime - DAY0) / MINUTE),
+      Array.from({ length: 20 }, (_, i) => 10 + i),
+    );
+    assert.equal(view.candles({ ...query, interval: '5m', limit: 100 })[0]?.openTime, m(10));
+    assert.equal(
+      view.candles({ ...query, symbol: 'ETH-USDT', limit: 100 }).length,
+      1,
+      'other series keep theirs',
+    );
+    assert.equal(view.series('binance', 'BTC-USDT')?.firstTradeTs, m(0), 'its first trade is remembered');
+    assert.equal(view.forgetBefore('binance', 'BTC-USDT', m(10)), 0);
+    assert.equal(view.forgetBefore('binance', 'NOPE-USDT', m(10)), 0);
+  });
+
   it('keeps at most `retention` candles per series and interval', () => {
     const view = createSpeedView({ retention: { '1m': 100, '5m': 3, '15m': 3, '1h': 3, '4h': 3, '1d': 3 } });
     for (let i = 0; i < 1000; i++) view.upsert(candle(m(i)));

@@ -121,7 +121,10 @@ describe('reconciliation job', () => {
       }
     }
     // Written in random order: the job must group each series itself.
-    const shuffled = gold.map((g) => ({ g, r: random() })).sort((a, b) => a.r - b.r).map(({ g }) => g);
+    const shuffled = gold
+      .map((g) => ({ g, r: random() }))
+      .sort((a, b) => a.r - b.r)
+      .map(({ g }) => g);
     const goldPath = await writeCandles(ws.connection, ws.path('gold-candles.parquet'), shuffled);
     const ctx = makeContext(ws, { date: '2024-01-01', gold: { 'candles/2024-01-01': goldPath } });
     const source: SpeedCandleSource = {
