@@ -10,7 +10,7 @@ import {
   type RunTrigger,
   type SpeedCandleSource,
 } from '../batch/index.js';
-import { INTERVAL_MS, type TimePolicy } from '../domain/index.js';
+import { INTERVAL_MS, type TimePolicy, type UnixMs } from '../domain/index.js';
 import { createLakeReader, type LakeReader, type LakeWriter, openLakeWriter } from '../lake/index.js';
 import type { EventLog } from '../log/index.js';
 import type { SpeedView } from '../speed/index.js';
@@ -25,6 +25,13 @@ export interface BatchLayer {
   readonly reader: LakeReader;
   readonly scheduler: BatchScheduler;
   readonly views: BatchViews;
+  /** Starts the lake writer and (live) the scheduler; a no-op once started. See `BatchLayerOptions.paused`. */
+  start(): void;
+  /**
+   * Per series, the open time before which the batch layer holds its candles for good (the
+   * start of its batch watermark's day), for the speed view to forget or never load them.
+   */
+  heldBefore(): Promise<(venue: string, symbol: string) => UnixMs | undefined>;
   /** End of input (a finished replay or backfill): commit everything, seal every hour, run the due jobs. */
   finishInput(trigger?: RunTrigger, dates?: readonly string[]): Promise<RunRecord[]>;
   close(): Promise<void>;
@@ -41,6 +48,12 @@ export interface BatchLayerOptions {
   onRun?: (run: RunRecord) => void;
   /** Job runs that may run at once (`SchedulerOptions.lanes`). @default 1 */
   jobLanes?: number;
+  /**
+   * Open without starting: nothing consumes the log or runs a job until `start()`. A process
+   * opens it first to learn what the batch layer holds (`heldBefore`) while it rebuilds its
+   * speed view, which no job may read half-built. @default false
+   */
+  paused?: boolean;
 }
 
 export async function openBatchLayer(options: BatchLayerOptions): Promise<BatchLayer> {
@@ -68,16 +81,23 @@ export async function openBatchLayer(options: BatchLayerOptions): Promise<BatchL
   if (options.live) lake.onChange((changes) => scheduler.notify(changes));
   const views = await createBatchViews(scheduler, reader);
   forgetting = heldDaysSweep(options.view, views);
-  // The view rebuilt from the log at start holds the log's whole retention: forget what is held.
-  forgetting.request();
   const controller = new AbortController();
-  if (options.live) scheduler.start(controller.signal);
-  const running = lake.run(controller.signal);
+  let running: Promise<void> | undefined;
+  const start = (): void => {
+    if (running !== undefined) return;
+    // A view filled before the start may hold days the batch layer has: forget them.
+    forgetting?.request();
+    if (options.live) scheduler.start(controller.signal);
+    running = lake.run(controller.signal);
+  };
+  if (options.paused !== true) start();
   return {
     lake,
     reader,
     scheduler,
     views,
+    start,
+    heldBefore: () => heldBeforeOf(views),
     async finishInput(trigger = 'sealed', dates) {
       await lake.catchUp({ sealAll: true });
       await scheduler.idle();
@@ -88,7 +108,7 @@ export async function openBatchLayer(options: BatchLayerOptions): Promise<BatchL
     },
     async close() {
       controller.abort();
-      await running.catch(() => undefined);
+      await running?.catch(() => undefined);
       await forgetting?.idle();
       await scheduler.close();
       await lake.close();
@@ -138,13 +158,24 @@ export async function forgetHeldDays(view: SpeedView, views: BatchViews): Promis
   for (const { venue, symbol } of view.symbols()) {
     const watermarkTs = await views.watermarkTs(venue, symbol);
     if (watermarkTs === undefined) continue;
-    forgotten += view.forgetBefore(
-      venue,
-      symbol,
-      Math.floor(watermarkTs / INTERVAL_MS['1d']) * INTERVAL_MS['1d'],
-    );
+    forgotten += view.forgetBefore(venue, symbol, heldDayStart(watermarkTs));
   }
   return forgotten;
+}
+
+const heldDayStart = (watermarkTs: UnixMs): UnixMs =>
+  Math.floor(watermarkTs / INTERVAL_MS['1d']) * INTERVAL_MS['1d'];
+
+/** `BatchLayer.heldBefore`: every series the batch views know, read once into a map. */
+async function heldBeforeOf(
+  views: BatchViews,
+): Promise<(venue: string, symbol: string) => UnixMs | undefined> {
+  const held = new Map<string, UnixMs>();
+  for (const { venue, symbol } of await views.symbols()) {
+    const watermarkTs = await views.watermarkTs(venue, symbol);
+    if (watermarkTs !== undefined) held.set(`${venue}\u0000${symbol}`, heldDayStart(watermarkTs));
+  }
+  return (venue, symbol) => held.get(`${venue}\u0000${symbol}`);
 }
 
 /** The speed view's final candles, for reconciliation. */

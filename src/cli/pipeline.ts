@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveTimePolicy, type TimePolicy } from '../domain/index.js';
+import { resolveTimePolicy, type TimePolicy, type UnixMs } from '../domain/index.js';
 import { createIngestWriter, type IngestWriter, type Source } from '../ingest/index.js';
 import {
   type EventLog,
@@ -109,7 +109,6 @@ async function startPipeline(
   // The operator's state (restored from the checkpoint below) gives each series' newest trade
   // time and watermark to the view.
   const view = createSpeedView({}, operator);
-  await rebuildView(log, view);
 
   const runner = await createSpeedRunner(
     {
@@ -135,8 +134,13 @@ async function startPipeline(
           view,
           time,
           ...options.batch,
+          paused: true,
         });
   if (batch !== undefined) onBatch(batch);
+  // The view is rebuilt from the candles topic without the days the batch layer holds for good
+  // (at 10,000 symbols the topic's week is about 130M candles); no job runs until it is whole.
+  await rebuildView(log, view, await batch?.heldBefore());
+  batch?.start();
   // Trades the writer appends go straight to the speed layer and the lake (write-ahead, then
   // apply); while the speed layer is behind, the writer waits for it (`SpeedRunner.offer`).
   const writer = await createIngestWriter(log, join(options.dataDir, 'ingest'), {}, (trades, acks) => {
@@ -230,12 +234,22 @@ async function startPipeline(
   };
 }
 
-/** Loads the closed and revised candles the speed layer wrote before into the view. */
-export async function rebuildView(log: EventLog, view: SpeedView): Promise<void> {
+/**
+ * Loads the closed and revised candles the speed layer wrote before into the view, but for
+ * those that open before `heldBefore` of their series (the batch layer has them for good).
+ */
+export async function rebuildView(
+  log: EventLog,
+  view: SpeedView,
+  heldBefore?: (venue: string, symbol: string) => UnixMs | undefined,
+): Promise<void> {
   const { candles } = TOPICS;
   await log.createTopic(candles.name, candles.config);
   for (let p = 0; p < candles.config.partitions; p++) {
-    await forEachEvent(log, candles, p, 0, (candle) => view.upsert(candle));
+    await forEachEvent(log, candles, p, 0, (candle) => {
+      const held = heldBefore?.(candle.venue, candle.symbol);
+      if (held === undefined || candle.openTime >= held) view.upsert(candle);
+    });
   }
 }
 
