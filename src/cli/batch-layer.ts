@@ -117,6 +117,8 @@ export async function openBatchLayer(options: BatchLayerOptions): Promise<BatchL
   };
 }
 
+const DAY_MS = INTERVAL_MS['1d'];
+
 /** Runs `forgetHeldDays` when asked, one sweep at a time (a request during a sweep runs one more after it). */
 interface HeldDaysSweep {
   request(): void;
@@ -154,17 +156,14 @@ function heldDaysSweep(view: SpeedView, views: BatchViews): HeldDaysSweep {
  * compares it again at every run until the day is complete.
  */
 export async function forgetHeldDays(view: SpeedView, views: BatchViews): Promise<number> {
+  const heldBefore = await heldBeforeOf(views);
   let forgotten = 0;
   for (const { venue, symbol } of view.symbols()) {
-    const watermarkTs = await views.watermarkTs(venue, symbol);
-    if (watermarkTs === undefined) continue;
-    forgotten += view.forgetBefore(venue, symbol, heldDayStart(watermarkTs));
+    const held = heldBefore(venue, symbol);
+    if (held !== undefined) forgotten += view.forgetBefore(venue, symbol, held);
   }
   return forgotten;
 }
-
-const heldDayStart = (watermarkTs: UnixMs): UnixMs =>
-  Math.floor(watermarkTs / INTERVAL_MS['1d']) * INTERVAL_MS['1d'];
 
 /** `BatchLayer.heldBefore`: every series the batch views know, read once into a map. */
 async function heldBeforeOf(
@@ -173,7 +172,9 @@ async function heldBeforeOf(
   const held = new Map<string, UnixMs>();
   for (const { venue, symbol } of await views.symbols()) {
     const watermarkTs = await views.watermarkTs(venue, symbol);
-    if (watermarkTs !== undefined) held.set(`${venue}\u0000${symbol}`, heldDayStart(watermarkTs));
+    // The start of the watermark's day: every day before it is processed by every job.
+    if (watermarkTs !== undefined)
+      held.set(`${venue}\u0000${symbol}`, Math.floor(watermarkTs / DAY_MS) * DAY_MS);
   }
   return (venue, symbol) => held.get(`${venue}\u0000${symbol}`);
 }

@@ -188,14 +188,16 @@ export function createSpeedView(
         .openCandlesOf(venue, symbol, interval)
         .filter((c) => (from === undefined || c.openTime >= from) && (to === undefined || c.openTime <= to));
       const list = entries.get(`${venue}\u0000${symbol}`)?.series.get(interval);
-      if (list === undefined) return open.length > limit ? open.slice(open.length - limit) : open;
-      const oldest = Math.max(0, list.length - retention[interval]);
-      const start = from === undefined ? oldest : Math.max(oldest, list.search(from));
-      let end = to === undefined ? list.length : list.search(to, true);
-      const firstOpen = open[0]?.openTime;
-      if (firstOpen !== undefined) end = Math.min(end, list.search(firstOpen));
-      const closedWanted = Math.max(0, limit - open.length);
-      const closed = list.slice(Math.max(start, end - closedWanted), Math.max(start, end));
+      let closed: Candle[] = [];
+      if (list !== undefined) {
+        const oldest = Math.max(0, list.length - retention[interval]);
+        const start = from === undefined ? oldest : Math.max(oldest, list.search(from));
+        let end = to === undefined ? list.length : list.search(to, true);
+        const firstOpen = open[0]?.openTime;
+        if (firstOpen !== undefined) end = Math.min(end, list.search(firstOpen));
+        const closedWanted = Math.max(0, limit - open.length);
+        closed = list.slice(Math.max(start, end - closedWanted), Math.max(start, end));
+      }
       const merged = open.length === 0 ? closed : closed.concat(open);
       return merged.length > limit ? merged.slice(merged.length - limit) : merged;
     },
