@@ -52,6 +52,7 @@ export {
 } from './read-contracts.js';
 export { type Rejected, RejectedSchema } from './rejected.js';
 export { compareSeries, compareText, isCanonicalSymbol } from './symbols.js';
+export { endWorker } from './threads.js';
 export {
   resolveTimePolicy,
   settledBefore,

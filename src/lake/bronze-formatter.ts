@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { CryptoLambdaError } from '../domain/index.js';
+import { CryptoLambdaError, endWorker } from '../domain/index.js';
 import type { BronzeRequest, BronzeResponse } from './bronze-worker.js';
 import { LAKE_ERRORS } from './errors.js';
 
@@ -51,7 +51,8 @@ export function startBronzeFormatter(): BronzeFormatter {
     },
     async close() {
       failAll(new CryptoLambdaError(LAKE_ERRORS.io, 'the lake writer closed'));
-      await worker.terminate();
+      // Asked to close its port after the records it has, not terminated: see endWorker.
+      await endWorker(worker, () => worker.postMessage({ close: true } satisfies BronzeRequest), 5000);
     },
   };
 }

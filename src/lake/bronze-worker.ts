@@ -6,10 +6,8 @@ import { rawBronzeMember } from '../log/index.js';
  * (decompress, format each payload as JSON, gzip), the CPU-heavy part of bronze, off the thread
  * that runs the log, the speed layer and the lake writer.
  */
-export interface BronzeRequest {
-  id: number;
-  bytes: Uint8Array;
-}
+/** A raw record to format, or the end: the worker closes its port and the thread exits. */
+export type BronzeRequest = { id: number; bytes: Uint8Array } | { close: true };
 export type BronzeResponse =
   | { id: number; member: Uint8Array; lines: number }
   | { id: number; error: string };
@@ -17,6 +15,10 @@ export type BronzeResponse =
 const port = parentPort;
 if (port === null) throw new Error('lake/bronze-worker.js runs only as a worker thread');
 port.on('message', (request: BronzeRequest) => {
+  if ('close' in request) {
+    port.close();
+    return;
+  }
   try {
     const { member, lines } = rawBronzeMember(request.bytes);
     // A buffer of its own, to transfer rather than copy.

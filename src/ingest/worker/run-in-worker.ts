@@ -1,5 +1,5 @@
 import { type ResourceLimits, Worker } from 'node:worker_threads';
-import { CryptoLambdaError } from '../../domain/index.js';
+import { CryptoLambdaError, endWorker } from '../../domain/index.js';
 import { INGEST_ERRORS } from '../errors.js';
 import type { Source, SourceBatch, SourceRunOptions, SourceState } from '../source.js';
 import { type FromWorker, unpackTrades, type WorkerInit } from './protocol.js';
@@ -39,6 +39,9 @@ export interface WorkerSource extends Source {
 }
 
 const ENTRY = new URL('./entry.js', import.meta.url);
+
+/** How long a worker asked to stop may take to end its source before it is terminated. */
+const STOP_GRACE_MS = 2000;
 
 type Event =
   | FromWorker
@@ -205,7 +208,9 @@ export function runInWorker(spec: SourceSpec, options: Partial<WorkerSourceOptio
       worker.removeAllListeners();
       // Errors after this point have nowhere to go; the thread is ending anyway.
       worker.on('error', () => undefined);
-      await worker.terminate();
+      // Asked, not terminated: see endWorker. A worker that already ended its run has let go of
+      // its port and exits by itself.
+      await endWorker(worker, () => worker.postMessage({ type: 'stop' }), STOP_GRACE_MS);
     }
   }
 
