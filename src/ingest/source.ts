@@ -33,6 +33,11 @@ export interface SourceBatch {
    * worker thread) saves the log writer encoding them again. Read-only views.
    */
   encodedTrades?: readonly Uint8Array[];
+  /**
+   * The trades topic's key of each trade, aligned with `trades` (`TOPICS.trades.key(trades[i])`),
+   * from a source that knew it without a lookup (a worker thread numbers its series).
+   */
+  keys?: readonly string[];
   rejected: Rejected[];
   /** Records that were valid frames but not trades (a kline frame, a subscription reply). */
   ignored: number;

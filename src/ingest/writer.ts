@@ -213,8 +213,9 @@ async function appendBatch(
   const encoded = batch.encodedTrades;
   for (let i = 0; i < batch.trades.length; i++) {
     const trade = batch.trades[i]!;
-    // The topic's key is made once per series (`TOPICS.trades.key`), not once per trade.
-    const key = trades.key(trade);
+    // The topic's key is made once per series (`TOPICS.trades.key`), not once per trade; a
+    // worker's batch brings it.
+    const key = batch.keys?.[i] ?? trades.key(trade);
     if (dedupe.seen(key, trade.tradeId)) {
       counters.duplicates++;
       continue;

@@ -52,6 +52,7 @@ export {
   encodeTradeInto,
   newTradeFields,
   readTradeFields,
+  type SeriesName,
   type TradeFields,
   tradeBinaryCodec,
 } from './trade-codec.js';

@@ -2,7 +2,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isCryptoLambdaError } from '../../domain/index.js';
 import { INGEST_ERRORS } from '../errors.js';
 import type { SourceRunOptions } from '../source.js';
-import { type FromWorker, packRaw, packTrades, type ToWorker, type WorkerInit } from './protocol.js';
+import {
+  createSeriesNumbers,
+  type FromWorker,
+  packRaw,
+  packTrades,
+  type ToWorker,
+  type WorkerInit,
+} from './protocol.js';
 import { openSource } from './spec.js';
 
 /*
@@ -39,6 +46,7 @@ async function run(fromPosition: string | undefined): Promise<void> {
   try {
     const source = openSource(init.spec);
     const { signal } = controller;
+    const numbers = createSeriesNumbers();
     const options: SourceRunOptions = fromPosition === undefined ? { signal } : { signal, fromPosition };
     for await (const batch of source.batches(options)) {
       while (credits === 0 && !signal.aborted) {
@@ -48,12 +56,12 @@ async function run(fromPosition: string | undefined): Promise<void> {
       }
       if (signal.aborted) break;
       credits--;
-      const { buffer, ends } = packTrades(batch.trades);
+      const { buffer, ends, series, named } = packTrades(batch.trades, numbers);
       const raw = packRaw(source.name, batch);
-      const transfer = [buffer, ends.buffer as ArrayBuffer];
+      const transfer = [buffer, ends.buffer as ArrayBuffer, series.buffer as ArrayBuffer];
       if (raw !== undefined) transfer.push(raw);
       const { rejected, ignored, position } = batch;
-      post({ type: 'batch', buffer, ends, raw, rejected, ignored, position }, transfer);
+      post({ type: 'batch', buffer, ends, series, named, raw, rejected, ignored, position }, transfer);
     }
     post({ type: 'end', state: source.state() === 'finished' ? 'finished' : 'stopped' });
   } catch (error) {

@@ -2,7 +2,7 @@ import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { CryptoLambdaError, endWorker } from '../../domain/index.js';
 import { INGEST_ERRORS } from '../errors.js';
 import type { Source, SourceBatch, SourceRunOptions, SourceState } from '../source.js';
-import { type FromWorker, unpackTrades, type WorkerInit } from './protocol.js';
+import { createSeriesTable, type FromWorker, unpackTrades, type WorkerInit } from './protocol.js';
 import { openSource, type SourceSpec } from './spec.js';
 
 /** How a worker-thread source runs. */
@@ -141,6 +141,8 @@ export function runInWorker(spec: SourceSpec, options: Partial<WorkerSourceOptio
     warm = undefined;
     current = channel;
     const { worker } = channel;
+    // This run's worker numbers series from 0.
+    const seriesTable = createSeriesTable();
     const onAbort = (): void => {
       worker.postMessage({ type: 'stop' });
       channel.push({ type: 'abort' });
@@ -165,10 +167,17 @@ export function runInWorker(spec: SourceSpec, options: Partial<WorkerSourceOptio
               state = 'stopped';
               return;
             }
-            const { trades, encoded } = unpackTrades(event.buffer, event.ends);
+            const { trades, encoded, keys } = unpackTrades(
+              event.buffer,
+              event.ends,
+              event.series,
+              event.named,
+              seriesTable,
+            );
             const batch: SourceBatch = {
               trades,
               encodedTrades: encoded,
+              keys,
               rejected: event.rejected,
               ignored: event.ignored,
               position: event.position,

@@ -25,7 +25,7 @@ after(() => tmp.cleanup());
  * (two runs never reject at the same millisecond).
  */
 function plain(batches: readonly SourceBatch[]): SourceBatch[] {
-  return batches.map(({ encodedTrades: _, encodedRaw: _bytes, raw: _raw, ...rest }) => ({
+  return batches.map(({ encodedTrades: _, encodedRaw: _bytes, raw: _raw, keys: _keys, ...rest }) => ({
     ...rest,
     rejected: rest.rejected.map((r) => ({ ...r, ts: 0 })),
   }));
@@ -94,6 +94,11 @@ async function sameBothWays(
   assert.equal(worker.state(), inThread.state());
   for (const batch of fromWorker) {
     assert.equal(batch.encodedTrades?.length, batch.trades.length);
+    assert.deepEqual(
+      batch.keys,
+      batch.trades.map((t) => TOPICS.trades.key(t)),
+      'each trade comes with its trades topic key',
+    );
     batch.trades.forEach((trade, i) => {
       assert.deepEqual(
         Buffer.from(batch.encodedTrades![i]!),
