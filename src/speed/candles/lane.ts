@@ -14,6 +14,47 @@ export interface Lane {
   firstOpen: number;
   /** Somebody wants this lane's `open` updates (see `CandleOperatorOptions.openInterest`). */
   wantsOpen: boolean;
+  /*
+   * What a trade for the newest bucket needs to know, read from the lane alone (`refreshLane`
+   * keeps them after every change of `buckets`). With thousands of series each lane's buckets
+   * are cold in the CPU caches; reaching the newest, the first open and the oldest bucket
+   * through the array was a chain of misses per lane and trade, a fifth of the main thread.
+   */
+  /** The newest bucket; undefined when there is none. */
+  newest: Bucket | undefined;
+  /** Its open time; NaN when there is none. */
+  newestOpenTime: number;
+  /** End of the first open bucket: a clock before it closes nothing. -Infinity when all are closed. */
+  closesAt: number;
+  /** End of the oldest bucket: it leaves state once the clock passes this plus the allowed lateness. */
+  oldestEnd: number;
+}
+
+/** A lane without buckets. */
+export function newLane(interval: Interval, intervalMs: number): Lane {
+  return {
+    interval,
+    intervalMs,
+    buckets: [],
+    firstOpen: 0,
+    wantsOpen: true,
+    newest: undefined,
+    newestOpenTime: Number.NaN,
+    closesAt: Number.NEGATIVE_INFINITY,
+    oldestEnd: Number.POSITIVE_INFINITY,
+  };
+}
+
+/** Sets the lane's derived fields from its buckets and `firstOpen`. */
+export function refreshLane(lane: Lane): void {
+  const { buckets, intervalMs: ms } = lane;
+  const newest = buckets[buckets.length - 1];
+  lane.newest = newest;
+  lane.newestOpenTime = newest === undefined ? Number.NaN : newest.openTime;
+  const firstOpen = buckets[lane.firstOpen];
+  lane.closesAt = firstOpen === undefined ? Number.NEGATIVE_INFINITY : firstOpen.openTime + ms;
+  const oldest = buckets[0];
+  lane.oldestEnd = oldest === undefined ? Number.POSITIVE_INFINITY : oldest.openTime + ms;
 }
 
 /** What every lane operation needs besides the lane: who it belongs to and where outputs go. */
@@ -36,23 +77,19 @@ export function laneTrade(lane: Lane, trade: Trade, clockTs: number, ctx: LaneCo
   const ms = lane.intervalMs;
   const openTime = Math.floor(trade.ts / ms) * ms;
   if (openTime + ms + ctx.allowedLatenessMs <= clockTs) return false;
-  const { buckets } = lane;
-  const last = buckets[buckets.length - 1];
-  if (
-    last !== undefined &&
-    last.openTime === openTime &&
-    !last.closed &&
-    (buckets[lane.firstOpen] as Bucket).openTime + ms > clockTs
-  ) {
-    // Hot path: the trade is for the newest bucket and nothing closes. No cascade (no bucket
-    // follows), no walk; only the drop of buckets the clock moved past lateness.
+  if (lane.newestOpenTime === openTime && clockTs < lane.closesAt) {
+    // Hot path: the trade is for the newest bucket (open: the first open one is not behind the
+    // clock) and nothing closes. No cascade (no bucket follows), no walk; only the drop of
+    // buckets the clock moved past lateness.
+    const last = lane.newest as Bucket;
     applyTrade(last, trade);
     last.emitted = true;
     ctx.openUpdate(lane, last);
-    if ((buckets[0] as Bucket).openTime + ms + ctx.allowedLatenessMs <= clockTs)
-      settle(lane, lane.firstOpen, clockTs, ctx);
+    if (lane.oldestEnd + ctx.allowedLatenessMs <= clockTs) settle(lane, lane.firstOpen, clockTs, ctx);
     return true;
   }
+  const { buckets } = lane;
+  const last = buckets[buckets.length - 1];
   let index: number;
   if (last === undefined) {
     buckets.push(emptyBucket(openTime, trade.price));
@@ -142,4 +179,5 @@ function settle(lane: Lane, from: number, clockTs: number, ctx: LaneContext): vo
     buckets.splice(0, drop);
   }
   lane.firstOpen = firstOpen - drop;
+  refreshLane(lane);
 }

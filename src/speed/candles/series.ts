@@ -2,7 +2,7 @@ import type { Candle, Interval, UnixMs } from '../../domain/index.js';
 import { CryptoLambdaError, INTERVAL_MS } from '../../domain/index.js';
 import { SPEED_ERRORS } from '../errors.js';
 import { type Bucket, bucketFromState, bucketToState, toCandle } from './bucket.js';
-import type { Lane } from './lane.js';
+import { type Lane, newLane, refreshLane } from './lane.js';
 import type { OpenInterest } from './options.js';
 import { asCurrentState, type CandleOperatorState, type SeriesState } from './snapshot.js';
 
@@ -36,13 +36,7 @@ export interface Series {
 }
 
 export function newLanes(intervals: readonly Interval[]): Lane[] {
-  return intervals.map((interval) => ({
-    interval,
-    intervalMs: INTERVAL_MS[interval],
-    buckets: [],
-    firstOpen: 0,
-    wantsOpen: true,
-  }));
+  return intervals.map((interval) => newLane(interval, INTERVAL_MS[interval]));
 }
 
 export function firstOpenOf(lane: Lane): number {
@@ -141,6 +135,7 @@ export function restoreSeries(saved: SeriesState, intervals: readonly Interval[]
     lane.buckets = savedLane.buckets.map(bucketFromState);
     lane.firstOpen = firstOpenOf(lane);
     checkLane(lane, `${saved.venue}:${saved.symbol}:${lane.interval}`);
+    refreshLane(lane);
   }
   return {
     venue: saved.venue,
