@@ -1,7 +1,8 @@
 import type { Candle, DurationMs, Trade } from '../domain/index.js';
 import {
   type AppendAck,
-  appendEvents,
+  type AppendRecord,
+  batchTs,
   checkConsumerOffsets,
   consume,
   createHandoff,
@@ -143,13 +144,19 @@ export async function createSpeedRunner<State>(
     checkpoint?.candleEnds ?? new Array<number>(candles.config.partitions).fill(0),
   );
 
-  let pending: Candle[] = [];
+  /**
+   * Closed and revised candles to append, encoded as they come. A candle object kept until the
+   * append (a round's worth: thousands, with thousands of series) outlived young-generation
+   * collections; each was copied to the old generation only to die there.
+   */
+  let pending: AppendRecord[] = [];
+  let tsOf = batchTs(candles);
   const emit = (candle: Candle): void => {
     deps.onCandle(candle);
     if (candle.state === 'open') return;
+    const key = candles.key(candle);
     // Repeats are counted only after a crash: the common case looks nothing up.
     if (toSkip.size > 0) {
-      const key = candles.key(candle);
       const skip = toSkip.get(key);
       if (skip !== undefined) {
         if (skip > 1) toSkip.set(key, skip - 1);
@@ -157,7 +164,9 @@ export async function createSpeedRunner<State>(
         return;
       }
     }
-    pending.push(candle);
+    // One clock reading per append, as `appendEvents` takes.
+    if (pending.length === 0) tsOf = batchTs(candles);
+    pending.push({ key, ts: tsOf(candle), value: candles.codec.encode(candle) });
   };
   const apply = (trade: Trade): void => {
     onTrade?.(trade);
@@ -167,7 +176,7 @@ export async function createSpeedRunner<State>(
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    await appendEvents(log, candles, batch);
+    await log.append(candles.name, batch);
   };
   let saved = { tradeOffsets: checkpoint?.tradeOffsets ?? [], candleEnds: checkpoint?.candleEnds ?? [] };
   /** Writes what changed since the last checkpoint (nothing when nothing did); returns its cost in ms. */
