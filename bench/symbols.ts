@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../src/cli/node-flags.js';
 import type { Trade } from '../src/domain/index.js';
 import { toAggTradeFrame } from '../src/ingest/index.js';
 import { type PipelineRun, writeFramesFile } from './throughput.js';
@@ -30,7 +31,9 @@ const CHILD = fileURLToPath(new URL('./symbols-child.js', import.meta.url));
 
 /** The pipeline rate of a frames file in a fresh process (so RSS is this run's alone). */
 export async function pipelineRateInChild(framesFile: string): Promise<PipelineRun & { rssMiB: number }> {
-  const child = spawn(process.execPath, [CHILD, framesFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, CHILD, framesFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString();
@@ -62,7 +65,7 @@ export async function idleRun(framesFile: string, dataDir: string, idleWindowMs:
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
-    [CLI, 'start', '--source', `replay:${framesFile}`, '--data-dir', dataDir, '--port', '0'],
+    [...NODE_FLAGS, CLI, 'start', '--source', `replay:${framesFile}`, '--data-dir', dataDir, '--port', '0'],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } },
   );
   try {
