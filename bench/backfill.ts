@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { NODE_FLAGS } from '../src/cli/node-flags.js';
 import { createRng } from '../src/ingest/index.js';
 import { sqlList } from '../src/lake/index.js';
 
@@ -163,7 +164,7 @@ const CPU_REPORTER = `data:text/javascript,${encodeURIComponent(
 
 function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', CPU_REPORTER, ...args], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, '--import', CPU_REPORTER, ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
